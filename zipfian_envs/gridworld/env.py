@@ -1,0 +1,260 @@
+"""Zipf's Gridworld as a Gymnasium environment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from zipfian_envs import skew
+from zipfian_envs.gridworld import dynamics
+from zipfian_envs.gridworld.maps import NUM_KINDS, GridMap, make_map, max_objects
+from zipfian_envs.gridworld.render import CELL_PIXELS, VIEW_CELLS, egocentric_view, full_frame, padded_map_image
+from zipfian_envs.human import HumanWindow
+
+OBS_MODES = ("pixels", "symbolic")
+
+
+def _check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    if value < low or (high is not None and value > high):
+        bound = f">= {low}" if high is None else f"in {low}..{high}"
+        raise ValueError(f"{name} must be {bound}, got {value!r}")
+    return int(value)
+
+
+class GridworldEnv(gym.Env):
+    """Find the cued object in one of a fixed set of Zipf-distributed maps.
+
+    ## Description
+    A top-down world of ``rooms x rooms`` rooms, each ``room_size x room_size`` floor cells with
+    one-cell walls and doors that connect every room (13x13 cells by default). There are
+    ``num_maps`` fixed maps, each holding ``num_objects`` objects, unique (colour, shape) pairs of
+    15 colours and 15 shapes, standing against walls and never in front of a door. Each episode
+    draws a map and, independently, a target object from the level's distribution over ranks:
+    map rank k is map index k-1 and item rank k is the map's object k-1.
+
+    ## Observation
+    ``obs_mode="pixels"`` (default): ``Box(0, 255, (63, 63, 3), uint8)``, the 7x7 cells around the
+    agent at 9 px per cell (outside the map is floor). Floor is black, walls (40, 40, 40), the agent
+    white; the target is cued in the top-left cell on light grey (180, 180, 180).
+    ``obs_mode="symbolic"``: ``Box(0, 227, (50,), uint8)``, the 49 cell codes of the same crop
+    (0 floor, 1 wall, 2 agent, 3 + colour * 15 + shape for an object) and then the target's code.
+
+    ## Action Space
+    ``Discrete(8)``: north, north-east, east, south-east, south, south-west, west, north-west.
+    Walls block a move (the agent stays put).
+
+    ## Rewards
+    1 for stepping onto the target object, 0 otherwise.
+
+    ## Termination
+    Terminates on stepping onto any object (the target: success; another object: failure).
+    Truncates after ``max_steps`` steps (100 by default).
+
+    ## Levels
+    ``level`` follows the shared grammar of :mod:`zipfian_envs.skew`: ``uniform``,
+    ``uniform_rare``, ``uniform_common`` or ``zipf_{a}`` / ``zipf{a}`` (default ``zipf_2``).
+    ``exponent=a`` is shorthand for ``level="zipf_{a}"``. ``reset(options={"item_rank": r,
+    "map_rank": m})`` pins the target and/or map for evaluation protocols.
+    """
+
+    metadata = {"render_modes": ["rgb_array", "human"], "render_fps": 8}
+
+    action_names = dynamics.ACTION_NAMES
+    # Viewer key map: key name (pygame.key.name) -> (action, label).
+    key_map = {
+        "up": (0, "north"), "w": (0, "north"),
+        "e": (1, "north-east"),
+        "right": (2, "east"), "d": (2, "east"),
+        "c": (3, "south-east"),
+        "down": (4, "south"), "s": (4, "south"),
+        "z": (5, "south-west"),
+        "left": (6, "west"), "a": (6, "west"),
+        "q": (7, "north-west"),
+    }  # fmt: skip
+
+    def __init__(
+        self,
+        level: str | None = None,
+        *,
+        exponent: float | None = None,
+        obs_mode: str = "pixels",
+        num_maps: int = 20,
+        num_objects: int = 20,
+        rooms: int = 3,
+        room_size: int = 3,
+        max_steps: int = 100,
+        render_mode: str | None = None,
+    ) -> None:
+        if level is not None and exponent is not None:
+            raise ValueError(f"give either level={level!r} or exponent={exponent!r}, not both")
+        if exponent is not None:
+            level = f"zipf_{float(exponent):g}"
+        self.level = "zipf_2" if level is None else level
+        skew.parse_level(self.level)
+        if obs_mode not in OBS_MODES:
+            raise ValueError(f"unknown obs_mode {obs_mode!r}; valid: {', '.join(OBS_MODES)}")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"unknown render_mode {render_mode!r}; valid: {self.metadata['render_modes']}")
+        self.num_maps = _check_int("num_maps", num_maps, 1)
+        self.rooms = _check_int("rooms", rooms, 1)
+        self.room_size = _check_int("room_size", room_size, 3)
+        limit = min(max_objects(self.rooms, self.room_size), NUM_KINDS)
+        self.num_objects = _check_int("num_objects", num_objects, 1)
+        if self.num_objects > limit:
+            raise ValueError(
+                f"num_objects={num_objects} is more than the {limit} free wall-side cells "
+                f"(besides the start, clear of doors) with rooms={rooms}, room_size={room_size}"
+            )
+        self.max_steps = _check_int("max_steps", max_steps, 1)
+        self.obs_mode = obs_mode
+        self.render_mode = render_mode
+
+        self.map_sampler = skew.RankSampler.from_level(self.level, self.num_maps)
+        self.item_sampler = skew.RankSampler.from_level(self.level, self.num_objects)
+        self._load_maps()
+
+        self.action_space = spaces.Discrete(len(dynamics.MOVES))
+        if obs_mode == "pixels":
+            side = VIEW_CELLS * CELL_PIXELS
+            self.observation_space = spaces.Box(0, 255, (side, side, 3), np.uint8)
+        else:
+            high = dynamics.OBJECT_CODE_OFFSET + NUM_KINDS - 1
+            self.observation_space = spaces.Box(0, high, (VIEW_CELLS * VIEW_CELLS + 1,), np.uint8)
+
+        self._window: HumanWindow | None = None
+        self._map: GridMap | None = None
+        self._map_index = 0
+        self._agent = (0, 0)
+        self._target = 0
+        self._steps = 0
+        self._done = True
+        self._episode_info: dict[str, Any] = {}
+
+    def _load_maps(self) -> None:
+        self.maps = tuple(make_map(k, self.num_objects, self.rooms, self.room_size) for k in range(self.num_maps))
+        self._tables = tuple(dynamics.map_tables(m) for m in self.maps)
+        self._images = tuple(padded_map_image(m) for m in self.maps)
+
+    # -- Gymnasium API -------------------------------------------------------------------------
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        """Start an episode: draw a map and a target from the level (or take them from ``options``)."""
+        super().reset(seed=seed)
+        options = dict(options or {})
+        map_rank = options.pop("map_rank", None)
+        item_rank = options.pop("item_rank", None)
+        if options:
+            raise ValueError(f"unknown reset options {sorted(options)}; valid: item_rank, map_rank")
+        # Both draws happen every reset so pinning one rank leaves the other's stream unchanged.
+        drawn_map = self.map_sampler.sample(self.np_random)
+        drawn_item = self.item_sampler.sample(self.np_random)
+        map_rank = drawn_map if map_rank is None else _check_int("map_rank", map_rank, 1, self.num_maps)
+        item_rank = drawn_item if item_rank is None else _check_int("item_rank", item_rank, 1, self.num_objects)
+
+        self._map_index = map_rank - 1
+        self._map = self.maps[self._map_index]
+        self._target = item_rank - 1
+        self._agent = self._map.start
+        self._steps = 0
+        self._done = False
+        target_kind = int(self._map.object_kinds[self._target])
+        self._target_kind = target_kind
+        self._target_code = dynamics.OBJECT_CODE_OFFSET + target_kind
+        self._episode_info = {
+            "item": self._map.object_names[self._target],
+            "item_index": self._target,
+            "item_rank": item_rank,
+            "num_items": self.num_objects,
+            "frequency_bin": self.item_sampler.frequency_bin(item_rank),
+            "map_index": self._map_index,
+            "map_rank": map_rank,
+            "level": self.level,
+        }
+        if self.render_mode == "human":
+            self.render()
+        return self._observe(), dict(self._episode_info)
+
+    def step(self, action):
+        """Move one cell; end on any object or after ``max_steps`` steps."""
+        if self._done:
+            raise RuntimeError("step() called on a finished episode (or before reset()); call reset() first")
+        action = self._check_action(action)
+        tables = self._tables[self._map_index]
+        self._agent = dynamics.move(tables, self._agent, action)
+        reward, terminated = dynamics.reward_and_termination(tables, self._agent, self._target)
+        self._steps += 1
+        truncated = not terminated and self._steps >= self.max_steps
+        info = dict(self._episode_info)
+        if terminated or truncated:
+            self._done = True
+            info["success"] = reward > 0
+        if self.render_mode == "human":
+            self.render()
+        return self._observe(), reward, terminated, truncated, info
+
+    def _check_action(self, action) -> int:
+        if isinstance(action, (int, np.integer)) and not isinstance(action, bool):
+            value = int(action)
+        elif isinstance(action, np.ndarray) and action.shape in ((), (1,)) and np.issubdtype(action.dtype, np.integer):
+            value = int(action.reshape(()))
+        else:
+            raise TypeError(f"action must be an integer in 0..7, got {action!r} of type {type(action).__name__}")
+        if not 0 <= value < 8:
+            raise ValueError(f"action must be in 0..7 ({', '.join(self.action_names)}), got {value}")
+        return value
+
+    def _observe(self) -> np.ndarray:
+        if self.obs_mode == "pixels":
+            return egocentric_view(self._images[self._map_index], self._agent, self._target_kind)
+        return dynamics.symbolic_view(self._tables[self._map_index], self._agent, self._target_code)
+
+    # -- Privileged access for scripted oracles -----------------------------------------------
+    def oracle_action(self) -> int:
+        """A shortest-path action toward the target, reading the whole map (for scripted oracles)."""
+        if self._map is None or self._done:
+            raise RuntimeError("oracle_action() needs a running episode; call reset() first")
+        return dynamics.oracle_action(self._map, self._agent, self._target)
+
+    @property
+    def agent_cell(self) -> tuple[int, int]:
+        """The agent's (row, col) cell in the map."""
+        return self._agent
+
+    # -- Rendering -------------------------------------------------------------------------------
+    def render(self):
+        """Dispatch on ``render_mode``: a full-map RGB array, or draw it in a pygame window."""
+        if self.render_mode is None:
+            gym.logger.warn("render() called without a render_mode; pass render_mode='rgb_array' or 'human'")
+            return None
+        if self._map is None:
+            raise RuntimeError("render() needs a running episode; call reset() first")
+        frame = full_frame(self._map, self._agent, self._target)
+        if self.render_mode == "rgb_array":
+            return frame
+        if self._window is None:
+            self._window = HumanWindow("Zipf's Gridworld", scale=4)
+        self._window.show(frame, self.metadata["render_fps"])
+        return None
+
+    def close(self) -> None:
+        """Close the pygame window if one is open."""
+        if self._window is not None:
+            self._window.close()
+            self._window = None
+
+    # -- Pickling: maps are regenerated from their seeds instead of being copied ---------------
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        for key in ("maps", "_tables", "_images", "_map", "_window"):
+            state.pop(key, None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._window = None
+        self._load_maps()
+        self._map = self.maps[self._map_index] if self._episode_info else None

@@ -1,0 +1,143 @@
+"""Fixed Gridworld maps: rooms, doors, objects and start, each a pure function of the map index.
+
+Map ``k`` is generated from ``np.random.SeedSequence([BASE_SEED, rooms, room_size, k])``, so
+its layout, objects and start are the same in every run and every process. Objects are drawn as
+a prefix of a per-map permutation, so asking for fewer objects keeps the first ones in place.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+
+# The arXiv number of the paper: the documented base seed of every map.
+BASE_SEED = 220308222
+
+FLOOR, WALL = 0, 1
+
+COLOURS: tuple[str, ...] = (
+    "red", "green", "blue", "purple", "orange", "yellow", "brown", "pink", "cyan",
+    "dark_green", "dark_red", "dark_blue", "teal", "lavender", "rose",
+)  # fmt: skip
+SHAPES: tuple[str, ...] = (
+    "triangle", "empty_square", "plus", "inverse_plus", "ex", "inverse_ex", "circle",
+    "empty_circle", "tee", "upside_down_tee", "h", "u", "upside_down_u", "vertical_stripes",
+    "horizontal_stripes",
+)  # fmt: skip
+NUM_KINDS = len(COLOURS) * len(SHAPES)
+
+
+def object_name(kind: int) -> str:
+    """Name of an object kind ``colour * 15 + shape``, e.g. ``red_triangle``."""
+    colour, shape = divmod(int(kind), len(SHAPES))
+    return f"{COLOURS[colour]}_{SHAPES[shape]}"
+
+
+# eq=False: maps are cached singletons, hashed by identity (their arrays are not hashable).
+@dataclass(frozen=True, eq=False)
+class GridMap:
+    """One fixed map: ``walls`` (H, W) bool, objects as (row, col) cells and kinds, start cell."""
+
+    index: int
+    walls: np.ndarray
+    doors: tuple[tuple[int, int], ...]
+    object_cells: np.ndarray  # (num_objects, 2) int
+    object_kinds: np.ndarray  # (num_objects,) int, colour * 15 + shape
+    start: tuple[int, int]
+
+    @property
+    def object_names(self) -> tuple[str, ...]:
+        """Names of the objects in map order (index 0 is rank 1 under the default order)."""
+        return tuple(object_name(k) for k in self.object_kinds)
+
+
+def grid_size(rooms: int, room_size: int) -> int:
+    """Side length in cells: rooms of ``room_size`` floor cells with one-cell walls around each."""
+    return rooms * (room_size + 1) + 1
+
+
+def wall_side_cells(rooms: int, room_size: int, doors: tuple[tuple[int, int], ...]) -> list[tuple[int, int]]:
+    """Floor cells touching a wall (4-neighbourhood) and not directly in front of a door."""
+    size = grid_size(rooms, room_size)
+    in_front_of_door = set()
+    for r, c in doors:
+        in_front_of_door.update({(r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1)})
+    cells = []
+    for r in range(1, size - 1):
+        for c in range(1, size - 1):
+            if r % (room_size + 1) == 0 or c % (room_size + 1) == 0:
+                continue  # a wall line
+            local_r, local_c = (r - 1) % (room_size + 1), (c - 1) % (room_size + 1)
+            touches_wall = local_r in (0, room_size - 1) or local_c in (0, room_size - 1)
+            if touches_wall and (r, c) not in in_front_of_door:
+                cells.append((r, c))
+    return cells
+
+
+def max_objects(rooms: int, room_size: int) -> int:
+    """A safe upper bound on objects: wall-side cells left when every possible door exists, minus the start."""
+    num_possible_doors = 2 * rooms * (rooms - 1)
+    # Each door removes at most two cells (one each side), wherever along the wall it sits.
+    return len(wall_side_cells(rooms, room_size, ())) - 2 * num_possible_doors - 1
+
+
+def _place_doors(rng: np.random.Generator, rooms: int, room_size: int) -> list[tuple[int, int]]:
+    """A random spanning tree of room connections plus a few extra doors; one cell per door."""
+    edges = []
+    for r in range(rooms):
+        for c in range(rooms):
+            if c + 1 < rooms:
+                edges.append(((r, c), (r, c + 1)))
+            if r + 1 < rooms:
+                edges.append(((r, c), (r + 1, c)))
+    parent = {(r, c): (r, c) for r in range(rooms) for c in range(rooms)}
+
+    def find(room):
+        while parent[room] != room:
+            parent[room] = parent[parent[room]]
+            room = parent[room]
+        return room
+
+    doors = []
+    for edge_index in rng.permutation(len(edges)):
+        a, b = edges[edge_index]
+        root_a, root_b = find(a), find(b)
+        extra = rng.random() < 0.25
+        if root_a == root_b and not extra:
+            continue
+        parent[root_a] = root_b
+        offset = int(rng.integers(room_size))
+        if a[0] == b[0]:  # horizontal neighbours: door in the vertical wall between them
+            doors.append((a[0] * (room_size + 1) + 1 + offset, b[1] * (room_size + 1)))
+        else:
+            doors.append((b[0] * (room_size + 1), a[1] * (room_size + 1) + 1 + offset))
+    return sorted(doors)
+
+
+@functools.lru_cache(maxsize=256)
+def make_map(index: int, num_objects: int = 20, rooms: int = 3, room_size: int = 3) -> GridMap:
+    """Generate map ``index``; the same arguments give the same map in any process."""
+    seeds = np.random.SeedSequence([BASE_SEED, rooms, room_size, index]).spawn(3)
+    door_rng, place_rng, kind_rng = (np.random.default_rng(s) for s in seeds)
+    size = grid_size(rooms, room_size)
+    walls = np.zeros((size, size), dtype=bool)
+    walls[:: room_size + 1, :] = True
+    walls[:, :: room_size + 1] = True
+    doors = tuple(_place_doors(door_rng, rooms, room_size))
+    for r, c in doors:
+        walls[r, c] = False
+    candidates = wall_side_cells(rooms, room_size, doors)
+    if num_objects + 1 > len(candidates):
+        raise ValueError(
+            f"num_objects={num_objects} does not fit map {index}: only {len(candidates) - 1} free "
+            f"wall-side cells besides the start with rooms={rooms}, room_size={room_size}"
+        )
+    order = place_rng.permutation(len(candidates))
+    start = candidates[order[0]]
+    cells = np.array([candidates[i] for i in order[1 : num_objects + 1]], dtype=np.int64).reshape(-1, 2)
+    kinds = kind_rng.permutation(NUM_KINDS)[:num_objects].astype(np.int64)
+    for array in (walls, cells, kinds):
+        array.setflags(write=False)
+    return GridMap(index, walls, doors, cells, kinds, start)

@@ -1,0 +1,50 @@
+"""A minimal pygame window for ``render_mode="human"`` (pygame is imported only here, lazily)."""
+
+from __future__ import annotations
+
+import numpy as np
+from gymnasium.error import DependencyNotInstalled
+
+
+def import_pygame():
+    """Import pygame or raise ``DependencyNotInstalled`` with the install hint."""
+    try:
+        import pygame
+    except ImportError as error:
+        raise DependencyNotInstalled(
+            'pygame is not installed; run `pip install "zipfian-envs[viewer]"` to use human rendering'
+        ) from error
+    return pygame
+
+
+class HumanWindow:
+    """Shows RGB frames scaled up with nearest-neighbour pixels at a fixed frame rate."""
+
+    def __init__(self, title: str, scale: int = 4) -> None:
+        self.pygame = import_pygame()
+        self.title = title
+        self.scale = scale
+        self.surface = None
+        self.clock = None
+
+    def show(self, frame: np.ndarray, fps: int) -> None:
+        """Draw one frame and keep the window responsive."""
+        pygame = self.pygame
+        height, width = frame.shape[:2]
+        size = (width * self.scale, height * self.scale)
+        if self.surface is None:
+            pygame.display.init()
+            pygame.display.set_caption(self.title)
+            self.surface = pygame.display.set_mode(size)
+            self.clock = pygame.time.Clock()
+        pygame.event.pump()
+        image = pygame.surfarray.make_surface(np.ascontiguousarray(frame.transpose(1, 0, 2)))
+        self.surface.blit(pygame.transform.scale(image, size), (0, 0))
+        pygame.display.flip()
+        self.clock.tick(fps)
+
+    def close(self) -> None:
+        """Close the window."""
+        if self.surface is not None:
+            self.pygame.display.quit()
+            self.surface = None

@@ -1,0 +1,232 @@
+"""Skew samplers: the one home of every item distribution used by the suite.
+
+Items are ranked 1..n by how often they occur under the Zipf order (rank 1 is the most
+frequent). A *level* names a distribution over those ranks:
+
+* ``uniform``: every rank equally likely.
+* ``uniform_rare``: uniform over the rarest 20% (the last ``max(1, n // 5)`` ranks).
+* ``uniform_common``: uniform over the most frequent 20% (the first ``max(1, n // 5)`` ranks).
+* ``zipf_{a}`` or ``zipf{a}``: ``p_k = k**-a / sum_j j**-a`` with float ``a >= 0``.
+
+Every draw takes the caller's ``np.random.Generator``; nothing here owns a random state.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+LEVEL_FORMS = ("uniform", "uniform_rare", "uniform_common", "zipf_{a}", "zipf{a}")
+FREQUENCY_BINS = ("common", "medium", "rare")
+
+_ZIPF_PATTERN = re.compile(r"^zipf_?(?P<exponent>[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)$")
+
+
+def _check_num_items(n: int) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"number of items must be an integer >= 1, got {n!r}")
+    return int(n)
+
+
+def tail_size(n: int) -> int:
+    """Number of ranks in the common (or rare) 20% tail: ``max(1, n // 5)``."""
+    return max(1, _check_num_items(n) // 5)
+
+
+def zipf(n: int, exponent: float) -> np.ndarray:
+    """Zipf weights over ranks 1..n: ``k**-exponent``, normalised to sum to 1."""
+    n = _check_num_items(n)
+    exponent = float(exponent)
+    if not math.isfinite(exponent) or exponent < 0:
+        raise ValueError(f"Zipf exponent must be a finite float >= 0, got {exponent!r}")
+    weights = np.arange(1, n + 1, dtype=np.float64) ** -exponent
+    return weights / weights.sum()
+
+
+def uniform(n: int) -> np.ndarray:
+    """Equal weight on every rank."""
+    n = _check_num_items(n)
+    return np.full(n, 1.0 / n)
+
+
+def uniform_rare(n: int) -> np.ndarray:
+    """Uniform over the rarest ``max(1, n // 5)`` ranks, zero elsewhere."""
+    k = tail_size(n)
+    weights = np.zeros(n)
+    weights[n - k :] = 1.0 / k
+    return weights
+
+
+def uniform_common(n: int) -> np.ndarray:
+    """Uniform over the most frequent ``max(1, n // 5)`` ranks, zero elsewhere."""
+    k = tail_size(n)
+    weights = np.zeros(n)
+    weights[:k] = 1.0 / k
+    return weights
+
+
+def reversed_weights(weights: np.ndarray) -> np.ndarray:
+    """The same weights in reverse rank order (the rarest item becomes the most frequent)."""
+    return validate_weights(weights)[::-1].copy()
+
+
+def validate_weights(weights: np.ndarray | list[float]) -> np.ndarray:
+    """Check a user-given weight vector and return it normalised to sum to 1."""
+    array = np.asarray(weights, dtype=np.float64)
+    if array.ndim != 1 or array.size < 1:
+        raise ValueError(f"weights must be a non-empty 1-D vector, got shape {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"weights must be finite (no NaN or inf), got {array.tolist()}")
+    if np.any(array < 0):
+        raise ValueError(f"weights must be non-negative, got {array.tolist()}")
+    total = array.sum()
+    if total <= 0:
+        raise ValueError("weights must not sum to 0")
+    return array / total
+
+
+@dataclass(frozen=True)
+class Level:
+    """A parsed level name: ``kind`` is uniform, uniform_rare, uniform_common or zipf."""
+
+    name: str
+    kind: str
+    exponent: float = 0.0
+
+    def weights(self, n: int) -> np.ndarray:
+        """Weights over ranks 1..n for this level."""
+        if self.kind == "zipf":
+            return zipf(n, self.exponent)
+        return {"uniform": uniform, "uniform_rare": uniform_rare, "uniform_common": uniform_common}[self.kind](n)
+
+
+def parse_level(name: str) -> Level:
+    """Parse a level name of the shared grammar; raise ``ValueError`` listing valid forms."""
+    if not isinstance(name, str):
+        raise ValueError(f"level must be a string, got {name!r}; valid forms: {', '.join(LEVEL_FORMS)}")
+    if name in ("uniform", "uniform_rare", "uniform_common"):
+        return Level(name=name, kind=name)
+    match = _ZIPF_PATTERN.match(name)
+    if match:
+        exponent = float(match.group("exponent"))
+        if math.isfinite(exponent):
+            return Level(name=name, kind="zipf", exponent=exponent)
+    raise ValueError(
+        f"unknown level {name!r}; valid forms: {', '.join(LEVEL_FORMS)} "
+        "with a float exponent a >= 0 (e.g. zipf_2, zipf_1.5, zipf1)"
+    )
+
+
+def level_weights(level: str, n: int) -> np.ndarray:
+    """Weights over ranks 1..n for a level name."""
+    return parse_level(level).weights(n)
+
+
+def frequency_bin(rank: int, n: int) -> str:
+    """Frequency bin of a 1-based rank: common (top 20%), rare (bottom 20%) or medium."""
+    k = tail_size(n)
+    if not 1 <= rank <= n:
+        raise ValueError(f"rank must be in 1..{n}, got {rank!r}")
+    if rank <= k:
+        return "common"
+    if rank > n - k:
+        return "rare"
+    return "medium"
+
+
+class RankSampler:
+    """Draws 1-based ranks from a weight vector with a caller-supplied generator."""
+
+    def __init__(self, weights: np.ndarray | list[float]) -> None:
+        self.weights = validate_weights(weights)
+        self.num_items = int(self.weights.size)
+        cdf = np.cumsum(self.weights)
+        cdf[-1] = 1.0
+        self._cdf = cdf
+        self._bins = tuple(frequency_bin(r, self.num_items) for r in range(1, self.num_items + 1))
+
+    @classmethod
+    def from_level(cls, level: str, n: int) -> RankSampler:
+        """Sampler for a level name of the shared grammar."""
+        return cls(level_weights(level, n))
+
+    def sample(self, rng: np.random.Generator, size: int | tuple[int, ...] | None = None):
+        """One rank (int) when ``size`` is None, else an int64 array of ranks."""
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        u = rng.random(size)
+        ranks = np.searchsorted(self._cdf, u, side="right") + 1
+        # Zero-weight ranks have flat cdf steps, so side="right" never lands on them.
+        if size is None:
+            return int(ranks)
+        return ranks.astype(np.int64)
+
+    def frequency_bin(self, rank: int) -> str:
+        """Frequency bin of a rank for this sampler's number of items."""
+        if not 1 <= rank <= self.num_items:
+            raise ValueError(f"rank must be in 1..{self.num_items}, got {rank!r}")
+        return self._bins[rank - 1]
+
+
+@dataclass(frozen=True)
+class BurstyBatch:
+    """Context items (B, L), query items (B,) and which sequences were bursty (B,)."""
+
+    context: np.ndarray
+    query: np.ndarray
+    bursty: np.ndarray
+
+
+def bursty_sequences(
+    rng: np.random.Generator,
+    weights: np.ndarray | list[float],
+    num_sequences: int,
+    context_length: int = 8,
+    p_bursty: float = 0.9,
+    shots: int = 3,
+    ways: int = 2,
+) -> BurstyBatch:
+    """Draw item sequences where items arrive in bursts.
+
+    With probability ``p_bursty`` a sequence embeds a ``shots``-shot ``ways``-way problem: ``ways``
+    distinct items drawn from ``weights`` appear ``shots`` times each at random positions, the rest
+    of the context is i.i.d. from ``weights`` and the query is one of the burst items. Otherwise
+    every context item and the query are i.i.d. from ``weights``. Items are 0-based indices.
+    """
+    probs = validate_weights(weights)
+    n = probs.size
+    if not 0.0 <= p_bursty <= 1.0:
+        raise ValueError(f"p_bursty must be in [0, 1], got {p_bursty!r}")
+    if num_sequences < 1 or context_length < 1 or shots < 1 or ways < 1:
+        raise ValueError(
+            "num_sequences, context_length, shots and ways must be >= 1, got "
+            f"{num_sequences}, {context_length}, {shots}, {ways}"
+        )
+    if shots * ways > context_length:
+        raise ValueError(f"shots*ways={shots * ways} exceeds context_length={context_length}")
+    if ways > np.count_nonzero(probs):
+        raise ValueError(f"ways={ways} exceeds the {np.count_nonzero(probs)} items with weight > 0")
+
+    cdf = np.cumsum(probs)
+    cdf[-1] = 1.0
+
+    def draw(shape):
+        return np.searchsorted(cdf, rng.random(shape), side="right")
+
+    context = draw((num_sequences, context_length))
+    query = draw(num_sequences)
+    bursty = rng.random(num_sequences) < p_bursty
+    idx = np.flatnonzero(bursty)
+    if idx.size:
+        # Distinct burst items: Gumbel-top-k sampling without replacement, vectorised over rows.
+        with np.errstate(divide="ignore"):
+            logits = np.log(probs)[None, :] + rng.gumbel(size=(idx.size, n))
+        burst_items = np.argsort(-logits, axis=1)[:, :ways]
+        positions = np.argsort(rng.random((idx.size, context_length)), axis=1)[:, : shots * ways]
+        rows = np.repeat(idx, shots * ways).reshape(idx.size, -1)
+        context[rows, positions] = np.repeat(burst_items, shots, axis=1)
+        query[idx] = burst_items[np.arange(idx.size), rng.integers(0, ways, idx.size)]
+    return BurstyBatch(context=context.astype(np.int64), query=query.astype(np.int64), bursty=bursty)
