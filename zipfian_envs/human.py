@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 from gymnasium.error import DependencyNotInstalled
 
 
 def import_pygame():
     """Import pygame or raise ``DependencyNotInstalled`` with the install hint."""
+    # pygame prints a banner to stdout on import; keep CLI output and test logs clean.
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     try:
         import pygame
     except ImportError as error:

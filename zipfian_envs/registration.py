@@ -46,9 +46,9 @@ def env_ids() -> list[str]:
 def register_all() -> None:
     """Register every family's ids with Gymnasium (idempotent)."""
     for family in FAMILIES:
-        entries = [(f"{NAMESPACE}/{family.name}-v0", family.default_level)]
-        entries += [(f"{NAMESPACE}/{family.name}-{level}-v0", level) for level in family.paper_levels]
-        for env_id, level in entries:
-            if env_id in gym.registry:
-                continue
-            gym.register(id=env_id, entry_point=family.entry_point, kwargs={"level": level, **family.kwargs})
+        # The plain id leaves level to the env's own default so exponent= can stand in for it.
+        entries = [(f"{NAMESPACE}/{family.name}-v0", {})]
+        entries += [(f"{NAMESPACE}/{family.name}-{level}-v0", {"level": level}) for level in family.paper_levels]
+        for env_id, level_kwargs in entries:
+            if env_id not in gym.registry:
+                gym.register(id=env_id, entry_point=family.entry_point, kwargs={**family.kwargs, **level_kwargs})

@@ -77,10 +77,11 @@ def wall_side_cells(rooms: int, room_size: int, doors: tuple[tuple[int, int], ..
 
 
 def max_objects(rooms: int, room_size: int) -> int:
-    """A safe upper bound on objects: wall-side cells left when every possible door exists, minus the start."""
+    """Objects that fit in every map: wall-side cells left in the worst case of doors and start."""
     num_possible_doors = 2 * rooms * (rooms - 1)
-    # Each door removes at most two cells (one each side), wherever along the wall it sits.
-    return len(wall_side_cells(rooms, room_size, ())) - 2 * num_possible_doors - 1
+    # Each door removes at most two cells (one each side), wherever along the wall it sits; the
+    # start takes one and its neighbourhood at most four more (start mid-wall in a 3-wide room).
+    return len(wall_side_cells(rooms, room_size, ())) - 2 * num_possible_doors - 5
 
 
 def _place_doors(rng: np.random.Generator, rooms: int, room_size: int) -> list[tuple[int, int]]:
@@ -129,14 +130,18 @@ def make_map(index: int, num_objects: int = 20, rooms: int = 3, room_size: int =
     for r, c in doors:
         walls[r, c] = False
     candidates = wall_side_cells(rooms, room_size, doors)
-    if num_objects + 1 > len(candidates):
-        raise ValueError(
-            f"num_objects={num_objects} does not fit map {index}: only {len(candidates) - 1} free "
-            f"wall-side cells besides the start with rooms={rooms}, room_size={room_size}"
-        )
     order = place_rng.permutation(len(candidates))
     start = candidates[order[0]]
-    cells = np.array([candidates[i] for i in order[1 : num_objects + 1]], dtype=np.int64).reshape(-1, 2)
+    # Objects keep clear of the start's neighbourhood, so no episode can end on its first step.
+    clear = [
+        candidates[i] for i in order[1:] if max(abs(candidates[i][0] - start[0]), abs(candidates[i][1] - start[1])) > 1
+    ]
+    if num_objects > len(clear):
+        raise ValueError(
+            f"num_objects={num_objects} does not fit map {index}: only {len(clear)} free wall-side cells "
+            f"clear of doors and the start with rooms={rooms}, room_size={room_size}"
+        )
+    cells = np.array(clear[:num_objects], dtype=np.int64).reshape(-1, 2)
     kinds = kind_rng.permutation(NUM_KINDS)[:num_objects].astype(np.int64)
     for array in (walls, cells, kinds):
         array.setflags(write=False)

@@ -1,0 +1,254 @@
+"""Zipf's Gridworld: maps, rules, observations, level statistics and the BFS oracle."""
+
+import subprocess
+import sys
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from scipy import stats
+
+from zipfian_envs import skew
+from zipfian_envs.gridworld import dynamics
+from zipfian_envs.gridworld.maps import NUM_KINDS, make_map
+from zipfian_envs.gridworld.render import (
+    AGENT_RGB,
+    CUE_BACKGROUND_RGB,
+    PALETTE,
+    SHAPE_MASKS,
+    WALL_RGB,
+    object_sprite,
+)
+
+
+def _connected_floor(walls):
+    floor = {tuple(c) for c in np.argwhere(~walls)}
+    start = next(iter(floor))
+    seen, stack = {start}, [start]
+    while stack:
+        r, c = stack.pop()
+        for dr, dc in dynamics.MOVES[::2]:  # 4-connectivity: doors must open walls for real
+            nxt = (r + dr, c + dc)
+            if nxt in floor and nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return seen == floor
+
+
+@pytest.mark.parametrize("index", range(20))
+def test_map_layout_follows_reference(index):
+    grid = make_map(index)
+    walls = grid.walls
+    assert walls.shape == (13, 13)
+    assert walls[[0, 4, 8, 12], :][:, [0, 4, 8, 12]].all()
+    assert walls[0].all() and walls[-1].all() and walls[:, 0].all() and walls[:, -1].all()
+    rooms = np.ones((13, 13), bool)
+    rooms[[0, 4, 8, 12], :] = False
+    rooms[:, [0, 4, 8, 12]] = False
+    assert not walls[rooms].any(), "every room is 3x3 open floor"
+    for r, c in grid.doors:
+        assert (r in (4, 8)) != (c in (4, 8)), "doors sit in internal walls, not at crossings"
+        assert not walls[r, c]
+    assert _connected_floor(walls)
+    assert len(grid.object_kinds) == 20 and len(set(grid.object_kinds.tolist())) == 20
+    assert grid.object_kinds.max() < NUM_KINDS
+    cells = {tuple(c) for c in grid.object_cells.tolist()}
+    assert len(cells) == 20 and grid.start not in cells
+    for r, c in [*cells, grid.start]:
+        assert rooms[r, c]
+        assert walls[r - 1, c] or walls[r + 1, c] or walls[r, c - 1] or walls[r, c + 1], "against a wall"
+        for dr, dc in dynamics.MOVES[::2]:
+            assert (r + dr, c + dc) not in grid.doors, "never in front of a door"
+    for r, c in cells:
+        assert max(abs(r - grid.start[0]), abs(c - grid.start[1])) > 1, "start's neighbourhood is clear"
+
+
+def _map_fingerprint() -> str:
+    return "".join(
+        f"{m.walls.tobytes().hex()}{m.object_cells.tolist()}{m.object_kinds.tolist()}{m.start}"
+        for m in (make_map(k) for k in range(20))
+    )
+
+
+def test_maps_are_identical_in_another_process():
+    code = "from tests.test_gridworld import _map_fingerprint; print(_map_fingerprint())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=".")
+    assert out.stdout.strip() == _map_fingerprint()
+    assert len({make_map(k).walls.tobytes() for k in range(20)}) > 10, "maps differ from each other"
+
+
+def test_fewer_objects_keep_the_first_ones():
+    full, few = make_map(3, 20), make_map(3, 5)
+    np.testing.assert_array_equal(full.object_kinds[:5], few.object_kinds)
+    np.testing.assert_array_equal(full.object_cells[:5], few.object_cells)
+
+
+def test_fifteen_distinct_nine_by_nine_shapes():
+    masks = list(SHAPE_MASKS.values())
+    assert len(masks) == 15 and all(m.shape == (9, 9) and m.any() and not m.all() for m in masks)
+    assert len({m.tobytes() for m in masks}) == 15
+    assert len(set(PALETTE.values())) == 15
+
+
+def test_pixel_observation_layout():
+    env = gym.make("Zipfian/Gridworld-v0").unwrapped
+    obs, info = env.reset(seed=0, options={"map_rank": 1, "item_rank": 3})
+    grid = env.maps[0]
+    assert obs.shape == (63, 63, 3) and obs.dtype == np.uint8
+    assert (obs[27:36, 27:36] == AGENT_RGB).all(), "agent drawn white in the centre cell"
+    kind = grid.object_kinds[2]
+    np.testing.assert_array_equal(obs[:9, :9], object_sprite(kind, CUE_BACKGROUND_RGB))
+    assert (obs[:9, :9] == CUE_BACKGROUND_RGB).all(axis=-1).any()
+    # Every other view cell matches the map: wall grey, floor black or an object sprite.
+    r0, c0 = env.agent_cell[0] - 3, env.agent_cell[1] - 3
+    for vr in range(7):
+        for vc in range(7):
+            if (vr, vc) in ((0, 0), (3, 3)):
+                continue
+            cell = obs[vr * 9 : vr * 9 + 9, vc * 9 : vc * 9 + 9]
+            r, c = r0 + vr, c0 + vc
+            inside = 0 <= r < 13 and 0 <= c < 13
+            if inside and grid.walls[r, c]:
+                assert (cell == WALL_RGB).all()
+            elif inside and [r, c] in grid.object_cells.tolist():
+                k = grid.object_kinds[grid.object_cells.tolist().index([r, c])]
+                np.testing.assert_array_equal(cell, object_sprite(k))
+            else:
+                assert not cell.any(), "floor (and outside the map) is black"
+
+
+def test_symbolic_observation_agrees_with_map():
+    env = gym.make("Zipfian/Gridworld-v0", obs_mode="symbolic").unwrapped
+    obs, _ = env.reset(seed=1, options={"map_rank": 2, "item_rank": 5})
+    grid = env.maps[1]
+    assert obs.shape == (50,) and obs.dtype == np.uint8
+    assert obs[24] == dynamics.AGENT_CODE
+    assert obs[49] == dynamics.OBJECT_CODE_OFFSET + grid.object_kinds[4]
+    view = obs[:49].reshape(7, 7)
+    r0, c0 = env.agent_cell[0] - 3, env.agent_cell[1] - 3
+    for vr in range(7):
+        for vc in range(7):
+            r, c = r0 + vr, c0 + vc
+            if (vr, vc) == (3, 3):
+                continue
+            if not (0 <= r < 13 and 0 <= c < 13):
+                assert view[vr, vc] == dynamics.FLOOR_CODE
+            elif grid.walls[r, c]:
+                assert view[vr, vc] == dynamics.WALL_CODE
+
+
+@pytest.mark.parametrize("level", ["zipf_2", "zipf_1", "uniform", "uniform_rare"])
+def test_target_and_map_ranks_follow_level(level):
+    env = gym.make("Zipfian/Gridworld-v0", level=level, obs_mode="symbolic")
+    env.reset(seed=0)
+    item_counts, map_counts = np.zeros(20), np.zeros(20)
+    for _ in range(4000):
+        _, info = env.reset()
+        item_counts[info["item_rank"] - 1] += 1
+        map_counts[info["map_rank"] - 1] += 1
+        if level == "uniform_rare":
+            assert info["frequency_bin"] == "rare"
+    weights = skew.level_weights(level, 20)
+    support = weights > 0
+    for counts in (item_counts, map_counts):
+        assert counts[~support].sum() == 0
+        assert stats.chisquare(counts[support], weights[support] * counts.sum()).pvalue > 1e-3
+    # Map and target are drawn independently.
+    assert stats.chisquare(item_counts[support], weights[support] * 4000).pvalue > 1e-3
+
+
+def test_oracle_reaches_target_in_every_seeded_episode():
+    env = gym.make("Zipfian/Gridworld-v0", level="uniform", obs_mode="symbolic")
+    lengths = []
+    for seed in range(1000):
+        env.reset(seed=seed)
+        for step in range(1, 101):  # noqa: B007 (step is read after the loop)
+            _, reward, terminated, truncated, info = env.step(env.unwrapped.oracle_action())
+            if terminated or truncated:
+                break
+        assert terminated and reward == 1.0 and info["success"], f"seed {seed} failed"
+        lengths.append(step)
+    assert max(lengths) < 100
+
+
+def test_every_target_reachable_in_every_map():
+    for index in range(20):
+        grid = make_map(index)
+        for target in range(20):
+            distance = dynamics.distance_to_target(grid, target)
+            assert 0 < distance[grid.start] < 100
+
+
+def test_wrong_object_ends_with_zero_and_walls_block():
+    env = gym.make("Zipfian/Gridworld-v0").unwrapped
+    env.reset(seed=0, options={"map_rank": 1, "item_rank": 1})
+    grid = env.maps[0]
+    while True:  # walk to object 2 instead of the target (object 1)
+        action = dynamics.oracle_action(grid, env.agent_cell, 1)
+        _, reward, terminated, truncated, info = env.step(action)
+        if terminated or truncated:
+            break
+    assert terminated and reward == 0.0 and info["success"] is False
+    tables = dynamics.map_tables(grid)
+    assert dynamics.move(tables, (1, 1), 0) == (1, 1), "wall to the north blocks"
+    assert dynamics.move(tables, (1, 1), 7) == (1, 1)
+    assert dynamics.move(tables, (1, 1), 3) == (2, 2)
+
+
+def test_truncation_after_max_steps():
+    env = gym.make("Zipfian/Gridworld-v0", max_steps=3).unwrapped
+    env.reset(seed=0)
+    tables = dynamics.map_tables(env.maps[env._map_index])
+    safe = next(a for a in range(8) if dynamics.move(tables, env.agent_cell, a) == env.agent_cell)
+    results = [env.step(safe) for _ in range(3)]
+    assert [r[3] for r in results] == [False, False, True]
+    assert results[-1][4]["success"] is False and not results[-1][2]
+
+
+def test_configuration_and_validation():
+    env = gym.make("Zipfian/Gridworld-v0", exponent=1.5).unwrapped
+    assert env.level == "zipf_1.5"
+    tiny = gym.make("Zipfian/Gridworld-v0", rooms=1, num_objects=2, num_maps=1, obs_mode="symbolic")
+    _, info = tiny.reset(seed=0)
+    assert info["num_items"] == 2 and info["map_rank"] == 1
+    big = gym.make("Zipfian/Gridworld-v0", rooms=4, room_size=5, num_objects=60, num_maps=3)
+    assert big.reset(seed=0)[0].shape == (63, 63, 3)
+    bad = [
+        ({"num_objects": 48}, "num_objects=48"),
+        ({"rooms": 1, "num_objects": 8}, "num_objects=8"),
+        ({"num_objects": 0}, "num_objects"),
+        ({"num_maps": 0}, "num_maps"),
+        ({"room_size": 2}, "room_size"),
+        ({"max_steps": 0}, "max_steps"),
+        ({"rooms": 2.5}, "rooms"),
+        ({"obs_mode": "rgb"}, "pixels, symbolic"),
+        ({"render_mode": "ansi"}, "ansi"),
+        ({"level": "uniform", "exponent": 2}, "not both"),
+        ({"exponent": -1}, "valid forms"),
+    ]
+    for kwargs, message in bad:
+        with pytest.raises(ValueError, match=message):
+            gym.make("Zipfian/Gridworld-v0", **kwargs)
+    with pytest.raises(ValueError, match="item_rank"):
+        env.reset(options={"item_rank": 21})
+    with pytest.raises(ValueError, match="valid: item_rank, map_rank"):
+        env.reset(options={"target": 1})
+
+
+def test_pinned_ranks_do_not_shift_the_other_stream():
+    a = gym.make("Zipfian/Gridworld-v0")
+    b = gym.make("Zipfian/Gridworld-v0")
+    a.reset(seed=9)
+    b.reset(seed=9)
+    for rank in range(1, 21):
+        _, info_a = a.reset()
+        _, info_b = b.reset(options={"item_rank": rank})
+        assert info_b["item_rank"] == rank and info_a["map_rank"] == info_b["map_rank"]
+
+
+def test_full_render_shows_map_agent_and_target():
+    env = gym.make("Zipfian/Gridworld-v0", render_mode="rgb_array")
+    env.reset(seed=0)
+    frame = env.render()
+    assert frame.shape == (117, 117, 3)
+    assert (frame == AGENT_RGB).all(axis=-1).sum() >= 81

@@ -1,0 +1,109 @@
+"""Skew samplers: weights, level grammar, rank sampling, bins and bursty sequences."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from zipfian_envs import skew
+
+
+def test_zipf_weights_match_reference_figures():
+    w = skew.zipf(20, 2)
+    assert w[0] == pytest.approx(0.627, abs=5e-4)
+    assert w[-4:].sum() == pytest.approx(0.0074, abs=5e-5)
+    w1 = skew.zipf(20, 1)
+    assert (w1[0], w1[-4:].sum()) == (pytest.approx(0.278, abs=5e-4), pytest.approx(0.060, abs=5e-4))
+    w30 = skew.zipf(30, 1)
+    assert (w30[0], w30[-6:].sum()) == (pytest.approx(0.25, abs=5e-3), pytest.approx(0.055, abs=5e-4))
+    np.testing.assert_allclose(skew.zipf(7, 0), skew.uniform(7))
+
+
+def test_tails_and_reverse():
+    rare, common = skew.uniform_rare(20), skew.uniform_common(20)
+    np.testing.assert_array_equal(np.nonzero(rare)[0], [16, 17, 18, 19])
+    np.testing.assert_array_equal(np.nonzero(common)[0], [0, 1, 2, 3])
+    assert skew.uniform_rare(3).tolist() == [0, 0, 1]
+    np.testing.assert_allclose(skew.reversed_weights(skew.zipf(5, 1)), skew.zipf(5, 1)[::-1])
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "exponent"),
+    [("uniform", "uniform", 0), ("uniform_rare", "uniform_rare", 0), ("zipf_2", "zipf", 2),
+     ("zipf_1.5", "zipf", 1.5), ("zipf1", "zipf", 1), ("zipf0.5", "zipf", 0.5),
+     ("uniform_common", "uniform_common", 0)],
+)  # fmt: skip
+def test_level_grammar(name, kind, exponent):
+    level = skew.parse_level(name)
+    assert (level.kind, level.exponent) == (kind, exponent)
+    assert level.weights(10).sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("bad", ["zipf", "zipf_-1", "zipf_x", "Uniform", "rare", "", "zipf_nan", "zipf_inf", 2])
+def test_bad_level_names_list_valid_forms(bad):
+    with pytest.raises(ValueError, match="valid forms"):
+        skew.parse_level(bad)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [lambda: skew.zipf(0, 1), lambda: skew.zipf(5, -1), lambda: skew.uniform(-3), lambda: skew.zipf(2.5, 1),
+     lambda: skew.validate_weights([1, -1]), lambda: skew.validate_weights([np.nan, 1]),
+     lambda: skew.validate_weights([0, 0]), lambda: skew.validate_weights([]), lambda: skew.RankSampler([])],
+)  # fmt: skip
+def test_bad_inputs_raise(call):
+    with pytest.raises(ValueError):
+        call()
+
+
+def test_frequency_bins():
+    bins = [skew.frequency_bin(r, 20) for r in range(1, 21)]
+    assert bins == ["common"] * 4 + ["medium"] * 12 + ["rare"] * 4
+    assert [skew.frequency_bin(r, 2) for r in (1, 2)] == ["common", "rare"]
+    with pytest.raises(ValueError, match=r"1\.\.20"):
+        skew.frequency_bin(21, 20)
+
+
+@pytest.mark.parametrize("level", ["zipf_2", "zipf_1", "uniform", "uniform_rare"])
+def test_rank_sampler_matches_weights(level):
+    sampler = skew.RankSampler.from_level(level, 20)
+    ranks = sampler.sample(np.random.default_rng(0), 200_000)
+    counts = np.bincount(ranks, minlength=21)[1:]
+    expected = sampler.weights * ranks.size
+    support = expected > 0
+    assert counts[~support].sum() == 0
+    assert stats.chisquare(counts[support], expected[support]).pvalue > 1e-3
+
+
+def test_rank_sampler_scalar_and_generator_only():
+    sampler = skew.RankSampler([0, 1, 0])
+    assert sampler.sample(np.random.default_rng(1)) == 2
+    assert isinstance(sampler.sample(np.random.default_rng(1)), int)
+    with pytest.raises(TypeError, match="Generator"):
+        sampler.sample(np.random.RandomState(0))
+    a = skew.RankSampler(skew.zipf(20, 1)).sample(np.random.default_rng(5), 100)
+    b = skew.RankSampler(skew.zipf(20, 1)).sample(np.random.default_rng(5), 100)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_bursty_sequences_structure_and_rates():
+    rng = np.random.default_rng(0)
+    batch = skew.bursty_sequences(rng, skew.zipf(100, 1), 4000, context_length=8, p_bursty=0.9, shots=3, ways=2)
+    assert batch.context.shape == (4000, 8) and batch.query.shape == (4000,)
+    assert abs(batch.bursty.mean() - 0.9) < 0.02
+    for context, query in zip(batch.context[batch.bursty], batch.query[batch.bursty]):
+        values, counts = np.unique(context, return_counts=True)
+        assert (counts >= 3).sum() >= 2, context  # two items appear at least 3 times each
+        assert query in values[counts >= 3]
+    # Non-bursty sequences are i.i.d. from the weights: rank-1 frequency matches p_1.
+    iid = batch.context[~batch.bursty]
+    assert abs((iid == 0).mean() - skew.zipf(100, 1)[0]) < 0.03
+
+
+def test_bursty_sequences_reproducible_and_validated():
+    a = skew.bursty_sequences(np.random.default_rng(3), skew.uniform(10), 50)
+    b = skew.bursty_sequences(np.random.default_rng(3), skew.uniform(10), 50)
+    np.testing.assert_array_equal(a.context, b.context)
+    with pytest.raises(ValueError, match="context_length"):
+        skew.bursty_sequences(np.random.default_rng(0), skew.uniform(10), 5, context_length=4, shots=3, ways=2)
+    with pytest.raises(ValueError, match="p_bursty"):
+        skew.bursty_sequences(np.random.default_rng(0), skew.uniform(10), 5, p_bursty=1.5)
