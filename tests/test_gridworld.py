@@ -252,3 +252,24 @@ def test_full_render_shows_map_agent_and_target():
     frame = env.render()
     assert frame.shape == (117, 117, 3)
     assert (frame == AGENT_RGB).all(axis=-1).sum() >= 81
+
+
+def test_symbolic_mode_passes_both_checkers():
+    import warnings
+
+    from gymnasium.utils.env_checker import check_env as gym_check_env
+    from stable_baselines3.common.env_checker import check_env as sb3_check_env
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gym_check_env(gym.make("Zipfian/Gridworld-v0", obs_mode="symbolic").unwrapped)
+        sb3_check_env(gym.make("Zipfian/Gridworld-v0", obs_mode="symbolic"), warn=True)
+
+
+def test_human_render_without_pygame_gives_install_hint(monkeypatch):
+    from gymnasium.error import DependencyNotInstalled
+
+    monkeypatch.setitem(sys.modules, "pygame", None)
+    env = gym.make("Zipfian/Gridworld-v0", render_mode="human")
+    with pytest.raises(DependencyNotInstalled, match=r"zipfian-envs\[viewer\]"):
+        env.reset(seed=0)
