@@ -225,6 +225,7 @@ def test_configuration_and_validation():
         ({"render_mode": "ansi"}, "ansi"),
         ({"level": "uniform", "exponent": 2}, "not both"),
         ({"exponent": -1}, "valid forms"),
+        ({"exponent": "two"}, "exponent must be"),
     ]
     for kwargs, message in bad:
         with pytest.raises(ValueError, match=message):

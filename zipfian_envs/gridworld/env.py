@@ -93,6 +93,8 @@ class GridworldEnv(gym.Env):
         if level is not None and exponent is not None:
             raise ValueError(f"give either level={level!r} or exponent={exponent!r}, not both")
         if exponent is not None:
+            if isinstance(exponent, bool) or not isinstance(exponent, (int, float, np.integer, np.floating)):
+                raise ValueError(f"exponent must be a float >= 0, got {exponent!r}")
             level = f"zipf_{float(exponent):g}"
         self.level = "zipf_2" if level is None else level
         skew.parse_level(self.level)
