@@ -324,3 +324,31 @@ def test_python_dash_m_exits_non_zero_without_a_traceback():
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and result.stderr.startswith("zipfian-play: unknown environment id")
+
+
+def test_human_play_becomes_a_leaderboard_entry(tmp_path, capsys):
+    evaluation_cli = pytest.importorskip("evaluation.cli")
+    leaderboard = pytest.importorskip("evaluation.leaderboard")
+    files = []
+    for level in ("zipf_2", "uniform", "uniform_rare"):
+        env = gym.make(ENV_ID, level=level, render_mode="rgb_array")
+        path = tmp_path / f"human_{level}.csv"
+        view = play.Viewer(env, env_id=ENV_ID, seed=0, fps=0, clock=FakeClock(), record_path=path)
+        view.run(events=oracle_events(view, 3))
+        view.close()
+        files.append(str(path))
+    out = tmp_path / "results"
+    argv = ["--env", ENV_ID, "--level", "zipf_2", "--from-records", *files, "--out", str(out), "--no-plot"]
+    assert evaluation_cli.main(argv) == 0
+    (result_path,) = out.glob("*.json")
+    result = json.loads(result_path.read_text())
+    assert result["policy"] == "human"
+    summaries = {p: entry["summary"] for p, entry in result["protocols"].items()}
+    assert {p: s["episodes"] for p, s in summaries.items()} == {"zipfian": 3, "uniform": 3, "rare": 3}
+    assert summaries["rare"]["success"]["success"] == 1.0
+    capsys.readouterr()
+    assert leaderboard.main([str(result_path)]) == 0
+    assert "| human |" in capsys.readouterr().out
+    # Records from another level than the training level fit no protocol: a clear refusal.
+    assert evaluation_cli.main([*argv[:3], "zipf_1", *argv[4:]]) == 2
+    assert "fit no protocol" in capsys.readouterr().err

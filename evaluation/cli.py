@@ -1,0 +1,234 @@
+"""``zipfian-eval``: score a policy on a Zipfian env under the zipfian / uniform / rare protocols.
+
+Example: ``zipfian-eval --env Zipfian/Gridworld-v0 --policy random --episodes 500 --seed 0 --out results/``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+import gymnasium as gym
+
+from evaluation import protocols as proto
+from evaluation.errors import EvaluationError
+from evaluation.harness import (
+    DEFAULT_MIN_EPISODES_PER_RANK,
+    VECTORIZATION_MODES,
+    env_kwargs_for,
+    evaluate,
+    find_spec,
+    resolve_training_level,
+)
+from evaluation.policies import ALGOS, BUILTIN_POLICIES, load_policy, policy_name
+from evaluation.records import load_records
+from evaluation.report import format_summary, load_result, write_result
+from zipfian_envs import skew
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line on stderr (exit code 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``prog: error: message`` and exit 2."""
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def parse_env_kwargs(pairs: Sequence[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` pairs to kwargs; values are read as JSON (numbers, true/false) or kept as text."""
+    kwargs = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key.isidentifier():
+            raise EvaluationError(f"--env-kwarg expects KEY=VALUE, got {pair!r}")
+        try:
+            kwargs[key] = json.loads(text)
+        except json.JSONDecodeError:
+            kwargs[key] = text
+    if "level" in kwargs:
+        raise EvaluationError("give the level with --level, not --env-kwarg level=...")
+    return kwargs
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The zipfian-eval argument parser."""
+    parser = OneLineParser(prog="zipfian-eval", description=__doc__.splitlines()[0].replace("``", ""))
+    parser.add_argument("--env", default="Zipfian/Gridworld-v0", help="env id (default: %(default)s)")
+    parser.add_argument("--level", default=None, help="training level (default: the env's own)")
+    parser.add_argument(
+        "--policy",
+        nargs="+",
+        default=["random"],
+        help="random, oracle or path(s) to saved models; several models = several training seeds",
+    )
+    parser.add_argument("--algo", default="ppo", help=f"model class: {', '.join(ALGOS)} or module:Class")
+    parser.add_argument("--name", default=None, help="policy name in tables and file names")
+    parser.add_argument("--episodes", type=int, default=500, help="episodes per protocol (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=0, help="evaluation seed (default: %(default)s)")
+    parser.add_argument("--num-envs", type=int, default=8, help="parallel sub-envs (default: %(default)s)")
+    parser.add_argument("--protocols", nargs="+", default=list(proto.PROTOCOLS), choices=proto.PROTOCOLS)
+    parser.add_argument(
+        "--from-records",
+        nargs="+",
+        default=None,
+        metavar="FILE",
+        help="summarise recorded episodes (e.g. zipfian-play --record) instead of running a policy",
+    )
+    parser.add_argument(
+        "--min-episodes-per-rank", type=int, default=DEFAULT_MIN_EPISODES_PER_RANK, help="uniform protocol minimum"
+    )
+    parser.add_argument("--env-kwarg", action="append", default=[], metavar="KEY=VALUE", help="env kwarg, repeatable")
+    parser.add_argument("--vectorization", choices=VECTORIZATION_MODES, default="sync")
+    parser.add_argument("--out", default="results", help="output folder (default: %(default)s)")
+    parser.add_argument("--confidence", type=float, default=0.95, help="CI level (default: %(default)s)")
+    parser.add_argument("--stochastic", action="store_true", help="sample model actions instead of the mode")
+    parser.add_argument("--show-ranks", action="store_true", help="also print per-rank success")
+    parser.add_argument("--no-plot", action="store_true", help="skip the PNG")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
+    return parser
+
+
+def _planned(env_id: str, kwargs: dict[str, Any], protocol: str, args: argparse.Namespace) -> int:
+    """Episodes a protocol will run (the uniform one rounds up to whole passes over the items)."""
+    if protocol != "uniform":
+        return args.episodes
+    env = gym.make(env_id, **{**kwargs, "level": "uniform"})
+    try:
+        num_items = int(env.reset(seed=0)[1]["num_items"])
+    finally:
+        env.close()
+    return proto.uniform_episode_count(args.episodes, num_items, args.min_episodes_per_rank)
+
+
+def records_from_files(paths: Sequence[str], env_id: str, training_level: str) -> dict[str, list[dict[str, Any]]]:
+    """Recorded episodes grouped by protocol: a record's own protocol if it is one, else its level's."""
+    by_protocol: dict[str, list[dict[str, Any]]] = {}
+    for path in paths:
+        for record in load_records(path):
+            if record.get("env_id") != env_id:
+                raise EvaluationError(f"{path}: a record is for env {record.get('env_id')!r}, not --env {env_id!r}")
+            protocol = record.get("protocol")
+            if protocol not in proto.PROTOCOLS:
+                protocol = proto.protocol_of_level(record.get("level"), training_level)
+            by_protocol.setdefault(protocol, []).append({**record, "protocol": protocol})
+    if not by_protocol:
+        raise EvaluationError(f"no records in {', '.join(paths)}")
+    return by_protocol
+
+
+def summarise_records(args: argparse.Namespace) -> int:
+    """Write and print a result file for episodes recorded elsewhere (human play, other tools)."""
+    find_spec(args.env)
+    env_kwargs = parse_env_kwargs(args.env_kwarg)
+    level = resolve_training_level(args.env, args.level, **env_kwargs)
+    records_by_protocol = records_from_files(args.from_records, args.env, level)
+    name = args.name or str(next(iter(records_by_protocol.values()))[0].get("policy") or "human")
+    seeds = sorted({int(r["seed"]) for rs in records_by_protocol.values() for r in rs if r.get("seed") is not None})
+    path = write_result(
+        args.out,
+        records_by_protocol,
+        env_id=args.env,
+        level=level,
+        env_kwargs=env_kwargs,
+        policy_name=name,
+        seeds=seeds[:1] or [0],
+        confidence=args.confidence,
+        plot=not args.no_plot,
+    )
+    print(format_summary(load_result(path), show_ranks=args.show_ranks))
+    print(f"wrote {path.as_posix()}")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate inputs, evaluate every policy under every protocol, print and write the result."""
+    from tqdm import tqdm
+
+    if args.from_records:
+        return summarise_records(args)
+    if args.episodes < 1 or args.num_envs < 1 or args.seed < 0 or args.min_episodes_per_rank < 0:
+        raise EvaluationError("--episodes and --num-envs must be >= 1, --seed and --min-episodes-per-rank >= 0")
+    if not 0 < args.confidence < 1:
+        raise EvaluationError(f"--confidence must be in (0, 1), got {args.confidence}")
+    env_kwargs = parse_env_kwargs(args.env_kwarg)
+    find_spec(args.env)
+    if args.level is not None:
+        skew.parse_level(args.level)
+    level = resolve_training_level(args.env, args.level, **env_kwargs)
+    kwargs = env_kwargs_for(level, env_kwargs)
+    # Load every policy before the first episode so a bad model fails fast.
+    policies = [load_policy(spec, args.env, algo=args.algo, seed=args.seed, **kwargs) for spec in args.policy]
+    multi = len(policies) > 1
+    if multi and any(spec in BUILTIN_POLICIES for spec in args.policy):
+        raise EvaluationError("several --policy values mean several trained models; random/oracle go alone")
+    name = args.name or policy_name(args.policy[0])
+
+    total = sum(_planned(args.env, kwargs, p, args) for p in args.protocols) * len(policies)
+    records_by_protocol: dict[str, list[dict[str, Any]]] = {p: [] for p in args.protocols}
+    with tqdm(total=total, unit="ep", desc=name, disable=args.no_progress, file=sys.stderr) as bar:
+        for train_seed, policy in enumerate(policies):
+            for protocol in args.protocols:
+                records = evaluate(
+                    policy,
+                    args.env,
+                    level=level,
+                    episodes=args.episodes,
+                    seed=args.seed,
+                    num_envs=args.num_envs,
+                    protocol=protocol,
+                    min_episodes_per_rank=args.min_episodes_per_rank,
+                    vectorization=args.vectorization,
+                    deterministic=not args.stochastic,
+                    progress=bar.update,
+                    **env_kwargs,
+                )
+                if multi:
+                    for record in records:
+                        record["train_seed"] = train_seed
+                records_by_protocol[protocol].extend(records)
+    path = write_result(
+        args.out,
+        records_by_protocol,
+        env_id=args.env,
+        level=level,
+        env_kwargs=env_kwargs,
+        policy_name=name,
+        seeds=[args.seed],
+        confidence=args.confidence,
+        min_episodes_per_rank=args.min_episodes_per_rank,
+        plot=not args.no_plot,
+    )
+    result = load_result(path)
+    print(format_summary(result, show_ranks=args.show_ranks))
+    files = [path.as_posix()] + [f"{args.out.rstrip('/')}/{f}" for f in result["files"].values() if f]
+    print("wrote " + ", ".join(files))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``zipfian-eval``; bad input exits 2 with a one-line message on stderr."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help or a usage error (already printed as one line)
+        return int(exc.code or 0)
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        print("zipfian-eval: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        # Bad input surfaces as many exception types (gym, SB3, the env's ValueErrors); one line each.
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        code = 2 if isinstance(exc, (EvaluationError, ValueError, gym.error.Error, OSError)) else 1
+        print(f"zipfian-eval: error: {message}", file=sys.stderr)
+        return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

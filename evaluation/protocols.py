@@ -1,0 +1,72 @@
+"""Evaluation protocols (named as in the paper) and the per-episode schedules that realise them.
+
+* ``zipfian``: items drawn from the training level, as the env draws them.
+* ``uniform``: every item equally often; ranks are pinned through ``reset(options={"item_rank": r})``
+  and spread evenly so every rank gets the same number of episodes (at least a minimum).
+* ``rare``: the ``uniform_rare`` level (uniform over the rarest 20% of ranks).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from evaluation.errors import EvaluationError
+from zipfian_envs import skew
+
+PROTOCOLS: tuple[str, ...] = ("zipfian", "uniform", "rare")
+# Mixed into each protocol's episode seeds so protocols never replay each other's episodes.
+_PROTOCOL_CODES = {"zipfian": 0, "uniform": 1, "rare": 2}
+
+
+def check_protocol(protocol: str) -> str:
+    """Return ``protocol`` if it is known, else raise a one-line ``EvaluationError``."""
+    if protocol not in PROTOCOLS:
+        raise EvaluationError(f"unknown protocol {protocol!r}; valid: {', '.join(PROTOCOLS)}")
+    return protocol
+
+
+def protocol_level(protocol: str, training_level: str | None) -> str | None:
+    """The level an env runs at under ``protocol`` (None: the env's own default)."""
+    check_protocol(protocol)
+    if protocol == "zipfian":
+        if training_level is not None:
+            skew.parse_level(training_level)
+        return training_level
+    return "uniform" if protocol == "uniform" else "uniform_rare"
+
+
+def protocol_of_level(level: str, training_level: str | None) -> str:
+    """The protocol that episodes played at ``level`` belong to (for records made outside the harness)."""
+    if level == "uniform":
+        return "uniform"
+    if level == "uniform_rare":
+        return "rare"
+    if training_level is not None and level != training_level:
+        raise EvaluationError(
+            f"records at level {level!r} fit no protocol of training level {training_level!r}; "
+            f"valid levels: {training_level}, uniform, uniform_rare"
+        )
+    return "zipfian"
+
+
+def uniform_episode_count(episodes: int, num_items: int, min_episodes_per_rank: int) -> int:
+    """Episodes for the uniform protocol: a multiple of ``num_items`` with each rank >= the minimum."""
+    per_rank = max(int(min_episodes_per_rank), math.ceil(episodes / num_items))
+    return per_rank * num_items
+
+
+def pinned_ranks(total: int, num_items: int) -> np.ndarray:
+    """Item rank of each uniform-protocol episode: ranks 1..n in turn, so counts differ by at most 1."""
+    return np.arange(total) % num_items + 1
+
+
+def episode_seeds(seed: int, protocol: str, total: int) -> np.ndarray:
+    """One reset seed per episode, a pure function of (seed, protocol, episode index).
+
+    Seeding every episode (not every sub-env) makes an episode's item and map independent of
+    ``num_envs`` and of which sub-env happens to run it.
+    """
+    sequence = np.random.SeedSequence([int(seed), _PROTOCOL_CODES[check_protocol(protocol)]])
+    return sequence.generate_state(max(total, 1), dtype=np.uint32)[:total].astype(np.int64)
