@@ -24,6 +24,7 @@ ALGOS: dict[str, str] = {
     "dqn": "stable_baselines3:DQN",
     "qrdqn": "sb3_contrib:QRDQN",
     "recurrentppo": "sb3_contrib:RecurrentPPO",
+    "softq": "agents.soft_q:SoftQ",
 }
 BUILTIN_POLICIES = ("random", "oracle")
 

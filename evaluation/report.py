@@ -1,4 +1,4 @@
-"""Result files: the versioned JSON (schema in docs/evaluation.md), the records CSV and the PNG plot."""
+"""Result files: the versioned JSON (schema in the README, "Result files"), the records CSV and the PNG plot."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import zipfian_envs
 from evaluation import protocols as proto
-from evaluation.errors import SchemaError
+from evaluation.errors import EvaluationError, SchemaError
 from evaluation.harness import find_spec
 from evaluation.records import save_records
 from evaluation.summary import N_RESAMPLES, aggregate_seeds, summarize
@@ -145,8 +145,13 @@ def write_result(
     n_resamples: int = N_RESAMPLES,
     min_episodes_per_rank: int | None = None,
     plot: bool = True,
+    extra: dict[str, Any] | None = None,
 ) -> Path:
-    """Write ``<out>/<name>.json``, ``records/<name>.csv`` and ``plots/<name>.png``; return the JSON path."""
+    """Write ``<out>/<name>.json``, ``records/<name>.csv`` and ``plots/<name>.png``; return the JSON path.
+
+    ``extra`` adds keys of the caller's own (e.g. ``training``: steps, wall time) to the JSON; they
+    may not replace the schema's keys.
+    """
     out_dir = Path(out_dir)
     name = name or file_stem(env_id, level, policy_name, int(seeds[0]) if seeds else 0)
     result = build_result(
@@ -161,6 +166,10 @@ def write_result(
         n_resamples=n_resamples,
         min_episodes_per_rank=min_episodes_per_rank,
     )
+    clashes = sorted(set(extra or {}) & set(result))
+    if clashes:
+        raise EvaluationError(f"extra keys {clashes} would replace result keys; use other names")
+    result.update(extra or {})
     all_records = [record for records in records_by_protocol.values() for record in records]
     records_path = save_records(all_records, out_dir / "records" / f"{name}.csv", policy=policy_name)
     result["files"] = {"records": records_path.relative_to(out_dir).as_posix(), "plot": None}

@@ -1,0 +1,246 @@
+"""Feature extractors sized for the suite's observations (SB3 ``BaseFeaturesExtractor`` subclasses).
+
+* :class:`GridPixelCNN` - 63x63 Gridworld pixels: a 9x9 stride-9 conv gives one feature vector per
+  cell, then a 3x3 conv and a linear layer (PPO trains ~2x faster than with SB3's NatureCNN here).
+* :class:`SymbolicGridExtractor` - symbolic Gridworld: cell codes and the target code embedded with one
+  shared table, plus their element-wise product (so "this cell holds the target" is linear), then an MLP.
+* :class:`DictExtractor` - ``{"image": HxWx3 uint8, "instruction": token ids (0 = padding)}``: a small
+  CNN and an instruction encoder (token embedding, then a masked mean-pool or a GRU).
+
+:func:`extractor_for` picks one for an observation space. SB3 hands extractors float tensors: images
+already divided by 255 and transposed to channels-first, integer codes as floats.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+from gymnasium import spaces
+from stable_baselines3.common.preprocessing import is_image_space
+from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
+from torch import nn
+
+GRID_CELL_PIXELS = 9
+
+
+def _channels_first(space: spaces.Box) -> bool:
+    """True when an image space is CxHxW (SB3's VecTransposeImage output), False for HxWxC."""
+    shape = space.shape
+    return shape[0] in (1, 3, 4) and shape[-1] not in (1, 3, 4)
+
+
+def _to_nchw(images: torch.Tensor, channels_first: bool) -> torch.Tensor:
+    """Batch of images in NCHW layout."""
+    return images if channels_first else images.permute(0, 3, 1, 2)
+
+
+def _cnn_output_dim(cnn: nn.Module, space: spaces.Box, channels_first: bool) -> int:
+    """Flattened output size of ``cnn`` on one zero image of ``space``."""
+    shape = space.shape if channels_first else (space.shape[2], space.shape[0], space.shape[1])
+    with torch.no_grad():
+        return int(cnn(torch.zeros(1, *shape)).shape[1])
+
+
+class GridPixelCNN(BaseFeaturesExtractor):
+    """Small CNN for Gridworld pixels: one 9x9/9 conv output per cell, a 3x3 conv, then linear."""
+
+    def __init__(self, observation_space: spaces.Box, features_dim: int = 256, channels: int = 32) -> None:
+        super().__init__(observation_space, features_dim)
+        self.channels_first = _channels_first(observation_space)
+        in_channels = observation_space.shape[0 if self.channels_first else 2]
+        self.cnn = nn.Sequential(
+            nn.Conv2d(in_channels, channels, kernel_size=GRID_CELL_PIXELS, stride=GRID_CELL_PIXELS),
+            nn.ReLU(),
+            nn.Conv2d(channels, channels, kernel_size=3, padding=1),
+            nn.ReLU(),
+            nn.Flatten(),
+        )
+        n_flat = _cnn_output_dim(self.cnn, observation_space, self.channels_first)
+        self.linear = nn.Sequential(nn.Linear(n_flat, features_dim), nn.ReLU())
+
+    def forward(self, observations: torch.Tensor) -> torch.Tensor:
+        """Features of a batch of images."""
+        return self.linear(self.cnn(_to_nchw(observations, self.channels_first)))
+
+
+class SymbolicGridExtractor(BaseFeaturesExtractor):
+    """Embeds symbolic cell codes and the target code with one table, then an MLP.
+
+    The observation is ``n`` codes: ``n - 1`` cells and the target's code last. Features are the
+    flattened cell embeddings, the target embedding and the cells' element-wise products with it.
+    """
+
+    def __init__(
+        self, observation_space: spaces.Box, features_dim: int = 256, embed_dim: int = 8, hidden: int = 256
+    ) -> None:
+        super().__init__(observation_space, features_dim)
+        self.num_codes = int(np.max(observation_space.high)) + 1
+        n = int(observation_space.shape[0])
+        self.embed = nn.Embedding(self.num_codes, embed_dim)
+        self.mlp = nn.Sequential(
+            nn.Linear((2 * (n - 1) + 1) * embed_dim, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, features_dim),
+            nn.ReLU(),
+        )
+
+    def forward(self, observations: torch.Tensor) -> torch.Tensor:
+        """Features of a batch of code vectors (floats holding integers)."""
+        codes = observations.long().clamp_(0, self.num_codes - 1)
+        emb = self.embed(codes)  # (B, n, d)
+        cells, target = emb[:, :-1], emb[:, -1:]
+        features = torch.cat([cells.flatten(1), target.flatten(1), (cells * target).flatten(1)], dim=1)
+        return self.mlp(features)
+
+
+class SmallImageCNN(nn.Module):
+    """Generic small CNN for any HxW image (8/4 and 4/2 convs, then a 4x4 adaptive pool)."""
+
+    def __init__(self, space: spaces.Box, out_dim: int = 256, channels: int = 32) -> None:
+        super().__init__()
+        self.channels_first = _channels_first(space)
+        in_channels = space.shape[0 if self.channels_first else 2]
+        self.cnn = nn.Sequential(
+            nn.Conv2d(in_channels, channels, kernel_size=8, stride=4),
+            nn.ReLU(),
+            nn.Conv2d(channels, 2 * channels, kernel_size=4, stride=2),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool2d(4),
+            nn.Flatten(),
+        )
+        self.linear = nn.Sequential(nn.Linear(2 * channels * 16, out_dim), nn.ReLU())
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """Features of a batch of images."""
+        return self.linear(self.cnn(_to_nchw(images, self.channels_first)))
+
+
+class InstructionEncoder(nn.Module):
+    """Token ids (0 = padding) to one vector: embedding, then masked mean-pool or a GRU."""
+
+    def __init__(self, vocab_size: int, embed_dim: int = 32, out_dim: int = 64, mode: str = "mean") -> None:
+        super().__init__()
+        if mode not in ("mean", "gru"):
+            raise ValueError(f"unknown instruction encoder mode {mode!r}; valid: mean, gru")
+        self.mode = mode
+        self.vocab_size = vocab_size
+        self.embed = nn.Embedding(vocab_size, embed_dim, padding_idx=0)
+        if mode == "gru":
+            self.gru = nn.GRU(embed_dim, out_dim, batch_first=True)
+            self.proj = nn.Identity()
+        else:
+            self.proj = nn.Sequential(nn.Linear(embed_dim, out_dim), nn.ReLU())
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Encode a (B, L) batch of token ids."""
+        tokens = tokens.long().clamp(0, self.vocab_size - 1)
+        mask = (tokens != 0).float()
+        emb = self.embed(tokens)
+        if self.mode == "mean":
+            pooled = (emb * mask.unsqueeze(-1)).sum(1) / mask.sum(1, keepdim=True).clamp(min=1.0)
+            return self.proj(pooled)
+        lengths = mask.sum(1).long().clamp(min=1)
+        packed = nn.utils.rnn.pack_padded_sequence(emb, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        _, hidden = self.gru(packed)
+        return hidden[-1]
+
+
+def _instruction_tokens(space: spaces.Space, value: torch.Tensor) -> torch.Tensor:
+    """Token ids from SB3's preprocessed instruction (a Box passes through, MultiDiscrete is one-hot)."""
+    if isinstance(space, spaces.MultiDiscrete):
+        vocab = int(space.nvec.max())
+        return value.reshape(value.shape[0], len(space.nvec), vocab).argmax(-1)
+    return value
+
+
+class DictExtractor(BaseFeaturesExtractor):
+    """For ``{"image", "instruction", ...}`` observations: small CNN + instruction encoder (+ flat extras)."""
+
+    def __init__(
+        self,
+        observation_space: spaces.Dict,
+        features_dim: int = 256,
+        image_dim: int = 256,
+        text_dim: int = 64,
+        embed_dim: int = 32,
+        instruction_mode: str = "mean",
+        image_key: str = "image",
+        instruction_key: str = "instruction",
+    ) -> None:
+        super().__init__(observation_space, features_dim)
+        self.image_key, self.instruction_key = image_key, instruction_key
+        subspaces = observation_space.spaces
+        if image_key not in subspaces:
+            raise ValueError(f"DictExtractor needs an {image_key!r} key, got {sorted(subspaces)}")
+        self.image = SmallImageCNN(subspaces[image_key], image_dim)
+        total = image_dim
+        self.instruction = None
+        if instruction_key in subspaces:
+            space = subspaces[instruction_key]
+            vocab = int(space.nvec.max()) if isinstance(space, spaces.MultiDiscrete) else int(np.max(space.high)) + 1
+            self.instruction = InstructionEncoder(vocab, embed_dim, text_dim, instruction_mode)
+            total += text_dim
+        self.extra_keys = sorted(k for k in subspaces if k not in (image_key, instruction_key))
+        total += sum(int(gym.spaces.flatdim(subspaces[k])) for k in self.extra_keys)
+        self.head = nn.Sequential(nn.Linear(total, features_dim), nn.ReLU())
+
+    def forward(self, observations: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Features of a batch of dict observations."""
+        parts = [self.image(observations[self.image_key])]
+        if self.instruction is not None:
+            space = self._observation_space.spaces[self.instruction_key]
+            parts.append(self.instruction(_instruction_tokens(space, observations[self.instruction_key])))
+        parts += [observations[k].flatten(1).float() for k in self.extra_keys]
+        return self.head(torch.cat(parts, dim=1))
+
+
+def observation_kind(space: spaces.Space) -> str:
+    """``pixels``, ``symbolic``, ``dict`` or ``vector`` for an observation space."""
+    if isinstance(space, spaces.Dict):
+        return "dict"
+    if isinstance(space, spaces.Box) and is_image_space(space, check_channels=False):
+        return "pixels"
+    if isinstance(space, spaces.Box) and space.dtype == np.uint8 and len(space.shape) == 1:
+        return "symbolic"
+    return "vector"
+
+
+def extractor_for(space: spaces.Space, family: str = "Gridworld") -> tuple[type[BaseFeaturesExtractor] | None, dict]:
+    """The extractor class and kwargs suited to an observation space (None: SB3's default)."""
+    kind = observation_kind(space)
+    if kind == "pixels":
+        shape = space.shape if not _channels_first(space) else (space.shape[1], space.shape[2], space.shape[0])
+        if family == "Gridworld" and shape[0] % GRID_CELL_PIXELS == 0 and shape[1] % GRID_CELL_PIXELS == 0:
+            return GridPixelCNN, {}
+        return ImageCNNExtractor, {}
+    if kind == "symbolic":
+        return SymbolicGridExtractor, {}
+    if kind == "dict":
+        return DictExtractor, {}
+    return None, {}
+
+
+class ImageCNNExtractor(BaseFeaturesExtractor):
+    """:class:`SmallImageCNN` as an extractor for image observations of other sizes."""
+
+    def __init__(self, observation_space: spaces.Box, features_dim: int = 256) -> None:
+        super().__init__(observation_space, features_dim)
+        self.cnn = SmallImageCNN(observation_space, features_dim)
+
+    def forward(self, observations: torch.Tensor) -> torch.Tensor:
+        """Features of a batch of images."""
+        return self.cnn(observations)
+
+
+def policy_kwargs_for(space: spaces.Space, family: str = "Gridworld", **overrides: Any) -> dict[str, Any]:
+    """SB3 ``policy_kwargs`` with the suited extractor (plus ``overrides``)."""
+    cls, kwargs = extractor_for(space, family)
+    out: dict[str, Any] = {}
+    if cls is not None:
+        out["features_extractor_class"] = cls
+        out["features_extractor_kwargs"] = kwargs
+    out.update(overrides)
+    return out

@@ -1,0 +1,158 @@
+"""Collect finished training runs into committed results: ``python -m agents.results``.
+
+For each group of runs that share (env, env kwargs, training level, algorithm, observation kind),
+the per-seed evaluation records (written by ``zipfian-train``) are merged into one result JSON with
+an IQM over training seeds; random and oracle baselines are evaluated on the same protocols and
+episode seeds. Then, per env configuration, the ``zipfian-leaderboard`` table, all of them in one
+``leaderboard_agents.md``, and one success-vs-rank plot of the trained groups.
+
+Layout under ``--out`` (default ``results``)::
+
+    <family>/<obs>_<level>[_<kwargs>]/{<algo>-<obs>,random,oracle}.json (+ records/, plots/, leaderboard.md)
+    leaderboard_agents.md   (every configuration's table; results/leaderboard.md is the harness's own)
+    plots/<name>.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from evaluation import leaderboard
+from evaluation.harness import evaluate_protocols
+from evaluation.policies import load_policy
+from evaluation.records import load_records
+from evaluation.report import load_result, plot_success_by_rank, write_result
+
+
+def find_runs(runs_dir: Path) -> list[dict[str, Any]]:
+    """Every finished run under ``runs_dir``: its config, result JSON and records CSV."""
+    runs = []
+    for config_path in sorted(runs_dir.glob("*/config.json")):
+        run_dir = config_path.parent
+        config = json.loads(config_path.read_text())
+        results = [p for p in run_dir.glob("*.json") if p.name != "config.json"]
+        if "training" not in config or len(results) != 1:
+            continue
+        result = load_result(results[0])
+        runs.append(
+            {
+                "dir": run_dir,
+                "config": config,
+                "result": result,
+                "records": load_records(run_dir / result["files"]["records"]),
+            }
+        )
+    return runs
+
+
+def group_key(config: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    """(env id, extra env kwargs as JSON, level, algo, observation kind) of a run."""
+    kwargs = {k: v for k, v in config["env_kwargs"].items() if k not in ("level", "obs_mode")}
+    return (
+        config["env"],
+        json.dumps(kwargs, sort_keys=True),
+        config["level"],
+        config["algo"],
+        config["observation_kind"],
+    )
+
+
+def config_dir(out: Path, env_id: str, kwargs_json: str, level: str, kind: str) -> Path:
+    """``<out>/<family>/<obs>_<level>[_<k>-<v>...]`` for one env configuration."""
+    family = env_id.split("/")[-1].split("-")[0].lower()
+    extra = "".join(f"_{k}-{v}" for k, v in json.loads(kwargs_json).items())
+    return out / family / re.sub(r"[^A-Za-z0-9._-]+", "_", f"{kind}_{level}{extra}")
+
+
+def merge_group(runs: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Records of all seeds of one group, by protocol (each record keeps its ``train_seed``)."""
+    merged: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for run in runs:
+        for record in run["records"]:
+            record = {k: v for k, v in record.items() if k != "policy"}
+            record.setdefault("train_seed", run["config"]["seed"])
+            merged[record["protocol"]].append(record)
+    return dict(merged)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Merge runs, evaluate baselines, write leaderboards and the plot."""
+    parser = argparse.ArgumentParser(prog="python -m agents.results", description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=Path, default=Path("runs"), help="directory of zipfian-train run folders")
+    parser.add_argument("--out", type=Path, default=Path("results"))
+    parser.add_argument("--plot-name", default="ppo_gridworld", help="file stem of the success-vs-rank plot")
+    parser.add_argument("--leaderboard", default="leaderboard_agents.md", help="file name of the combined tables")
+    parser.add_argument("--baseline-episodes", type=int, default=500, help="episodes per protocol for baselines")
+    parser.add_argument("--only", default=None, help="regex on run folder names to include")
+    parser.add_argument("--title", default="Success by target rank (uniform protocol), 95% CI", help="plot title")
+    parser.add_argument("--plot-only", default=None, help="regex on result folders (e.g. 'rooms-2') to plot")
+    args = parser.parse_args(argv)
+
+    runs = find_runs(args.runs)
+    if args.only:
+        runs = [r for r in runs if re.search(args.only, r["dir"].name)]
+    if not runs:
+        parser.exit(2, f"{parser.prog}: error: no finished runs with a result under {args.runs}\n")
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for run in runs:
+        groups[group_key(run["config"])].append(run)
+
+    trained, labels, sections = [], [], []
+    reference: dict[str, Any] | None = None
+    for (env_id, kwargs_json, level, algo, kind), members in sorted(groups.items()):
+        members.sort(key=lambda r: r["config"]["seed"])
+        target = config_dir(args.out, env_id, kwargs_json, level, kind)
+        env_kwargs = members[0]["result"]["env_kwargs"]
+        seeds = [r["config"]["seed"] for r in members]
+        steps = sorted({r["config"]["training"]["steps"] for r in members})
+        training = [{"seed": r["config"]["seed"], "run": r["dir"].name, **r["config"]["training"]} for r in members]
+        path = write_result(target, merge_group(members), env_id=env_id, level=level, env_kwargs=env_kwargs,
+                            policy_name=f"{algo}-{kind}", seeds=seeds, name=f"{algo}-{kind}",
+                            extra={"training": training})  # fmt: skip
+        result = json.loads(path.read_text())
+        plotted = args.plot_only is None or re.search(args.plot_only, target.as_posix())
+        if plotted:
+            trained.append(result)
+            labels.append(f"{algo} {kind}, trained on {level}, {'/'.join(f'{s // 1000}k' for s in steps)} steps")
+
+        files = [path]
+        episodes = args.baseline_episodes
+        for name in ("random", "oracle"):
+            baseline = target / f"{name}.json"
+            if not baseline.is_file():
+                policy = load_policy(name, env_id, seed=0, **env_kwargs)
+                records = evaluate_protocols(policy, env_id, training_level=level, episodes=episodes,
+                                             seed=1_000_000, **env_kwargs)  # fmt: skip
+                write_result(target, records, env_id=env_id, level=level, env_kwargs=env_kwargs,
+                             policy_name=name, seeds=[0], name=name)  # fmt: skip
+            files.append(baseline)
+            if plotted and name == "random" and reference is None:
+                reference = load_result(baseline)  # the uniform protocol ignores the training level
+        table = target / "leaderboard.md"
+        leaderboard.main([str(f) for f in files] + ["--markdown", str(table)])
+        heading = f"### `{target.relative_to(args.out).as_posix()}`: {env_id} {json.loads(kwargs_json) or ''}"
+        sections.append(f"{heading}\n\n{table.read_text()}")
+
+    (args.out / args.leaderboard).write_text("\n".join(sections))
+    if not trained:
+        parser.exit(2, f"{parser.prog}: error: --plot-only {args.plot_only!r} matched no result folder\n")
+    if reference is not None:
+        trained.append(reference)
+        labels.append("random policy (reference)")
+    plot = plot_success_by_rank(
+        trained,
+        args.out / "plots" / f"{args.plot_name}.png",
+        labels=labels,
+        title=args.title,
+    )
+    print(f"wrote {args.out / args.leaderboard} and {plot}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

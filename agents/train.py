@@ -1,0 +1,318 @@
+"""Train a baseline on a Zipfian env: ``zipfian-train`` / ``python -m agents.train``.
+
+Example::
+
+    zipfian-train --algo ppo --env Zipfian/Gridworld-v0 --level zipf_2 --obs-mode symbolic \\
+        --steps 500000 --seed 0 --out runs/ppo_sym_zipf2_s0 --eval-every 100000
+
+Writes into ``--out``: ``config.json`` (arguments, preset, timing), ``progress.csv`` (SB3 training
+log), ``eval.csv`` (periodic harness evaluation: success overall and on common / medium / rare
+targets per protocol), ``checkpoints/``, ``model.zip`` and, at the end, the harness's result JSON
+(zipfian / uniform / rare protocols) ready for ``zipfian-leaderboard``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import importlib.util
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, NoReturn
+
+import gymnasium as gym
+import numpy as np
+import torch
+from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.callbacks import CallbackList, CheckpointCallback
+from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.logger import configure
+from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
+from stable_baselines3.common.utils import set_random_seed
+from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
+
+import zipfian_envs
+from agents.callbacks import HarnessEvalCallback, TqdmCallback, success_by_bin
+from agents.extractors import extractor_for, observation_kind
+from agents.presets import ALGOS, get_preset, policy_name
+from zipfian_envs.registration import NAMESPACE
+
+PROTOCOLS = ("zipfian", "uniform", "rare")
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose errors are one line on stderr and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``zipfian-train`` argument parser."""
+    p = _Parser(prog="zipfian-train", description="Train a baseline agent on a Zipfian environment.")
+    p.add_argument("--algo", required=True, choices=sorted(ALGOS), help="learning algorithm")
+    p.add_argument("--env", default=f"{NAMESPACE}/Gridworld-v0", help="registered env id")
+    p.add_argument("--level", default=None, help="training level (e.g. zipf_2, uniform); default: the env's")
+    p.add_argument("--obs-mode", default=None, help="observation mode passed to the env (Gridworld: pixels, symbolic)")
+    p.add_argument("--env-kwarg", action="append", default=[], metavar="KEY=VALUE", help="extra env kwarg")
+    p.add_argument("--hp", action="append", default=[], metavar="KEY=VALUE", help="override a preset kwarg")
+    p.add_argument("--steps", type=int, required=True, help="total environment steps (resume trains the rest)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--n-envs", type=int, default=None, help="parallel envs (default: the preset's)")
+    p.add_argument("--out", type=Path, required=True, help="run directory, e.g. runs/NAME")
+    p.add_argument("--resume", type=Path, default=None, help="checkpoint .zip to continue from")
+    p.add_argument("--checkpoint-every", type=int, default=100_000, help="steps between checkpoints (0: off)")
+    p.add_argument("--eval-every", type=int, default=0, help="steps between harness evaluations (0: off)")
+    p.add_argument("--eval-episodes", type=int, default=100, help="episodes per protocol in periodic evals")
+    p.add_argument("--final-episodes", type=int, default=500, help="episodes per protocol in the final eval (0: skip)")
+    p.add_argument("--min-episodes-per-rank", type=int, default=10, help="uniform-protocol floor per rank")
+    p.add_argument("--results-dir", type=Path, default=None, help="also write the result JSON here")
+    p.add_argument("--stochastic-eval", action="store_true", help="sample actions in evaluation (default: greedy)")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    return p
+
+
+def _literal(text: str) -> Any:
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def _pairs(items: list[str], flag: str, parser: argparse.ArgumentParser) -> dict[str, Any]:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.isidentifier():
+            parser.error(f"{flag} expects KEY=VALUE, got {item!r}")
+        out[key] = _literal(value)
+    return out
+
+
+def family_of(env_id: str) -> str:
+    """The env family of an id: ``Zipfian/Gridworld-zipf_2-v0`` -> ``Gridworld``."""
+    name = env_id.split("/", 1)[-1]
+    return name.split("-", 1)[0]
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse and validate arguments; any problem exits with status 2 and a one-line message."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    for name in ("steps", "threads"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be >= 1, got {getattr(args, name)}")
+    if args.n_envs is not None and args.n_envs < 1:
+        parser.error(f"--n-envs must be >= 1, got {args.n_envs}")
+    for name in ("checkpoint_every", "eval_every", "final_episodes", "min_episodes_per_rank"):
+        if getattr(args, name) < 0:
+            parser.error(f"--{name.replace('_', '-')} must be >= 0, got {getattr(args, name)}")
+    if args.eval_episodes < 1:
+        parser.error(f"--eval-episodes must be >= 1, got {args.eval_episodes}")
+    if args.env not in gym.registry:
+        known = ", ".join(i for i in gym.registry if i.startswith(f"{NAMESPACE}/") and i.count("-") == 1)
+        parser.error(f"unknown env id {args.env!r}; registered families: {known}")
+    if args.resume is not None and not args.resume.is_file():
+        parser.error(f"--resume checkpoint {str(args.resume)!r} does not exist")
+    args.env_kwargs = _pairs(args.env_kwarg, "--env-kwarg", parser)
+    if args.level is not None:
+        args.env_kwargs["level"] = args.level
+    if args.obs_mode is not None:
+        args.env_kwargs["obs_mode"] = args.obs_mode
+    args.hp_overrides = _pairs(args.hp, "--hp", parser)
+    try:  # one probe env checks the kwargs (level grammar, obs mode, sizes) before any training
+        probe = gym.make(args.env, **args.env_kwargs)
+    except (ValueError, TypeError) as exc:
+        parser.error(f"bad env arguments for {args.env}: {exc}".replace("\n", " "))
+    args.training_level = getattr(probe.unwrapped, "level", args.level)
+    args.observation_space = probe.observation_space
+    probe.close()
+    return args
+
+
+def make_env(env_id: str, n_envs: int, seed: int, env_kwargs: dict[str, Any]) -> VecEnv:
+    """``n_envs`` Monitor-wrapped copies in one process (env ``i`` seeded ``seed + i``)."""
+    return make_vec_env(env_id, n_envs=n_envs, seed=seed, env_kwargs=env_kwargs, vec_env_cls=DummyVecEnv)
+
+
+def build_model(args: argparse.Namespace, env: VecEnv, tensorboard_dir: str | None) -> BaseAlgorithm:
+    """A fresh model from the preset (with ``--hp`` overrides), or the ``--resume`` checkpoint."""
+    algo_cls = ALGOS[args.algo]
+    if args.resume is not None:
+        model = algo_cls.load(args.resume, env=env, device=args.device)
+        replay = args.resume.with_name(args.resume.stem.replace("model", "replay_buffer") + ".pkl")
+        if isinstance(model, OffPolicyAlgorithm) and replay.is_file():
+            model.load_replay_buffer(replay)
+        return model
+    preset = args.preset
+    policy_kwargs = dict(preset.policy_kwargs)
+    extractor, extractor_kwargs = extractor_for(env.observation_space, family_of(args.env))
+    if extractor is not None:
+        policy_kwargs.update(features_extractor_class=extractor, features_extractor_kwargs=extractor_kwargs)
+    policy_kwargs.update(args.hp_overrides.pop("policy_kwargs", {}))
+    kwargs = {**preset.algo_kwargs, **args.hp_overrides}
+    return algo_cls(
+        policy_name(args.algo, args.kind),
+        env,
+        policy_kwargs=policy_kwargs,
+        seed=args.seed,
+        device=args.device,
+        tensorboard_log=tensorboard_dir,
+        verbose=0,
+        **kwargs,
+    )
+
+
+def evaluate_model(
+    model: Any, args: argparse.Namespace, episodes: int, seed: int, protocols: tuple[str, ...] = PROTOCOLS
+) -> dict[str, list[dict[str, Any]]]:
+    """Records per protocol from the evaluation harness (zipfian = the training level)."""
+    from evaluation.harness import evaluate_protocols
+
+    env_kwargs = {k: v for k, v in args.env_kwargs.items() if k != "level"}
+    return evaluate_protocols(
+        model,
+        args.env,
+        training_level=args.training_level,
+        episodes=episodes,
+        seed=seed,
+        num_envs=min(8, episodes),
+        protocols=protocols,
+        min_episodes_per_rank=args.min_episodes_per_rank,
+        deterministic=not args.stochastic_eval,
+        **env_kwargs,
+    )
+
+
+def write_results(model: Any, args: argparse.Namespace, train_info: dict[str, Any]) -> list[Path]:
+    """Final harness evaluation; the result JSON goes to ``--out`` (and ``--results-dir``).
+
+    Records carry ``train_seed`` so runs of several seeds can be merged into one result later; the
+    JSON gets an extra ``training`` entry (steps, wall time, steps/s) next to the harness's keys.
+    """
+    from evaluation.report import write_result
+
+    by_protocol = evaluate_model(model, args, args.final_episodes, seed=1_000_000 + args.seed)
+    for records in by_protocol.values():
+        for record in records:
+            record["train_seed"] = args.seed
+    summary = {p: success_by_bin(r) for p, r in by_protocol.items()}
+    print(json.dumps({"final_eval": summary}), flush=True)
+    paths = []
+    for out_dir in [args.out, args.results_dir]:
+        if out_dir is not None:
+            path = write_result(
+                out_dir,
+                by_protocol,
+                env_id=args.env,
+                level=args.training_level,
+                env_kwargs={k: v for k, v in args.env_kwargs.items() if k != "level"},
+                policy_name=f"{args.algo}-{args.kind}",
+                seeds=[args.seed],
+                extra={"training": train_info},
+            )
+            paths.append(path)
+    return paths
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``zipfian-train``."""
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    set_random_seed(args.seed)
+    args.kind = observation_kind(args.observation_space)
+    args.preset = get_preset(args.algo, family_of(args.env), args.kind)
+    n_envs = args.n_envs or args.preset.n_envs
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    env = make_env(args.env, n_envs, args.seed, args.env_kwargs)
+    has_tb = importlib.util.find_spec("tensorboard") is not None
+    model = build_model(args, env, str(args.out / "tb") if has_tb else None)
+    formats = ["csv", "tensorboard"] if has_tb else ["csv"]
+    done_steps = model.num_timesteps
+    remaining = max(0, args.steps - done_steps)
+    config_path = args.out / "config.json"
+    # Nothing left to train (e.g. --resume model.zip --steps <= its steps): evaluate only.
+    evaluate_only = remaining == 0 and config_path.is_file()
+    if not evaluate_only:
+        log_dir = args.out if args.resume is None else args.out / f"resumed_at_{done_steps}"
+        model.set_logger(configure(str(log_dir), formats))
+    callbacks = [TqdmCallback(args.steps, initial=done_steps, disable=args.no_progress)]
+    if args.checkpoint_every:
+        callbacks.append(
+            CheckpointCallback(
+                save_freq=max(args.checkpoint_every // n_envs, 1),
+                save_path=str(args.out / "checkpoints"),
+                name_prefix="model",
+                save_replay_buffer=False,
+            )
+        )
+    if args.eval_every:
+        callbacks.append(
+            HarnessEvalCallback(
+                lambda m, s: evaluate_model(m, args, args.eval_episodes, seed=10_000 + s),
+                args.eval_every,
+                args.out / "eval.csv",
+                seed=args.seed * 1000,
+            )
+        )
+    config = {
+        "argv": sys.argv[1:] if argv is None else argv,
+        "algo": args.algo,
+        "env": args.env,
+        "env_kwargs": _jsonable(args.env_kwargs),
+        "level": args.training_level,
+        "observation_kind": args.kind,
+        "n_envs": n_envs,
+        "seed": args.seed,
+        "preset": _jsonable(args.preset.__dict__),
+        "hp_overrides": _jsonable(args.hp_overrides),
+        "zipfian_envs": zipfian_envs.__version__,
+        "torch": torch.__version__,
+    }
+    if evaluate_only:
+        train_info = json.loads(config_path.read_text()).get("training", {})
+    else:
+        config_path.write_text(json.dumps(config, indent=2) + "\n")
+        start = time.perf_counter()
+        model.learn(remaining, callback=CallbackList(callbacks), reset_num_timesteps=args.resume is None)
+        wall = time.perf_counter() - start
+        model.save(args.out / "model.zip")
+        train_info = {
+            "algo": args.algo,
+            "steps": int(model.num_timesteps),
+            "steps_this_run": int(model.num_timesteps - done_steps),
+            "wall_s": round(wall, 1),
+            "steps_per_s": round((model.num_timesteps - done_steps) / max(wall, 1e-9), 1),
+            "n_envs": n_envs,
+            "observation_kind": args.kind,
+        }
+        config["training"] = train_info
+        config_path.write_text(json.dumps(config, indent=2) + "\n")
+    print(json.dumps({"training": train_info}), flush=True)
+    if args.final_episodes:
+        for path in write_results(model, args, train_info):
+            print(f"result: {path}", flush=True)
+    env.close()
+    return 0
+
+
+def _jsonable(value: Any) -> Any:
+    """A JSON-safe copy (classes and other objects become their names or reprs)."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    return getattr(value, "__name__", repr(value))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
