@@ -31,8 +31,6 @@ SMOKE_HP = {
     "qrdqn": ["learning_starts=64", "buffer_size=2000", "target_update_interval=64"],
     "softq": ["learning_starts=64", "buffer_size=2000", "target_update_interval=64"],
 }
-# How the harness's loader names each algorithm (softq is ours: module:Class).
-HARNESS_ALGO = {"softq": "agents.soft_q:SoftQ"}
 TINY = ["--env-kwarg", "rooms=1", "--env-kwarg", "num_objects=2", "--env-kwarg", "num_maps=1"]
 
 
@@ -72,7 +70,7 @@ def test_train_save_load_evaluate_smoke(algo: str, family: str, obs_mode: str | 
     assert result["training"]["steps"] == config["training"]["steps"]
 
     env_kwargs = {"obs_mode": obs_mode} if obs_mode else {}
-    policy = load_policy(str(out / "model.zip"), env_id, algo=HARNESS_ALGO.get(algo, algo), **env_kwargs)
+    policy = load_policy(str(out / "model.zip"), env_id, algo=algo, **env_kwargs)
     records = evaluate(policy, env_id, episodes=2, num_envs=2, seed=1, **env_kwargs)
     assert len(records) == 2 and all(isinstance(r["success"], bool) for r in records)
 

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from evaluation import SchemaError, aggregate_seeds, load_records, save_records, summarize
+from evaluation import EvaluationError, SchemaError, aggregate_seeds, load_records, save_records, summarize
 from evaluation import leaderboard as lb
 from evaluation.report import SCHEMA_VERSION, format_summary, load_result, plot_success_by_rank, write_result
 from zipfian_envs import skew
@@ -118,6 +118,13 @@ def test_result_json_round_trip_and_files(tmp_path):
     assert (tmp_path / result["files"]["plot"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(load_records(tmp_path / result["files"]["records"])) == 260
     assert "rare success 0.500" in format_summary(result)
+
+
+def test_result_extra_keys_are_kept_but_never_replace_the_schema(tmp_path):
+    path = write_entry(tmp_path, "trained", (1.0, 0.5), extra={"training": {"steps": 1000}})
+    assert load_result(path)["training"] == {"steps": 1000}
+    with pytest.raises(EvaluationError, match="headline"):
+        write_entry(tmp_path, "clash", (1.0, 0.5), extra={"headline": {}})
 
 
 def test_result_schema_is_checked(tmp_path):
