@@ -128,6 +128,19 @@ def summarise_records(args: argparse.Namespace) -> int:
     records_by_protocol = records_from_files(args.from_records, args.env, level)
     name = args.name or str(next(iter(records_by_protocol.values()))[0].get("policy") or "human")
     seeds = sorted({int(r["seed"]) for rs in records_by_protocol.values() for r in rs if r.get("seed") is not None})
+    return write_and_print(args, records_by_protocol, level, env_kwargs, name, seeds[:1] or [0])
+
+
+def write_and_print(
+    args: argparse.Namespace,
+    records_by_protocol: dict[str, list[dict[str, Any]]],
+    level: str | None,
+    env_kwargs: dict[str, Any],
+    name: str,
+    seeds: list[int],
+    min_episodes_per_rank: int | None = None,
+) -> int:
+    """Write the result files, print the summary table and the paths written."""
     path = write_result(
         args.out,
         records_by_protocol,
@@ -135,12 +148,15 @@ def summarise_records(args: argparse.Namespace) -> int:
         level=level,
         env_kwargs=env_kwargs,
         policy_name=name,
-        seeds=seeds[:1] or [0],
+        seeds=seeds,
         confidence=args.confidence,
+        min_episodes_per_rank=min_episodes_per_rank,
         plot=not args.no_plot,
     )
-    print(format_summary(load_result(path), show_ranks=args.show_ranks))
-    print(f"wrote {path.as_posix()}")
+    result = load_result(path)
+    print(format_summary(result, show_ranks=args.show_ranks))
+    files = [path.as_posix()] + [f"{args.out.rstrip('/')}/{f}" for f in result["files"].values() if f]
+    print("wrote " + ", ".join(files))
     return 0
 
 
@@ -190,23 +206,7 @@ def run(args: argparse.Namespace) -> int:
                     for record in records:
                         record["train_seed"] = train_seed
                 records_by_protocol[protocol].extend(records)
-    path = write_result(
-        args.out,
-        records_by_protocol,
-        env_id=args.env,
-        level=level,
-        env_kwargs=env_kwargs,
-        policy_name=name,
-        seeds=[args.seed],
-        confidence=args.confidence,
-        min_episodes_per_rank=args.min_episodes_per_rank,
-        plot=not args.no_plot,
-    )
-    result = load_result(path)
-    print(format_summary(result, show_ranks=args.show_ranks))
-    files = [path.as_posix()] + [f"{args.out.rstrip('/')}/{f}" for f in result["files"].values() if f]
-    print("wrote " + ", ".join(files))
-    return 0
+    return write_and_print(args, records_by_protocol, level, env_kwargs, name, [args.seed], args.min_episodes_per_rank)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
