@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 import gymnasium as gym
@@ -209,25 +209,31 @@ def run(args: argparse.Namespace) -> int:
     return write_and_print(args, records_by_protocol, level, env_kwargs, name, [args.seed], args.min_episodes_per_rank)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``zipfian-eval``; bad input exits 2 with a one-line message on stderr."""
+def run_with_one_line_errors(
+    parser: argparse.ArgumentParser, run_args: Callable[[argparse.Namespace], int], argv: Sequence[str] | None
+) -> int:
+    """Parse ``argv`` and run; any failure becomes one stderr line (exit 2 for bad input, 1 otherwise)."""
     try:
-        args = build_parser().parse_args(argv)
+        args = parser.parse_args(argv)
     except SystemExit as exc:  # --help or a usage error (already printed as one line)
         return int(exc.code or 0)
     try:
-        return run(args)
+        return run_args(args)
     except KeyboardInterrupt:
-        print("zipfian-eval: interrupted", file=sys.stderr)
+        print(f"{parser.prog}: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
         if args.debug:
             raise
         # Bad input surfaces as many exception types (gym, SB3, the env's ValueErrors); one line each.
         message = " ".join(str(exc).split()) or type(exc).__name__
-        code = 2 if isinstance(exc, (EvaluationError, ValueError, gym.error.Error, OSError)) else 1
-        print(f"zipfian-eval: error: {message}", file=sys.stderr)
-        return code
+        print(f"{parser.prog}: error: {message}", file=sys.stderr)
+        return 2 if isinstance(exc, (EvaluationError, ValueError, gym.error.Error, OSError)) else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``zipfian-eval``; bad input exits 2 with a one-line message on stderr."""
+    return run_with_one_line_errors(build_parser(), run, argv)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from evaluation.cli import OneLineParser
+from evaluation.cli import OneLineParser, run_with_one_line_errors
 from evaluation.errors import EvaluationError, SchemaError
 from evaluation.report import load_result, plot_success_by_rank
 
@@ -115,33 +115,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def run(args: argparse.Namespace) -> int:
+    """Merge the result files, print the table and write the requested outputs."""
+    loaded = load_results(args.results)
+    rows = leaderboard_rows(loaded)
+    first = loaded[0][1]
+    markdown = to_markdown(rows, title=f"**{first['env_id']}**, trained on `{first['level']}`")
+    print(markdown, end="")
+    if args.markdown:
+        Path(args.markdown).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.markdown).write_text(markdown, encoding="utf-8")
+    if args.csv:
+        write_csv(rows, args.csv)
+    if args.plot:
+        by_path = dict((p.as_posix(), r) for p, r in loaded)
+        plot_success_by_rank([by_path[row["file"]] for row in rows], args.plot)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``zipfian-leaderboard``; bad input exits 2 with a one-line message on stderr."""
-    try:
-        args = build_parser().parse_args(argv)
-    except SystemExit as exc:  # --help or a usage error (already printed as one line)
-        return int(exc.code or 0)
-    try:
-        loaded = load_results(args.results)
-        rows = leaderboard_rows(loaded)
-        first = loaded[0][1]
-        markdown = to_markdown(rows, title=f"**{first['env_id']}**, trained on `{first['level']}`")
-        print(markdown, end="")
-        if args.markdown:
-            Path(args.markdown).parent.mkdir(parents=True, exist_ok=True)
-            Path(args.markdown).write_text(markdown, encoding="utf-8")
-        if args.csv:
-            write_csv(rows, args.csv)
-        if args.plot:
-            by_path = dict((p.as_posix(), r) for p, r in loaded)
-            plot_success_by_rank([by_path[row["file"]] for row in rows], args.plot)
-    except Exception as exc:
-        if args.debug:
-            raise
-        message = " ".join(str(exc).split()) or type(exc).__name__
-        print(f"zipfian-leaderboard: error: {message}", file=sys.stderr)
-        return 2 if isinstance(exc, (EvaluationError, ValueError, OSError)) else 1
-    return 0
+    return run_with_one_line_errors(build_parser(), run, argv)
 
 
 if __name__ == "__main__":
