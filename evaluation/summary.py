@@ -51,12 +51,11 @@ def _as_sample(values: Sequence[float]) -> np.ndarray:
     return np.repeat(sample, 2) if sample.size == 1 else sample
 
 
-def _interval(outcomes: Sequence[float], key: int, seed: int, confidence: float, n_resamples: int) -> dict[str, Any]:
-    """Mean success with a seeded percentile-bootstrap interval."""
-    sample = _as_sample(outcomes)
+def _bootstrap(samples: tuple[np.ndarray, ...], statistic, key: int, seed: int, confidence: float, n_resamples: int):
+    """Seeded percentile-bootstrap (low, high) of ``statistic``; several samples resample independently."""
     result = stats.bootstrap(
-        (sample,),
-        np.mean,
+        samples,
+        statistic,
         n_resamples=n_resamples,
         batch=_BATCH,
         vectorized=True,
@@ -64,7 +63,12 @@ def _interval(outcomes: Sequence[float], key: int, seed: int, confidence: float,
         method=METHOD,
         rng=np.random.default_rng([seed, key]),
     )
-    low, high = result.confidence_interval
+    return result.confidence_interval
+
+
+def _interval(outcomes: Sequence[float], key: int, seed: int, confidence: float, n_resamples: int) -> dict[str, Any]:
+    """Mean success with a seeded percentile-bootstrap interval."""
+    low, high = _bootstrap((_as_sample(outcomes),), np.mean, key, seed, confidence, n_resamples)
     return {
         "success": float(np.mean(outcomes)),
         "ci_low": float(low),
@@ -146,17 +150,7 @@ def _iqm_interval(
 ) -> dict[str, Any]:
     """IQM of per-run rates with a stratified bootstrap: every run's episodes resampled on their own."""
     samples = tuple(_as_sample(outcomes) for outcomes in per_run)
-    result = stats.bootstrap(
-        samples,
-        _iqm_of_means,
-        n_resamples=n_resamples,
-        batch=_BATCH,
-        vectorized=True,
-        confidence_level=confidence,
-        method=METHOD,
-        rng=np.random.default_rng([seed, key]),
-    )
-    low, high = result.confidence_interval
+    low, high = _bootstrap(samples, _iqm_of_means, key, seed, confidence, n_resamples)
     rates = [float(np.mean(outcomes)) for outcomes in per_run]
     return {
         "success": float(stats.trim_mean(rates, 0.25)),
