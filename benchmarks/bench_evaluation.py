@@ -16,7 +16,7 @@ from pathlib import Path
 # Run from a checkout without installing: make the repository root importable.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from evaluation import evaluate
+from zipfian_envs.evaluation import evaluate
 
 
 def bench(episodes: int, num_envs: int, vectorization: str, obs_mode: str, seed: int) -> dict[str, float]:

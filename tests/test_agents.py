@@ -11,11 +11,11 @@ import gymnasium as gym
 import pytest
 import torch
 
-from agents import train
-from agents.presets import ALGOS, PRESETS, get_preset, policy_name
-from evaluation.harness import evaluate
-from evaluation.policies import load_policy
-from evaluation.report import load_result
+from zipfian_envs.agents import train
+from zipfian_envs.agents.presets import ALGOS, PRESETS, get_preset, policy_name
+from zipfian_envs.evaluation.harness import evaluate
+from zipfian_envs.evaluation.policies import load_policy
+from zipfian_envs.evaluation.report import load_result
 from zipfian_envs.registration import FAMILIES, NAMESPACE
 
 torch.set_num_threads(1)
@@ -136,8 +136,8 @@ def test_presets_cover_every_algo_and_kind() -> None:
 
 
 def test_scripted_policies_are_the_harness_ones() -> None:
-    import evaluation.policies as harness_policies
-    from agents import policies
+    import zipfian_envs.evaluation.policies as harness_policies
+    from zipfian_envs.agents import policies
 
     assert policies.OraclePolicy is harness_policies.OraclePolicy
     assert policies.RandomPolicy is harness_policies.RandomPolicy
@@ -163,7 +163,7 @@ def test_ppo_symbolic_learns_tiny_gridworld(tmp_path: Path) -> None:
 
 
 def test_results_grouping_and_merge(tmp_path: Path) -> None:
-    from agents import results
+    from zipfian_envs.agents import results
 
     config = {"env": f"{NAMESPACE}/Gridworld-v0", "env_kwargs": {"level": "zipf_2", "obs_mode": "pixels", "rooms": 2},
               "level": "zipf_2", "algo": "ppo", "observation_kind": "pixels", "seed": 1}  # fmt: skip

@@ -9,7 +9,7 @@ import torch
 from gymnasium import spaces
 from stable_baselines3 import PPO
 
-from agents.extractors import (
+from zipfian_envs.agents.extractors import (
     DictExtractor,
     GridPixelCNN,
     InstructionEncoder,
@@ -17,7 +17,7 @@ from agents.extractors import (
     extractor_for,
     observation_kind,
 )
-from agents.soft_q import SoftQ
+from zipfian_envs.agents.soft_q import SoftQ
 
 torch.set_num_threads(1)
 

@@ -10,7 +10,7 @@ import pytest
 import torch
 from gymnasium import spaces
 
-from agents.soft_q import SoftQ, boltzmann, soft_value, soft_value_iteration
+from zipfian_envs.agents.soft_q import SoftQ, boltzmann, soft_value, soft_value_iteration
 
 
 def _entropy(pi: torch.Tensor) -> torch.Tensor:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from evaluation import EvaluationError, evaluate, load_policy
-from evaluation.cli import main
-from evaluation.report import load_result
+from zipfian_envs.evaluation import EvaluationError, evaluate, load_policy
+from zipfian_envs.evaluation.cli import main
+from zipfian_envs.evaluation.report import load_result
 
 ENV = "Zipfian/Gridworld-v0"
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,7 +81,7 @@ def test_cli_mismatched_model_spaces(tmp_path, capsys, cartpole_model):
 
 def test_cli_module_entry_point_has_no_traceback(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "evaluation.cli", "--env", "Zipfian/Nope-v0", "--out", str(tmp_path)],
+        [sys.executable, "-m", "zipfian_envs.evaluation.cli", "--env", "Zipfian/Nope-v0", "--out", str(tmp_path)],
         cwd=ROOT,
         capture_output=True,
         text=True,

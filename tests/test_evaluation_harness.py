@@ -6,9 +6,9 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from evaluation import EvaluationError, OraclePolicy, RandomPolicy, as_policy, evaluate, evaluate_protocols
-from evaluation.protocols import episode_seeds
-from evaluation.summary import summarize
+from zipfian_envs.evaluation import EvaluationError, OraclePolicy, RandomPolicy, as_policy, evaluate, evaluate_protocols
+from zipfian_envs.evaluation.protocols import episode_seeds
+from zipfian_envs.evaluation.summary import summarize
 from zipfian_envs.gridworld import dynamics
 
 ENV = "Zipfian/Gridworld-v0"

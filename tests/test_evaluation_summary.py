@@ -5,10 +5,16 @@ import json
 import numpy as np
 import pytest
 
-from evaluation import EvaluationError, SchemaError, aggregate_seeds, load_records, save_records, summarize
-from evaluation import leaderboard as lb
-from evaluation.report import SCHEMA_VERSION, format_summary, load_result, plot_success_by_rank, write_result
 from zipfian_envs import skew
+from zipfian_envs.evaluation import EvaluationError, SchemaError, aggregate_seeds, load_records, save_records, summarize
+from zipfian_envs.evaluation import leaderboard as lb
+from zipfian_envs.evaluation.report import (
+    SCHEMA_VERSION,
+    format_summary,
+    load_result,
+    plot_success_by_rank,
+    write_result,
+)
 
 ENV = "Zipfian/Gridworld-v0"
 

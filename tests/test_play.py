@@ -132,7 +132,7 @@ def test_screenshot_shows_the_observation_and_the_map(viewer, tmp_path):
 
 
 def test_playing_with_keys_follows_the_env_and_records_episodes(env, tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "evaluation.records", None)  # force the built-in CSV writer
+    monkeypatch.setitem(sys.modules, "zipfian_envs.evaluation.records", None)  # force the built-in CSV writer
     path = tmp_path / "human.csv"
     view = play.Viewer(env, env_id=ENV_ID, seed=7, fps=0, record_path=path)
     try:
@@ -167,16 +167,16 @@ def test_records_as_json_lines(tmp_path):
 
 def test_records_go_through_the_harness_when_it_exists(tmp_path, monkeypatch):
     saved = []
-    fake = types.ModuleType("evaluation.records")
+    fake = types.ModuleType("zipfian_envs.evaluation.records")
     fake.save_records = lambda records, path, policy=None: saved.append((list(records), path, policy))
-    monkeypatch.setitem(sys.modules, "evaluation.records", fake)
+    monkeypatch.setitem(sys.modules, "zipfian_envs.evaluation.records", fake)
     play.save_records([{"env_id": ENV_ID}], tmp_path / "x.csv")
     assert saved == [([{"env_id": ENV_ID}], tmp_path / "x.csv", "human")]
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
 def test_recorded_episodes_load_back_through_the_real_harness(suffix, env, tmp_path):
-    records_module = pytest.importorskip("evaluation.records")
+    records_module = pytest.importorskip("zipfian_envs.evaluation.records")
     path = tmp_path / f"human{suffix}"
     view = play.Viewer(env, env_id=ENV_ID, seed=2, fps=0, record_path=path)
     try:
@@ -292,7 +292,7 @@ def test_cli_plays_and_records(tmp_path, monkeypatch, capsys):
         return original(self, max_frames=2000, events=oracle_events(self, 1))
 
     monkeypatch.setattr(play.Viewer, "run", scripted)
-    monkeypatch.setitem(sys.modules, "evaluation.records", None)
+    monkeypatch.setitem(sys.modules, "zipfian_envs.evaluation.records", None)
     path = tmp_path / "cli.csv"
     assert play.main(["Gridworld-v0", "--level", "uniform", "--seed", "5", "--scale", "2", "--record", str(path)]) == 0
     with path.open(newline="") as handle:
@@ -327,8 +327,8 @@ def test_python_dash_m_exits_non_zero_without_a_traceback():
 
 
 def test_human_play_becomes_a_leaderboard_entry(tmp_path, capsys):
-    evaluation_cli = pytest.importorskip("evaluation.cli")
-    leaderboard = pytest.importorskip("evaluation.leaderboard")
+    evaluation_cli = pytest.importorskip("zipfian_envs.evaluation.cli")
+    leaderboard = pytest.importorskip("zipfian_envs.evaluation.leaderboard")
     files = []
     for level in ("zipf_2", "uniform", "uniform_rare"):
         env = gym.make(ENV_ID, level=level, render_mode="rgb_array")

@@ -109,9 +109,9 @@ def write_records(records: Sequence[dict[str, Any]], path: str | os.PathLike) ->
 
 
 def harness_saver() -> Callable[..., Any] | None:
-    """``evaluation.records.save_records`` if the evaluation harness imports, else ``None``."""
+    """``zipfian_envs.evaluation.records.save_records`` if the evaluation harness imports, else ``None``."""
     try:
-        from evaluation.records import save_records as harness_save
+        from zipfian_envs.evaluation.records import save_records as harness_save
     except ImportError:  # the viewer extra alone lacks the harness's scipy/matplotlib
         return None
     return harness_save

@@ -4,6 +4,6 @@
 action space. Both expose SB3's ``predict(obs, state, episode_start, deterministic)``.
 """
 
-from evaluation.policies import OraclePolicy, RandomPolicy
+from zipfian_envs.evaluation.policies import OraclePolicy, RandomPolicy
 
 __all__ = ["OraclePolicy", "RandomPolicy"]

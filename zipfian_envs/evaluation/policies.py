@@ -15,7 +15,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from evaluation.errors import EvaluationError
+from zipfian_envs.evaluation.errors import EvaluationError
 
 # sb3-contrib algorithms are optional; they are imported only when asked for.
 ALGOS: dict[str, str] = {
@@ -24,7 +24,7 @@ ALGOS: dict[str, str] = {
     "dqn": "stable_baselines3:DQN",
     "qrdqn": "sb3_contrib:QRDQN",
     "recurrentppo": "sb3_contrib:RecurrentPPO",
-    "softq": "agents.soft_q:SoftQ",
+    "softq": "zipfian_envs.agents.soft_q:SoftQ",
 }
 BUILTIN_POLICIES = ("random", "oracle")
 

@@ -15,10 +15,10 @@ import numpy as np
 from gymnasium.vector import AutoresetMode
 
 import zipfian_envs
-from evaluation import protocols as proto
-from evaluation.errors import EvaluationError
-from evaluation.policies import Policy, as_policy, load_policy
 from zipfian_envs import skew
+from zipfian_envs.evaluation import protocols as proto
+from zipfian_envs.evaluation.errors import EvaluationError
+from zipfian_envs.evaluation.policies import Policy, as_policy, load_policy
 
 VECTORIZATION_MODES = ("sync", "async")
 DEFAULT_MIN_EPISODES_PER_RANK = 10

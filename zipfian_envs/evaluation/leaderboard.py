@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from evaluation.cli import OneLineParser, run_with_one_line_errors
-from evaluation.errors import EvaluationError, SchemaError
-from evaluation.report import load_result, plot_success_by_rank
+from zipfian_envs.evaluation.cli import OneLineParser, run_with_one_line_errors
+from zipfian_envs.evaluation.errors import EvaluationError, SchemaError
+from zipfian_envs.evaluation.report import load_result, plot_success_by_rank
 
 COLUMNS = (
     "rank", "policy", "rare_success", "rare_ci_low", "rare_ci_high", "rare_common_ratio",

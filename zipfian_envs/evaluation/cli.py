@@ -13,9 +13,10 @@ from typing import Any, NoReturn
 
 import gymnasium as gym
 
-from evaluation import protocols as proto
-from evaluation.errors import EvaluationError
-from evaluation.harness import (
+from zipfian_envs import skew
+from zipfian_envs.evaluation import protocols as proto
+from zipfian_envs.evaluation.errors import EvaluationError
+from zipfian_envs.evaluation.harness import (
     DEFAULT_MIN_EPISODES_PER_RANK,
     VECTORIZATION_MODES,
     env_kwargs_for,
@@ -23,10 +24,9 @@ from evaluation.harness import (
     find_spec,
     resolve_training_level,
 )
-from evaluation.policies import ALGOS, BUILTIN_POLICIES, load_policy, policy_name
-from evaluation.records import load_records
-from evaluation.report import format_summary, load_result, write_result
-from zipfian_envs import skew
+from zipfian_envs.evaluation.policies import ALGOS, BUILTIN_POLICIES, load_policy, policy_name
+from zipfian_envs.evaluation.records import load_records
+from zipfian_envs.evaluation.report import format_summary, load_result, write_result
 
 
 class OneLineParser(argparse.ArgumentParser):

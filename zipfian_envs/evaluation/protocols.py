@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 
-from evaluation.errors import EvaluationError
 from zipfian_envs import skew
+from zipfian_envs.evaluation.errors import EvaluationError
 
 PROTOCOLS: tuple[str, ...] = ("zipfian", "uniform", "rare")
 # Mixed into each protocol's episode seeds so protocols never replay each other's episodes.

@@ -2,8 +2,8 @@
 
 Lookup falls back from ``(algo, family, kind)`` to ``(algo, "*", kind)`` to ``(algo, "*", "*")``, so
 a new env family trains with sensible defaults before anyone tunes it. ``kind`` is ``pixels``,
-``symbolic``, ``dict`` or ``vector`` (see :func:`agents.extractors.observation_kind`). The feature
-extractor comes from :func:`agents.extractors.extractor_for`; ``policy_kwargs`` here only add the
+``symbolic``, ``dict`` or ``vector`` (see :func:`zipfian_envs.agents.extractors.observation_kind`). The feature
+extractor comes from :func:`zipfian_envs.agents.extractors.extractor_for`; ``policy_kwargs`` here only add the
 heads. Values were chosen for a 2-core CPU: short rollouts over 8 envs, small networks, 1 torch
 thread. ``zipfian-train --hp KEY=VALUE`` overrides any constructor argument.
 """
@@ -18,7 +18,7 @@ from sb3_contrib import QRDQN, RecurrentPPO
 from stable_baselines3 import A2C, DQN, PPO
 from stable_baselines3.common.base_class import BaseAlgorithm
 
-from agents.soft_q import SoftQ
+from zipfian_envs.agents.soft_q import SoftQ
 
 ALGOS: dict[str, type[BaseAlgorithm]] = {
     "ppo": PPO,

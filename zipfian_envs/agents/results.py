@@ -1,4 +1,4 @@
-"""Collect finished training runs into committed results: ``python -m agents.results``.
+"""Collect finished training runs into committed results: ``python -m zipfian_envs.agents.results``.
 
 For each group of runs that share (env, env kwargs, training level, algorithm, observation kind),
 the per-seed evaluation records (written by ``zipfian-train``) are merged into one result JSON with
@@ -22,11 +22,11 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from evaluation import leaderboard
-from evaluation.harness import evaluate_protocols
-from evaluation.policies import load_policy
-from evaluation.records import load_records
-from evaluation.report import load_result, plot_success_by_rank, write_result
+from zipfian_envs.evaluation import leaderboard
+from zipfian_envs.evaluation.harness import evaluate_protocols
+from zipfian_envs.evaluation.policies import load_policy
+from zipfian_envs.evaluation.records import load_records
+from zipfian_envs.evaluation.report import load_result, plot_success_by_rank, write_result
 
 
 def find_runs(runs_dir: Path) -> list[dict[str, Any]]:
@@ -82,7 +82,7 @@ def merge_group(runs: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
 
 def main(argv: list[str] | None = None) -> int:
     """Merge runs, evaluate baselines, write leaderboards and the plot."""
-    parser = argparse.ArgumentParser(prog="python -m agents.results", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m zipfian_envs.agents.results", description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=Path, default=Path("runs"), help="directory of zipfian-train run folders")
     parser.add_argument("--out", type=Path, default=Path("results"))
     parser.add_argument("--plot-name", default="ppo_gridworld", help="file stem of the success-vs-rank plot")

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from evaluation.errors import EvaluationError
+from zipfian_envs.evaluation.errors import EvaluationError
 
 RECORD_KEYS: tuple[str, ...] = (
     "env_id", "level", "protocol", "seed", "episode", "item", "item_rank", "num_items",

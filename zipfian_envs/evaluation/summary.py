@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from evaluation.errors import EvaluationError
 from zipfian_envs import skew
+from zipfian_envs.evaluation.errors import EvaluationError
 
 N_RESAMPLES = 2000
 # Percentile, not BCa: BCa's jackknife builds an n x (n - 1) array (800 MB at n = 10,000 episodes)

@@ -1,4 +1,4 @@
-"""Train a baseline on a Zipfian env: ``zipfian-train`` / ``python -m agents.train``.
+"""Train a baseline on a Zipfian env: ``zipfian-train`` / ``python -m zipfian_envs.agents.train``.
 
 Example::
 
@@ -34,9 +34,9 @@ from stable_baselines3.common.utils import set_random_seed
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
 
 import zipfian_envs
-from agents.callbacks import HarnessEvalCallback, TqdmCallback, success_by_bin
-from agents.extractors import extractor_for, observation_kind
-from agents.presets import ALGOS, get_preset, policy_name
+from zipfian_envs.agents.callbacks import HarnessEvalCallback, TqdmCallback, success_by_bin
+from zipfian_envs.agents.extractors import extractor_for, observation_kind
+from zipfian_envs.agents.presets import ALGOS, get_preset, policy_name
 from zipfian_envs.registration import NAMESPACE
 
 PROTOCOLS = ("zipfian", "uniform", "rare")
@@ -171,7 +171,7 @@ def evaluate_model(
     model: Any, args: argparse.Namespace, episodes: int, seed: int, protocols: tuple[str, ...] = PROTOCOLS
 ) -> dict[str, list[dict[str, Any]]]:
     """Records per protocol from the evaluation harness (zipfian = the training level)."""
-    from evaluation.harness import evaluate_protocols
+    from zipfian_envs.evaluation.harness import evaluate_protocols
 
     env_kwargs = {k: v for k, v in args.env_kwargs.items() if k != "level"}
     return evaluate_protocols(
@@ -194,7 +194,7 @@ def write_results(model: Any, args: argparse.Namespace, train_info: dict[str, An
     Records carry ``train_seed`` so runs of several seeds can be merged into one result later; the
     JSON gets an extra ``training`` entry (steps, wall time, steps/s) next to the harness's keys.
     """
-    from evaluation.report import write_result
+    from zipfian_envs.evaluation.report import write_result
 
     by_protocol = evaluate_model(model, args, args.final_episodes, seed=1_000_000 + args.seed)
     for records in by_protocol.values():
