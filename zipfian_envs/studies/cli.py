@@ -50,7 +50,8 @@ def _load_adder(name: str):
     except ModuleNotFoundError as exc:
         # Only the study's own module missing means "not built"; a missing dependency is reported as such.
         if exc.name and module_name.startswith(exc.name):
-            raise StudyUnavailableError(f"the {name!r} study is not available in this installation ({module_name})") from exc
+            message = f"the {name!r} study is not available in this installation ({module_name})"
+            raise StudyUnavailableError(message) from exc
         raise StudyUnavailableError(f"the {name!r} study cannot load: {exc}") from exc
     return getattr(module, function_name)
 
