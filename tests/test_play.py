@@ -6,14 +6,13 @@ import csv
 import json
 import subprocess
 import sys
-import types
 
 import gymnasium as gym
 import numpy as np
 import pytest
 from gymnasium import spaces
 
-from zipfian_envs import play
+from zipfian_envs import play, records
 
 pygame = pytest.importorskip("pygame")
 
@@ -131,8 +130,7 @@ def test_screenshot_shows_the_observation_and_the_map(viewer, tmp_path):
     np.testing.assert_array_equal(region(path, viewer.map_rect, zoom), frame)
 
 
-def test_playing_with_keys_follows_the_env_and_records_episodes(env, tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "zipfian_envs.evaluation.records", None)  # force the built-in CSV writer
+def test_playing_with_keys_follows_the_env_and_records_episodes(env, tmp_path):
     path = tmp_path / "human.csv"
     view = play.Viewer(env, env_id=ENV_ID, seed=7, fps=0, record_path=path)
     try:
@@ -142,7 +140,7 @@ def test_playing_with_keys_follows_the_env_and_records_episodes(env, tmp_path, m
     assert not view.running and frames < 2000
     with path.open(newline="") as handle:
         reader = csv.DictReader(handle)
-        assert tuple(reader.fieldnames) == ("policy", *play.RECORD_FIELDS)
+        assert tuple(reader.fieldnames) == ("policy", *records.RECORD_KEYS)
         rows = list(reader)
     assert len(rows) == 3
     reference = gym.make(ENV_ID, render_mode="rgb_array")
@@ -158,34 +156,25 @@ def test_playing_with_keys_follows_the_env_and_records_episodes(env, tmp_path, m
 
 def test_records_as_json_lines(tmp_path):
     record = play.episode_record(ENV_ID, "zipf_2", 3, 0, {"item": "red_ex", "item_rank": 2, "success": True}, 1, 4)
-    play.write_records([record], tmp_path / "h.jsonl")
+    assert sorted(record) == sorted(records.RECORD_KEYS)  # every standard key, nothing else
+    records.save_records([record], tmp_path / "h.jsonl", policy=play.PROTOCOL)
     (line,) = (tmp_path / "h.jsonl").read_text().splitlines()
     loaded = json.loads(line)
-    assert list(loaded) == ["policy", *play.RECORD_FIELDS]
+    assert list(loaded) == ["policy", *records.RECORD_KEYS]
     assert loaded["success"] is True and loaded["length"] == 4 and loaded["protocol"] == "human"
 
 
-def test_records_go_through_the_harness_when_it_exists(tmp_path, monkeypatch):
-    saved = []
-    fake = types.ModuleType("zipfian_envs.evaluation.records")
-    fake.save_records = lambda records, path, policy=None: saved.append((list(records), path, policy))
-    monkeypatch.setitem(sys.modules, "zipfian_envs.evaluation.records", fake)
-    play.save_records([{"env_id": ENV_ID}], tmp_path / "x.csv")
-    assert saved == [([{"env_id": ENV_ID}], tmp_path / "x.csv", "human")]
-
-
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
-def test_recorded_episodes_load_back_through_the_real_harness(suffix, env, tmp_path):
-    records_module = pytest.importorskip("zipfian_envs.evaluation.records")
+def test_recorded_episodes_load_back_with_their_types(suffix, env, tmp_path):
     path = tmp_path / f"human{suffix}"
     view = play.Viewer(env, env_id=ENV_ID, seed=2, fps=0, record_path=path)
     try:
         view.run(max_frames=1000, events=oracle_events(view, 2))
     finally:
         view.close()
-    loaded = records_module.load_records(path)
+    loaded = records.load_records(path)
     assert loaded == [{"policy": "human", **record} for record in view.records]
-    assert set(records_module.RECORD_KEYS) <= set(loaded[0])
+    assert len(loaded) == 2 and not list(tmp_path.glob("*.tmp"))  # the scratch file was renamed away
 
 
 def test_r_starts_the_next_episode(viewer):
@@ -292,7 +281,6 @@ def test_cli_plays_and_records(tmp_path, monkeypatch, capsys):
         return original(self, max_frames=2000, events=oracle_events(self, 1))
 
     monkeypatch.setattr(play.Viewer, "run", scripted)
-    monkeypatch.setitem(sys.modules, "zipfian_envs.evaluation.records", None)
     path = tmp_path / "cli.csv"
     assert play.main(["Gridworld-v0", "--level", "uniform", "--seed", "5", "--scale", "2", "--record", str(path)]) == 0
     with path.open(newline="") as handle:

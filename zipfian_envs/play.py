@@ -3,14 +3,13 @@
 The viewer reads the env's own ``key_map`` (pygame key name -> (action, label)) and ``action_names``,
 so a new env plugs in without changes here. It shows the agent's observation beside the full-map
 ``render()`` frame and a text panel, and with ``--record FILE`` writes every finished episode in the
-evaluation harness's record format (protocol ``"human"``).
+shared record format of :mod:`zipfian_envs.records` (policy and protocol ``"human"``), which the
+evaluation harness reads back (``zipfian-eval --from-records``).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import os
 import sys
 import time
@@ -23,15 +22,11 @@ import numpy as np
 from gymnasium.error import DependencyNotInstalled
 
 from zipfian_envs.human import import_pygame
+from zipfian_envs.records import save_records
 from zipfian_envs.registration import NAMESPACE, env_ids, register_all
 
 PROG = "zipfian-play"
 PROTOCOL = "human"
-# The harness's column order (evaluation.records.RECORD_KEYS), used when writing without it.
-RECORD_FIELDS = (
-    "env_id", "level", "protocol", "seed", "episode", "item", "item_rank", "num_items",
-    "frequency_bin", "map_rank", "return", "length", "success",
-)  # fmt: skip
 # Viewer keys; an env's key_map may not use them, so R/P/H/Esc work the same in every env.
 CONTROL_KEYS = {"r": "next episode (reset)", "p": "pause / resume", "h": "show / hide this help", "escape": "quit"}
 # A held move key repeats at a fixed rate of our own, independent of the OS key-repeat settings.
@@ -73,7 +68,7 @@ def as_rgb(image: Any) -> np.ndarray | None:
 def episode_record(
     env_id: str, level: str | None, seed: int | None, episode: int, info: dict, total: float, length: int
 ) -> dict[str, Any]:
-    """One finished episode as an evaluation-harness record (protocol ``"human"``)."""
+    """One finished episode as a record in the shared format (protocol ``"human"``)."""
     return {
         "env_id": env_id,
         "level": level,
@@ -89,41 +84,6 @@ def episode_record(
         "success": bool(info.get("success", False)),
         "map_rank": info.get("map_rank"),
     }
-
-
-def write_records(records: Sequence[dict[str, Any]], path: str | os.PathLike) -> None:
-    """Write records like the harness does (``policy`` column first): CSV, or JSON lines for ``.jsonl``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    rows = [{"policy": PROTOCOL, **{key: record.get(key) for key in RECORD_FIELDS}} for record in records]
-    scratch = path.with_name(path.name + ".tmp")
-    # Rewritten whole after each episode, via a scratch file, so a crash never leaves half a file.
-    with scratch.open("w", newline="", encoding="utf-8") as handle:
-        if path.suffix == ".jsonl":
-            handle.writelines(json.dumps(row) + "\n" for row in rows)
-        else:
-            writer = csv.DictWriter(handle, fieldnames=("policy", *RECORD_FIELDS))
-            writer.writeheader()
-            writer.writerows(rows)
-    scratch.replace(path)
-
-
-def harness_saver() -> Callable[..., Any] | None:
-    """``zipfian_envs.evaluation.records.save_records`` if the evaluation harness imports, else ``None``."""
-    try:
-        from zipfian_envs.evaluation.records import save_records as harness_save
-    except ImportError:  # the viewer extra alone lacks the harness's scipy/matplotlib
-        return None
-    return harness_save
-
-
-def save_records(records: Sequence[dict[str, Any]], path: str | os.PathLike) -> None:
-    """Save with the harness's ``save_records`` (policy ``"human"``), else with ``write_records``."""
-    harness_save = harness_saver()
-    if harness_save is None:
-        write_records(records, path)
-    else:
-        harness_save(list(records), path, policy=PROTOCOL)
 
 
 class Viewer:
@@ -156,8 +116,6 @@ class Viewer:
         if self.scale < 1:
             raise ValueError(f"scale must be an integer >= 1, got {scale!r}")
         self.record_path = None if record_path is None else Path(record_path)
-        if self.record_path is not None:
-            harness_saver()  # import it (and scipy) now, not as a stall when the first episode ends
         self.fps = fps
         self.now = clock
         self.records: list[dict[str, Any]] = []
@@ -226,7 +184,7 @@ class Viewer:
             episode_record(self.env_id, level, self.seed, self.episode, self.info, self.episode_return, self.steps)
         )
         if self.record_path is not None:
-            save_records(self.records, self.record_path)
+            save_records(self.records, self.record_path, policy=PROTOCOL)  # rewritten whole each time
 
     # -- Events and timing -----------------------------------------------------------------------
     def handle_event(self, event: Any) -> None:

@@ -25,8 +25,8 @@ from typing import Any
 from zipfian_envs.evaluation import leaderboard
 from zipfian_envs.evaluation.harness import evaluate_protocols
 from zipfian_envs.evaluation.policies import load_policy
-from zipfian_envs.evaluation.records import load_records
 from zipfian_envs.evaluation.report import load_result, plot_success_by_rank, write_result
+from zipfian_envs.records import load_records
 
 
 def find_runs(runs_dir: Path) -> list[dict[str, Any]]:

@@ -25,8 +25,8 @@ from zipfian_envs.evaluation.harness import (
     resolve_training_level,
 )
 from zipfian_envs.evaluation.policies import ALGOS, BUILTIN_POLICIES, load_policy, policy_name
-from zipfian_envs.evaluation.records import load_records
 from zipfian_envs.evaluation.report import format_summary, load_result, write_result
+from zipfian_envs.records import load_records
 
 
 class OneLineParser(argparse.ArgumentParser):
