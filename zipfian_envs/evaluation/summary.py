@@ -12,17 +12,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from zipfian_envs import skew
 from zipfian_envs.evaluation.errors import EvaluationError
+from zipfian_envs.stats import METHOD, N_RESAMPLES, iqm_interval, mean_interval
 
-N_RESAMPLES = 2000
-# Percentile, not BCa: BCa's jackknife builds an n x (n - 1) array (800 MB at n = 10,000 episodes)
-# and returns NaN when every episode has the same outcome (an oracle scores 100%).
-METHOD = "percentile"
-# Resamples evaluated per vectorised batch, to bound memory on large record sets.
-_BATCH = 250
+__all__ = ["METHOD", "N_RESAMPLES", "aggregate_seeds", "summarize"]
+
 # Fixed per-group keys so each interval's random stream does not depend on which groups exist.
 _BIN_KEYS = {"common": 1, "medium": 2, "rare": 3}
 _RANK_KEY_OFFSET = 1000
@@ -45,36 +41,10 @@ def _bin(record: dict[str, Any], num_items: int) -> str:
     return record.get("frequency_bin") or skew.frequency_bin(int(record["item_rank"]), num_items)
 
 
-def _as_sample(values: Sequence[float]) -> np.ndarray:
-    sample = np.asarray(values, dtype=np.float64)
-    # scipy needs >= 2 observations; resampling [x] or [x, x] gives x every time, so this is exact.
-    return np.repeat(sample, 2) if sample.size == 1 else sample
-
-
-def _bootstrap(samples: tuple[np.ndarray, ...], statistic, key: int, seed: int, confidence: float, n_resamples: int):
-    """Seeded percentile-bootstrap (low, high) of ``statistic``; several samples resample independently."""
-    result = stats.bootstrap(
-        samples,
-        statistic,
-        n_resamples=n_resamples,
-        batch=_BATCH,
-        vectorized=True,
-        confidence_level=confidence,
-        method=METHOD,
-        rng=np.random.default_rng([seed, key]),
-    )
-    return result.confidence_interval
-
-
 def _interval(outcomes: Sequence[float], key: int, seed: int, confidence: float, n_resamples: int) -> dict[str, Any]:
     """Mean success with a seeded percentile-bootstrap interval."""
-    low, high = _bootstrap((_as_sample(outcomes),), np.mean, key, seed, confidence, n_resamples)
-    return {
-        "success": float(np.mean(outcomes)),
-        "ci_low": float(low),
-        "ci_high": float(high),
-        "episodes": len(outcomes),
-    }
+    entry = mean_interval(outcomes, key, seed, confidence, n_resamples)
+    return {"success": entry["mean"], "ci_low": entry["ci_low"], "ci_high": entry["ci_high"], "episodes": entry["n"]}
 
 
 def _ratio(bins: dict[str, dict[str, Any]]) -> float | None:
@@ -139,26 +109,18 @@ def summarize(
     return summary
 
 
-def _iqm_of_means(*samples: np.ndarray, axis: int = -1) -> np.ndarray:
-    """IQM across seeds of each seed's success rate (vectorised over bootstrap resamples)."""
-    means = np.stack([np.mean(sample, axis=axis) for sample in samples], axis=-1)
-    return stats.trim_mean(means, 0.25, axis=-1)
-
-
 def _iqm_interval(
     per_run: list[list[float]], key: int, seed: int, confidence: float, n_resamples: int
 ) -> dict[str, Any]:
     """IQM of per-run rates with a stratified bootstrap: every run's episodes resampled on their own."""
-    samples = tuple(_as_sample(outcomes) for outcomes in per_run)
-    low, high = _bootstrap(samples, _iqm_of_means, key, seed, confidence, n_resamples)
-    rates = [float(np.mean(outcomes)) for outcomes in per_run]
+    entry = iqm_interval(per_run, key, seed, confidence, n_resamples)
     return {
-        "success": float(stats.trim_mean(rates, 0.25)),
-        "ci_low": float(low),
-        "ci_high": float(high),
-        "episodes": sum(len(outcomes) for outcomes in per_run),
-        "runs": len(per_run),
-        "per_run": rates,
+        "success": entry["mean"],
+        "ci_low": entry["ci_low"],
+        "ci_high": entry["ci_high"],
+        "episodes": entry["n"],
+        "runs": entry["runs"],
+        "per_run": entry["per_run"],
     }
 
 
