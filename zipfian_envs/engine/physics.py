@@ -1,0 +1,121 @@
+"""Movement, collision and touch: pure functions of the grid, the pose and the entities.
+
+The agent is a square of half-side ``AGENT_RADIUS_M``. A move is split into sub-steps shorter than
+that half-side and each sub-step tries x and y separately, so the agent slides along walls and can
+never pass through one, at any speed. A cell blocks when it holds a wall, is void, or its floor is
+more than ``STEP_HEIGHT_M`` above the agent's floor (a cliff that cannot be climbed); stepping onto
+a lower floor drops the agent onto it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from zipfian_envs.engine.world import (
+    AGENT_RADIUS_M,
+    MAX_PITCH_RAD,
+    MOVE_STEP_M,
+    PITCH_STEP_RAD,
+    STEP_HEIGHT_M,
+    TURN_STEP_RAD,
+    VOID_HEIGHT,
+    Entities,
+    Grid,
+    Pose,
+)
+
+_SUBSTEP_M = 0.5 * AGENT_RADIUS_M
+
+
+def cell_blocks(grid: Grid, row: int, col: int, z: float) -> bool:
+    """Whether cell (row, col) stops an agent standing on a floor at height ``z``."""
+    rows, cols = grid.walls.shape
+    if not (0 <= row < rows and 0 <= col < cols):
+        return True
+    if grid.walls[row, col] != 0:
+        return True
+    if grid.heights is not None:
+        height = grid.heights[row, col]
+        return bool(height <= VOID_HEIGHT or height > z + STEP_HEIGHT_M)
+    return False
+
+
+def is_free(grid: Grid, x: float, y: float, z: float, radius: float = AGENT_RADIUS_M) -> bool:
+    """Whether a square of half-side ``radius`` centred on (x, y) overlaps no blocking cell."""
+    eps = 1e-9
+    rows = range(math.floor(y - radius), math.floor(y + radius - eps) + 1)
+    cols = range(math.floor(x - radius), math.floor(x + radius - eps) + 1)
+    return not any(cell_blocks(grid, r, c, z) for r in rows for c in cols)
+
+
+def floor_height(grid: Grid, x: float, y: float) -> float:
+    """Floor height of the cell at (x, y) (0 without a height map)."""
+    if grid.heights is None:
+        return 0.0
+    return float(grid.heights[math.floor(y), math.floor(x)])
+
+
+def footprint_height(grid: Grid, x: float, y: float, radius: float = AGENT_RADIUS_M) -> float:
+    """The highest floor under a square of half-side ``radius`` centred on (x, y)."""
+    if grid.heights is None:
+        return 0.0
+    eps = 1e-9
+    r0, r1 = math.floor(y - radius), math.floor(y + radius - eps) + 1
+    c0, c1 = math.floor(x - radius), math.floor(x + radius - eps) + 1
+    return float(grid.heights[max(r0, 0) : r1, max(c0, 0) : c1].max())
+
+
+def translate(grid: Grid, pose: Pose, dx: float, dy: float, radius: float = AGENT_RADIUS_M) -> Pose:
+    """Move by (dx, dy) metres with sliding collision; never tunnels, whatever the distance."""
+    distance = math.hypot(dx, dy)
+    substeps = max(1, math.ceil(distance / _SUBSTEP_M))
+    sx, sy = dx / substeps, dy / substeps
+    x, y, z = pose.x, pose.y, pose.z
+    for _ in range(substeps):
+        if sx and is_free(grid, x + sx, y, z, radius):
+            x += sx
+        if sy and is_free(grid, x, y + sy, z, radius):
+            y += sy
+        if grid.heights is not None:
+            # The agent stands on the highest floor under its footprint, so it drops only once clear of a ledge.
+            z = footprint_height(grid, x, y, radius)
+    return Pose(x=x, y=y, yaw=pose.yaw, pitch=pose.pitch, z=z)
+
+
+def move_agent(
+    grid: Grid,
+    pose: Pose,
+    forward: float = 0.0,
+    strafe: float = 0.0,
+    turn: float = 0.0,
+    look_up: float = 0.0,
+    speed: float = MOVE_STEP_M,
+) -> Pose:
+    """One agent step: turn by ``turn`` look steps, then move ``forward``/``strafe`` step lengths.
+
+    ``forward`` and ``strafe`` are in [-1, 1] (positive: forward, right); ``turn`` > 0 turns right
+    by ``turn`` * 8.4 degrees; ``look_up`` > 0 raises the view, clamped to +-50 degrees.
+    """
+    yaw = (pose.yaw + turn * TURN_STEP_RAD) % (2 * math.pi)
+    pitch = float(np.clip(pose.pitch + look_up * PITCH_STEP_RAD, -MAX_PITCH_RAD, MAX_PITCH_RAD))
+    turned = Pose(x=pose.x, y=pose.y, yaw=yaw, pitch=pitch, z=pose.z)
+    if not forward and not strafe:
+        return turned
+    fx, fy = math.cos(yaw), math.sin(yaw)
+    # Right of the facing direction is +90 degrees in this y-down frame.
+    rx, ry = -fy, fx
+    dx = speed * (forward * fx + strafe * rx)
+    dy = speed * (forward * fy + strafe * ry)
+    return translate(grid, turned, dx, dy)
+
+
+def touched(entities: Entities, x: float, y: float, reach: float = AGENT_RADIUS_M + 0.2) -> np.ndarray:
+    """Indices of active, touchable entities within ``reach`` + half their size of (x, y), nearest first."""
+    if len(entities) == 0:
+        return np.zeros(0, np.int64)
+    distance = np.hypot(entities.x - x, entities.y - y)
+    hit = entities.active & entities.touchable & (distance <= reach + 0.25 * entities.size)
+    index = np.flatnonzero(hit)
+    return index[np.argsort(distance[index], kind="stable")]

@@ -1,0 +1,370 @@
+"""The first-person renderer: a raycaster vectorised over columns and grid crossings.
+
+One ray per image column. Instead of stepping each ray through the grid (DDA) in a Python loop,
+every crossing of a vertical grid line and of a horizontal grid line along every ray is computed
+at once, as (columns, crossings) arrays; the first crossing into an opaque cell is an ``argmax``.
+With the ray direction ``forward + right * u`` (``u`` the column's offset on the image plane), the
+ray parameter at the hit is the perpendicular depth, which gives fish-eye-free wall heights and
+the per-column depth buffer that hides sprites behind walls.
+
+Then, per pixel: textured walls, a floor cast onto the grid (per-cell colour, checker texture,
+lower floors darker, void as sky), a ceiling or sky gradient, billboard sprites depth-tested per
+column, wall screens (images mapped onto a run of wall) and a HUD strip of coloured squares.
+Everything is a pure function of its arguments.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from zipfian_envs.engine.sprites import ATLAS, SPRITE_SIZE, SpriteAtlas
+from zipfian_envs.engine.textures import TEXTURE_SIZE
+from zipfian_envs.engine.world import EYE_HEIGHT_M, STEP_HEIGHT_M, VOID_HEIGHT, Entities, Grid, Pose
+
+HUD_SQUARE = 12
+SKY_TOP = np.array([70, 110, 190], np.float32)
+SKY_HORIZON = np.array([185, 205, 230], np.float32)
+VOID_COLOUR = np.array([12, 12, 24], np.uint8)
+
+
+@dataclass(frozen=True)
+class Camera:
+    """Image size and horizontal field of view (DeepMind Lab's default is 90 degrees)."""
+
+    width: int = 96
+    height: int = 72
+    fov_deg: float = 90.0
+
+    def __post_init__(self) -> None:
+        for name in ("width", "height"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 8:
+                raise ValueError(f"{name} must be an integer >= 8, got {value!r}")
+        if not 10.0 <= float(self.fov_deg) <= 170.0:
+            raise ValueError(f"fov_deg must be in 10..170, got {self.fov_deg!r}")
+
+    @cached_property
+    def focal(self) -> float:
+        """Focal length in pixels (square pixels, so the same vertically)."""
+        return (self.width / 2) / math.tan(math.radians(self.fov_deg) / 2)
+
+    @cached_property
+    def column_offsets(self) -> np.ndarray:
+        """Each column's offset on the image plane at unit depth, left to right."""
+        return ((np.arange(self.width) + 0.5 - self.width / 2) / self.focal).astype(np.float64)
+
+    @cached_property
+    def row_centres(self) -> np.ndarray:
+        """Pixel-centre row coordinates as a (H, 1) column."""
+        return (np.arange(self.height, dtype=np.float64) + 0.5)[:, None]
+
+    def horizon(self, pitch: float) -> float:
+        """Row of the horizon for a pitch in radians (looking up moves it down the image)."""
+        return self.height / 2 + self.focal * math.tan(pitch)
+
+
+@dataclass(frozen=True)
+class Screen:
+    """An image shown on the wall cells of material ``material``, stretched over a run of wall.
+
+    ``start`` and ``end`` bound the along-wall coordinate (x for a wall facing north or south,
+    y for one facing east or west) that maps to the image's left and right edges.
+    """
+
+    material: int
+    image: np.ndarray
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class RayHits:
+    """Per-column hits: perpendicular depth, material, along-wall coordinate and which side was hit."""
+
+    depth: np.ndarray
+    material: np.ndarray
+    along: np.ndarray
+    x_side: np.ndarray
+    cell_row: np.ndarray
+    cell_col: np.ndarray
+
+
+def opaque_materials(grid: Grid, z: float) -> np.ndarray:
+    """Wall materials that stop rays for an eye on a floor at ``z`` (cliffs above it count as walls)."""
+    if grid.heights is None:
+        return grid.walls
+    cliff = (grid.heights > z + STEP_HEIGHT_M) & (grid.walls == 0)
+    return np.where(cliff, np.int16(grid.cliff_material), grid.walls)
+
+
+def cast_rays(materials: np.ndarray, x: float, y: float, dir_x: np.ndarray, dir_y: np.ndarray) -> RayHits:
+    """First opaque cell along each ray from (x, y) with direction (dir_x, dir_y); depth in ray units.
+
+    Every crossing of a vertical and of a horizontal grid line is computed at once as a
+    (rays, crossings) array; cells outside the grid stop a ray with material 0.
+    """
+    rows, cols = materials.shape
+    padded = np.full((rows + 2, cols + 2), -1, np.int32)
+    padded[1:-1, 1:-1] = materials
+    # An exactly axis-aligned ray would divide by zero; a tiny component never reaches a crossing.
+    dir_x = np.where(dir_x == 0, 1e-12, dir_x)
+    dir_y = np.where(dir_y == 0, 1e-12, dir_y)
+    east, south = (dir_x > 0)[:, None], (dir_y > 0)[:, None]
+    kx, ky = _crossing_steps(cols), _crossing_steps(rows)
+    line_x = (math.floor(x) + east) + np.where(east, kx, -kx)
+    line_y = (math.floor(y) + south) + np.where(south, ky, -ky)
+    t_x = (line_x - x) / dir_x[:, None]
+    t_y = (line_y - y) / dir_y[:, None]
+    t = np.concatenate([t_x, t_y], axis=1)
+    # The cell entered at each crossing, in padded coordinates (+1), kept inside the padded grid.
+    col = np.concatenate([line_x + east, np.floor(x + t_y * dir_x[:, None]) + 1], axis=1)
+    row = np.concatenate([np.floor(y + t_x * dir_y[:, None]) + 1, line_y + south], axis=1)
+    col = np.minimum(np.maximum(col, 0), cols + 1).astype(np.int64)
+    row = np.minimum(np.maximum(row, 0), rows + 1).astype(np.int64)
+    material = padded.ravel()[row * (cols + 2) + col]
+    t_hit = np.where(material != 0, t, np.inf)
+    k = np.argmin(t_hit, axis=1)
+    index = np.arange(t.shape[0])
+    depth = t_hit[index, k]
+    x_side = k <= cols
+    along = np.where(x_side, y + depth * dir_y, x + depth * dir_x)
+    return RayHits(
+        depth=depth,
+        material=np.maximum(material[index, k], 0),
+        along=along,
+        x_side=x_side,
+        cell_row=row[index, k] - 1,
+        cell_col=col[index, k] - 1,
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _crossing_steps(count: int) -> np.ndarray:
+    steps = np.arange(count + 1, dtype=np.float64)[None, :]
+    steps.flags.writeable = False
+    return steps
+
+
+def ray_directions(camera: Camera, yaw: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column ray directions ``forward + right * u`` (not normalised)."""
+    fx, fy = math.cos(yaw), math.sin(yaw)
+    u = camera.column_offsets
+    return fx - fy * u, fy + fx * u
+
+
+def centre_ray(grid: Grid, pose: Pose) -> RayHits:
+    """The hit of the ray through the image centre (the gaze), as one-column ``RayHits``."""
+    fx, fy = math.cos(pose.yaw), math.sin(pose.yaw)
+    return cast_rays(opaque_materials(grid, pose.z), pose.x, pose.y, np.array([fx]), np.array([fy]))
+
+
+def _fog(depth: np.ndarray | float, grid: Grid) -> np.ndarray:
+    return grid.light / (1.0 + (np.asarray(depth) / grid.fog_m) ** 2)
+
+
+# Colours are composed as packed little-endian uint32 (r | g << 8 | b << 16): one gather per pixel
+# instead of three, and the RGB image is a view of the bytes at the end.
+PACKED = np.dtype("<u4")
+LIGHT_LEVELS = 48
+MAX_BRIGHTNESS = 1.5
+
+
+def pack(rgb: np.ndarray) -> np.ndarray:
+    """Pack (..., 3) colours (any real dtype, clipped to 0..255) into (...) uint32."""
+    rgb = np.clip(np.asarray(rgb), 0, 255).astype(np.uint32)
+    return (rgb[..., 0] | (rgb[..., 1] << 8) | (rgb[..., 2] << 16)).astype(PACKED)
+
+
+def unpack(packed: np.ndarray) -> np.ndarray:
+    """The (..., 3) uint8 colours of a packed array (a fresh, contiguous array)."""
+    packed = np.ascontiguousarray(packed, dtype=PACKED)
+    return np.ascontiguousarray(packed.view(np.uint8).reshape(*packed.shape, 4)[..., :3])
+
+
+def _light_index(brightness: np.ndarray) -> np.ndarray:
+    scaled = np.asarray(brightness) * ((LIGHT_LEVELS - 1) / MAX_BRIGHTNESS) + 0.5
+    return np.minimum(np.maximum(scaled, 0), LIGHT_LEVELS - 1).astype(np.int64)
+
+
+_LEVEL_FACTORS = (np.arange(LIGHT_LEVELS) * (MAX_BRIGHTNESS / (LIGHT_LEVELS - 1))).astype(np.float32)
+_TABLES: dict[tuple, np.ndarray] = {}
+_SPRITES: dict[tuple, np.ndarray] = {}
+
+
+def _cached(key: tuple, build, cache: dict[tuple, np.ndarray] = _TABLES, limit: int = 24) -> np.ndarray:
+    """A read-only table from a bounded cache (cleared when full: tables are cheap to rebuild)."""
+    table = cache.get(key)
+    if table is None:
+        if len(cache) >= limit:
+            cache.clear()
+        table = cache[key] = build()
+        table.flags.writeable = False
+    return table
+
+
+def _shaded_textures(textures: np.ndarray) -> np.ndarray:
+    """(levels, materials, 16, 16) packed textures at every light level, flattened."""
+    key = ("tex", textures.shape, hash(textures.tobytes()))
+    return _cached(key, lambda: pack(_LEVEL_FACTORS[:, None, None, None, None] * textures[None]).ravel())
+
+
+def _shaded_floor(floor: np.ndarray, checker: float) -> np.ndarray:
+    """(levels, 2 * rows, 2 * cols) packed floor colours at half-cell resolution (checker baked in)."""
+    key = ("floor", floor.shape, checker, hash(floor.tobytes()))
+
+    def build() -> np.ndarray:
+        fine = np.repeat(np.repeat(floor.astype(np.float32), 2, axis=0), 2, axis=1)
+        parity = (np.add.outer(np.arange(fine.shape[0]), np.arange(fine.shape[1])) % 2).astype(np.float32)
+        fine *= (1.0 - checker * parity)[:, :, None]
+        return pack(_LEVEL_FACTORS[:, None, None, None] * fine[None]).ravel()
+
+    return _cached(key, build)
+
+
+@dataclass(frozen=True)
+class View:
+    """What the renderer draws besides the grid: entities, screens and the HUD colours."""
+
+    entities: Entities | None = None
+    atlas: SpriteAtlas = ATLAS
+    screens: Sequence[Screen] = ()
+    hud: Sequence[Sequence[int]] = ()
+
+
+DEFAULT_CAMERA = Camera()
+NO_EXTRAS = View()
+
+
+def render_view(grid: Grid, pose: Pose, camera: Camera = DEFAULT_CAMERA, view: View = NO_EXTRAS) -> np.ndarray:
+    """The agent's first-person RGB image, (height, width, 3) uint8."""
+    return unpack(render_packed(grid, pose, camera, view))
+
+
+def render_packed(grid: Grid, pose: Pose, camera: Camera = DEFAULT_CAMERA, view: View = NO_EXTRAS) -> np.ndarray:
+    """The first-person image as packed (height, width) uint32 colours."""
+    H, W = camera.height, camera.width
+    f = camera.focal
+    dir_x, dir_y = ray_directions(camera, pose.yaw)
+    hits = cast_rays(opaque_materials(grid, pose.z), pose.x, pose.y, dir_x, dir_y)
+    depth = np.maximum(hits.depth, 1e-3)
+    horizon = camera.horizon(pose.pitch)
+    rows = camera.row_centres
+    out = np.empty((H, W), PACKED)
+
+    # Ceiling or sky above the horizon, floor below: both are functions of the row (and cell).
+    split = int(min(max(math.ceil(horizon - 0.5), 0), H))
+    if split > 0:
+        upper_rows = rows[:split, 0]
+        if grid.sky:
+            t = np.clip(upper_rows / max(horizon, 1.0), 0.0, 1.0)[:, None]
+            colours = (SKY_TOP * (1 - t) + SKY_HORIZON * t) * grid.light
+        else:
+            distance = (1.0 - EYE_HEIGHT_M) * f / np.maximum(horizon - upper_rows, 1e-3)
+            colours = np.asarray(grid.ceiling, np.float32)[None, :] * _fog(distance, grid)[:, None]
+        out[:split] = pack(colours)[:, None]
+    if split < H:
+        plane = EYE_HEIGHT_M * f / np.maximum(rows[split:] - horizon, 1e-3)  # (R, 1)
+        grid_rows, grid_cols = grid.walls.shape
+        wx = pose.x + plane * dir_x[None, :]
+        wy = pose.y + plane * dir_y[None, :]
+        fx = np.minimum(np.maximum(wx * 2, 0), 2 * grid_cols - 1).astype(np.int64)
+        fy = np.minimum(np.maximum(wy * 2, 0), 2 * grid_rows - 1).astype(np.int64)
+        brightness = _fog(plane, grid)
+        if grid.heights is not None:
+            below = grid.heights[fy >> 1, fx >> 1]
+            brightness = brightness * np.clip(1.0 - 0.12 * (pose.z - below), 0.35, 1.0)
+        level = _light_index(brightness)
+        cells = 4 * grid_rows * grid_cols
+        floor = _shaded_floor(grid.floor, grid.floor_checker)[level * cells + fy * (2 * grid_cols) + fx]
+        if grid.heights is not None:
+            floor = np.where(below <= VOID_HEIGHT, pack(VOID_COLOUR), floor)
+        out[split:] = floor
+
+    # Walls, textured and shaded per column, drawn over floor and ceiling.
+    top = horizon - (1.0 - EYE_HEIGHT_M) * f / depth
+    height = f / depth
+    is_wall = (rows >= top) & (rows < top + height)
+    v = np.minimum(np.maximum((rows - top) * (TEXTURE_SIZE / height), 0), TEXTURE_SIZE - 1).astype(np.int64)
+    u = np.minimum(((hits.along % 1.0) * TEXTURE_SIZE).astype(np.int64), TEXTURE_SIZE - 1)
+    level = _light_index(_fog(depth, grid) * np.where(hits.x_side, 1.0, 0.82))
+    materials = grid.textures.shape[0]
+    base = ((level * materials + hits.material) * TEXTURE_SIZE) * TEXTURE_SIZE + u
+    wall = _shaded_textures(grid.textures)[base[None, :] + v * TEXTURE_SIZE]
+    for screen in view.screens:
+        on = hits.material == screen.material
+        if on.any():
+            sh, sw = screen.image.shape[:2]
+            su = np.clip(((hits.along - screen.start) / (screen.end - screen.start) * sw).astype(np.int64), 0, sw - 1)
+            sv = np.clip(((rows - top) / height * sh).astype(np.int64), 0, sh - 1)
+            wall = np.where(on[None, :], pack(screen.image)[sv, su[None, :]], wall)
+    np.copyto(out, wall, where=is_wall)
+
+    if view.entities is not None and len(view.entities):
+        _draw_sprites(out, view.entities, view.atlas, pose, camera, depth, horizon, grid)
+    for index, colour in enumerate(view.hud):
+        x0 = 2 + index * (HUD_SQUARE + 2)
+        out[2 : 2 + HUD_SQUARE, x0 : x0 + HUD_SQUARE] = pack(np.asarray(colour))
+    return out
+
+
+def _draw_sprites(
+    out: np.ndarray,
+    entities: Entities,
+    atlas: SpriteAtlas,
+    pose: Pose,
+    camera: Camera,
+    zbuffer: np.ndarray,
+    horizon: float,
+    grid: Grid,
+) -> None:
+    """Paint active entities as billboards, far to near, hidden where a wall is nearer."""
+    H, W, f = camera.height, camera.width, camera.focal
+    fx, fy = math.cos(pose.yaw), math.sin(pose.yaw)
+    rel_x, rel_y = entities.x - pose.x, entities.y - pose.y
+    depth = rel_x * fx + rel_y * fy
+    lateral = -rel_x * fy + rel_y * fx
+    half = 0.5 * entities.size
+    visible = entities.active & (depth > 0.05) & (np.abs(lateral) - half < depth * (W / 2 / f))
+    if not visible.any():
+        return
+    order = np.flatnonzero(visible)
+    order = order[np.argsort(-depth[order], kind="stable")]
+    lights = _fog(depth[order], grid)
+    for i, light in zip(order.tolist(), lights.tolist()):
+        d = depth[i]
+        scale = f / d
+        centre = W / 2 + lateral[i] * scale
+        size_px = entities.size[i] * scale
+        base = horizon + (EYE_HEIGHT_M + pose.z - entities.z[i]) * scale
+        left, top = centre - size_px / 2, base - size_px
+        cc0, cc1 = max(math.floor(left), 0), min(math.ceil(centre + size_px / 2), W)
+        rr0, rr1 = max(math.floor(top), 0), min(math.ceil(base), H)
+        if cc0 >= cc1 or rr0 >= rr1:
+            continue
+        front = zbuffer[cc0:cc1] > d
+        if not front.any():
+            continue
+        step = SPRITE_SIZE / size_px
+        tu = np.minimum(((np.arange(cc0, cc1) + 0.5 - left) * step).astype(np.int64), SPRITE_SIZE - 1)
+        tv = np.minimum(((np.arange(rr0, rr1) + 0.5 - top) * step).astype(np.int64), SPRITE_SIZE - 1)
+        shape = int(entities.shape[i])
+        mask = atlas.alpha[shape][tv[:, None], tu[None, :]] & front[None, :]
+        picture = _sprite_picture(atlas, shape, tuple(entities.colour[i].tolist()), int(_light_index(light)))
+        np.copyto(out[rr0:rr1, cc0:cc1], picture[tv[:, None], tu[None, :]], where=mask)
+
+
+def _sprite_picture(atlas: SpriteAtlas, shape: int, colour: tuple[int, int, int], level: int) -> np.ndarray:
+    """The packed 24x24 picture of a tinted sprite at a light level (cached: few distinct ones per level)."""
+    key = ("sprite", id(atlas), shape, colour, level)
+
+    def build() -> np.ndarray:
+        rgb = atlas.shade[shape][:, :, None] * np.asarray(colour, np.float32) + atlas.fixed[shape][:, :, None]
+        return pack(rgb * _LEVEL_FACTORS[level])
+
+    return _cached(key, build, _SPRITES, 4096)

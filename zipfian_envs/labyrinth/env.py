@@ -1,0 +1,245 @@
+"""Zipf's Labyrinth as a Gymnasium environment: 30 first-person levels drawn from a Zipf distribution."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from zipfian_envs import language, skew
+from zipfian_envs.engine.actions import ACTION_NAMES, KEY_MAP, NUM_ACTIONS
+from zipfian_envs.engine.raycast import Camera, render_view
+from zipfian_envs.engine.topdown import top_down
+from zipfian_envs.human import HumanWindow
+from zipfian_envs.labyrinth.level import Level, LevelOptions, Scene
+from zipfian_envs.labyrinth.levels import LEVEL_ORDER, NUM_LEVELS, check_level_name, load_level
+from zipfian_envs.labyrinth.scores import REFERENCE_SCORES
+
+
+def normalized(level: str, score: float) -> float:
+    """(score - random) / (oracle - random) with the level's measured random and oracle means (NaN if unmeasured)."""
+    if level not in REFERENCE_SCORES:
+        return float("nan")
+    random_mean, oracle_mean = REFERENCE_SCORES[level]
+    span = oracle_mean - random_mean
+    return float((score - random_mean) / span) if span > 0 else float("nan")
+
+
+class LabyrinthEnv(gym.Env):
+    """Each episode is one of 30 first-person maze tasks modelled on DMLab-30, the level drawn by Zipf.
+
+    ## Description
+    A re-creation of Zipf's Labyrinth on the suite's own numpy engine (DeepMind Lab cannot be
+    installed from a package registry). Each episode draws one of the 30 DMLab-30 levels from the
+    ``level`` distribution over their frequency ranks (rank 1 = ``rooms_collect_good_objects``;
+    ``reverse_order=True`` flips the order), or plays the one level named by ``task``. Each level
+    is its own module under ``zipfian_envs.labyrinth.levels`` with its rules, rewards and time
+    limit (DMLab's reward values and time limits where known).
+
+    ## Observation
+    ``Dict(image=Box(0, 255, (height, width, 3), uint8), instruction=Box(0, V - 1, (16,), int64))``:
+    the first-person view (72x96 by default, IMPALA's DMLab size, 90 degree field of view) and the
+    level's instruction as token ids of :mod:`zipfian_envs.language` (0 = padding; all padding on
+    levels without language; ``language.decode`` turns it back into text).
+
+    ## Action Space
+    ``Discrete(9)``, IMPALA's DMLab action set: forward, backward, strafe left, strafe right, look
+    left, look right, forward + look left, forward + look right, fire/use. A move step is 0.21 m
+    (3.2 m/s at 15 steps/s), a look step 8.4 degrees.
+
+    ## Rewards
+    Each level's own (DMLab's values where published): e.g. +1/-1 for good/bad objects, +10 for a
+    goal, +1 per tag in lasertag. ``info["score"]`` is the episode's summed reward so far.
+
+    ## Termination
+    Terminates when a level ends early (e.g. all objects collected, skymaze goal taken); truncates
+    at the level's time limit (seconds x 15 steps). At episode end ``info`` holds ``success`` (the
+    level's own success rule, by default normalized score >= 0.5) and ``normalized_score``
+    = (score - random) / (oracle - random) with the level's measured random and oracle means.
+
+    ## Levels
+    ``level`` follows :mod:`zipfian_envs.skew`'s grammar over the 30 ranks (default ``zipf_1``, the
+    reference's default; ``uniform_rare`` is the last 6 levels). ``task=<name>`` pins one level.
+    ``holdout=True`` plays DMLab's held-out test variants where a level has them.
+    ``reset(options={"item_rank": r})`` pins the level rank for evaluation protocols.
+    """
+
+    metadata = {"render_modes": ["rgb_array", "human"], "render_fps": 15}
+    action_names = ACTION_NAMES
+    key_map = KEY_MAP
+
+    def __init__(
+        self,
+        level: str | None = None,
+        *,
+        task: str | None = None,
+        reverse_order: bool = False,
+        holdout: bool = False,
+        width: int = 96,
+        height: int = 72,
+        render_mode: str | None = None,
+    ) -> None:
+        self.level = "zipf_1" if level is None else level
+        skew.parse_level(self.level)
+        if not isinstance(reverse_order, (bool, np.bool_)):
+            raise ValueError(f"reverse_order must be True or False, got {reverse_order!r}")
+        if not isinstance(holdout, (bool, np.bool_)):
+            raise ValueError(f"holdout must be True or False, got {holdout!r}")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"unknown render_mode {render_mode!r}; valid: {self.metadata['render_modes']}")
+        self.camera = Camera(width=width, height=height)
+        self.task = None if task is None else check_level_name(task)
+        self.reverse_order = bool(reverse_order)
+        self.holdout = bool(holdout)
+        self.render_mode = render_mode
+        self.order = tuple(reversed(LEVEL_ORDER)) if self.reverse_order else LEVEL_ORDER
+        self.sampler = skew.RankSampler.from_level(self.level, NUM_LEVELS)
+        # A pinned task loads only its own module; otherwise every level must load now, not mid-training.
+        names = (self.task,) if self.task is not None else self.order
+        self._levels: dict[str, Level] = {name: load_level(name) for name in names}
+
+        self.observation_space = spaces.Dict(
+            {
+                "image": spaces.Box(0, 255, (height, width, 3), np.uint8),
+                "instruction": spaces.Box(0, language.VOCAB_SIZE - 1, (language.MAX_TOKENS,), np.int64),
+            }
+        )
+        self.action_space = spaces.Discrete(NUM_ACTIONS)
+        self._scene: Scene | None = None
+        self._current: Level | None = None
+        self._score = 0.0
+        self._done = True
+        self._episode_info: dict[str, Any] = {}
+        self._tokens: tuple[str, np.ndarray] = ("", np.zeros(language.MAX_TOKENS, np.int64))
+        self._window: HumanWindow | None = None
+
+    # -- Gymnasium API -------------------------------------------------------------------------
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        """Start an episode: draw a level rank (or take ``options["item_rank"]``) and build its scene."""
+        super().reset(seed=seed)
+        options = dict(options or {})
+        pinned = options.pop("item_rank", None)
+        if options:
+            raise ValueError(f"unknown reset options {sorted(options)}; valid: item_rank")
+        drawn = self.sampler.sample(self.np_random)
+        if self.task is not None:
+            rank = self.order.index(self.task) + 1
+            if pinned is not None and pinned != rank:
+                raise ValueError(f"item_rank={pinned!r} conflicts with task={self.task!r} (rank {rank})")
+        elif pinned is not None:
+            if isinstance(pinned, bool) or not isinstance(pinned, (int, np.integer)) or not 1 <= pinned <= NUM_LEVELS:
+                raise ValueError(f"item_rank must be an integer in 1..{NUM_LEVELS}, got {pinned!r}")
+            rank = int(pinned)
+        else:
+            rank = drawn
+        name = self.order[rank - 1]
+        self._current = self._levels[name]
+        self._scene = self._current.reset(self.np_random, LevelOptions(holdout=self.holdout))
+        self._score = 0.0
+        self._done = False
+        self._episode_info = {
+            "item": name,
+            "item_rank": rank,
+            "num_items": NUM_LEVELS,
+            "frequency_bin": self.sampler.frequency_bin(rank),
+            "level": self.level,
+        }
+        if self.render_mode == "human":
+            self.render()
+        return self._observe(), self._info()
+
+    def step(self, action):
+        """Apply one action through the current level's rules."""
+        if self._done or self._scene is None:
+            raise RuntimeError("step() called on a finished episode (or before reset()); call reset() first")
+        action = self._check_action(action)
+        reward = float(self._current.step(self._scene, action, self.np_random))
+        self._score += reward
+        terminated = bool(self._scene.terminated)
+        truncated = not terminated and self._scene.steps >= self._current.max_steps
+        info = self._info()
+        if terminated or truncated:
+            self._done = True
+            info["normalized_score"] = normalized(self._current.name, self._score)
+            info["success"] = self._current.is_success(self._scene, self._score, info["normalized_score"])
+        if self.render_mode == "human":
+            self.render()
+        return self._observe(), reward, terminated, truncated, info
+
+    def _info(self) -> dict[str, Any]:
+        info = dict(self._episode_info)
+        info["score"] = self._score
+        info["instruction"] = self._scene.instruction
+        return info
+
+    def _check_action(self, action) -> int:
+        if isinstance(action, (int, np.integer)) and not isinstance(action, bool):
+            value = int(action)
+        elif isinstance(action, np.ndarray) and action.shape in ((), (1,)) and np.issubdtype(action.dtype, np.integer):
+            value = int(action.reshape(()))
+        else:
+            raise TypeError(
+                f"action must be an integer in 0..{NUM_ACTIONS - 1}, got {action!r} of type {type(action).__name__}"
+            )
+        if not 0 <= value < NUM_ACTIONS:
+            raise ValueError(f"action must be in 0..{NUM_ACTIONS - 1} ({', '.join(ACTION_NAMES)}), got {value}")
+        return value
+
+    def _observe(self) -> dict[str, np.ndarray]:
+        scene = self._scene
+        image = render_view(scene.grid, scene.pose, self.camera, self._current.view(scene))
+        if self._tokens[0] != scene.instruction:
+            self._tokens = (scene.instruction, language.encode(scene.instruction))
+        return {"image": image, "instruction": self._tokens[1].copy()}
+
+    # -- Privileged access for scripted oracles -----------------------------------------------
+    def oracle_action(self) -> int:
+        """The current level's scripted action, reading privileged state."""
+        if self._scene is None or self._done:
+            raise RuntimeError("oracle_action() needs a running episode; call reset() first")
+        return int(self._current.oracle(self._scene))
+
+    @property
+    def scene(self) -> Scene:
+        """The running episode's scene (privileged: for oracles, tests and tools)."""
+        if self._scene is None:
+            raise RuntimeError("no scene yet; call reset() first")
+        return self._scene
+
+    @property
+    def current_level(self) -> Level:
+        """The level being played."""
+        if self._current is None:
+            raise RuntimeError("no level yet; call reset() first")
+        return self._current
+
+    # -- Rendering -------------------------------------------------------------------------------
+    def render(self):
+        """Dispatch on ``render_mode``: the top-down map as an RGB array, or drawn in a pygame window."""
+        if self.render_mode is None:
+            gym.logger.warn("render() called without a render_mode; pass render_mode='rgb_array' or 'human'")
+            return None
+        if self._scene is None:
+            raise RuntimeError("render() needs a running episode; call reset() first")
+        scene = self._scene
+        frame = top_down(scene.grid, scene.pose, scene.entities, self._current.atlas, self.camera)
+        if self.render_mode == "rgb_array":
+            return frame
+        if self._window is None:
+            self._window = HumanWindow("Zipf's Labyrinth", scale=max(1, math.ceil(480 / max(frame.shape[:2]))))
+        self._window.show(frame, self.metadata["render_fps"])
+        return None
+
+    def close(self) -> None:
+        """Close the pygame window if one is open."""
+        if self._window is not None:
+            self._window.close()
+            self._window = None
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_window"] = None
+        return state
