@@ -12,8 +12,6 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from zipfian_envs.engine.sprites import SHAPES
-
 MAX_TOKENS = 16
 PAD = "<pad>"
 
@@ -21,18 +19,71 @@ COLOUR_WORDS = (
     "red", "green", "blue", "yellow", "cyan", "magenta", "white", "black", "orange", "purple", "pink",
     "brown", "grey",
 )  # fmt: skip
+# The built-in sprite shapes' names (zipfian_envs.engine.sprites), frozen here so ids never move.
+SHAPE_WORDS = (
+    "apple",
+    "cake",
+    "balloon",
+    "hat",
+    "can",
+    "key",
+    "lolly",
+    "mushroom",
+    "ball",
+    "box",
+    "cube",
+    "pyramid",
+    "star",
+    "ring",
+    "cross",
+    "diamond",
+    "heart",
+    "moon",
+    "tree",
+    "cactus",
+    "rock",
+    "shrub",
+    "bot",
+    "car",
+    "duck",
+    "robot",
+    "rocket",
+    "teddy",
+    "boat",
+    "tv",
+    "cassette",
+    "chair",
+    "cup",
+    "bottle",
+    "lamp",
+    "guitar",
+    "umbrella",
+    "flower",
+    "fish",
+    "bell",
+    "house",
+    "plane",
+    "bus",
+    "hammer",
+    "pencil",
+    "tennis_racket",
+    "candle",
+    "spoon",
+    "banana",
+    "egg",
+)
 FUNCTION_WORDS = (
     "pick", "the", "a", "an", "object", "objects", "in", "room", "every", "near", "are", "all", "any", "is",
     "anything", "most", "?", "yes", "no", "and", "of", "to", "on", "go", "find", "lift", "put", "bed", "tray",
-    "table", "shelf", "chest", "floor", "left", "right", "collect", "avoid", "get", "goal", "key", "door",
+    "table", "shelf", "chest", "floor", "left", "right", "collect", "avoid", "get", "goal", "door",
 )  # fmt: skip
 
-_WORDS: list[str] = [PAD]
-for _word in (*COLOUR_WORDS, *SHAPES, *FUNCTION_WORDS):
-    if _word not in _WORDS:
-        _WORDS.append(_word)
-# Words added later go at the end (append-only keeps every token id stable).
-VOCABULARY: tuple[str, ...] = tuple(_WORDS)
+# Words added later go here, at the end: append-only keeps every token id stable.
+EXTRA_WORDS: tuple[str, ...] = ()
+
+VOCABULARY: tuple[str, ...] = (PAD, *COLOUR_WORDS, *SHAPE_WORDS, *FUNCTION_WORDS, *EXTRA_WORDS)
+if len(set(VOCABULARY)) != len(VOCABULARY):
+    raise RuntimeError("the vocabulary lists a word twice")
 TOKEN_IDS: dict[str, int] = {word: index for index, word in enumerate(VOCABULARY)}
 VOCAB_SIZE = len(VOCABULARY)
 
