@@ -189,17 +189,17 @@ def test_wrong_object_ends_with_zero_and_walls_block():
         if terminated or truncated:
             break
     assert terminated and reward == 0.0 and info["success"] is False
-    tables = dynamics.map_tables(grid)
-    assert dynamics.move(tables, (1, 1), 0) == (1, 1), "wall to the north blocks"
-    assert dynamics.move(tables, (1, 1), 7) == (1, 1)
-    assert dynamics.move(tables, (1, 1), 3) == (2, 2)
+    tables = dynamics.world_tables(20, 20, 3, 3)
+    assert dynamics.move(tables, 0, (1, 1), 0) == (1, 1), "wall to the north blocks"
+    assert dynamics.move(tables, 0, (1, 1), 7) == (1, 1)
+    assert dynamics.move(tables, 0, (1, 1), 3) == (2, 2)
 
 
 def test_truncation_after_max_steps():
     env = gym.make("Zipfian/Gridworld-v0", max_steps=3).unwrapped
     env.reset(seed=0)
-    tables = dynamics.map_tables(env.maps[env._map_index])
-    safe = next(a for a in range(8) if dynamics.move(tables, env.agent_cell, a) == env.agent_cell)
+    tables = dynamics.world_tables(20, 20, 3, 3)
+    safe = next(a for a in range(8) if dynamics.move(tables, env._map_index, env.agent_cell, a) == env.agent_cell)
     results = [env.step(safe) for _ in range(3)]
     assert [r[3] for r in results] == [False, False, True]
     assert results[-1][4]["success"] is False and not results[-1][2]

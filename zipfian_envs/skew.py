@@ -157,12 +157,16 @@ class RankSampler:
         """One rank (int) when ``size`` is None, else an int64 array of ranks."""
         if not isinstance(rng, np.random.Generator):
             raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-        u = rng.random(size)
-        ranks = np.searchsorted(self._cdf, u, side="right") + 1
+        ranks = self.ranks_from_uniforms(rng.random(size))
+        return int(ranks) if size is None else ranks
+
+    def ranks_from_uniforms(self, u: float | np.ndarray) -> np.ndarray:
+        """The ranks (int64) that uniforms in [0, 1) map to: the inverse-cdf rule behind :meth:`sample`.
+
+        Batched envs draw each sub-env's uniforms from its own generator and map them here at once.
+        """
         # Zero-weight ranks have flat cdf steps, so side="right" never lands on them.
-        if size is None:
-            return int(ranks)
-        return ranks.astype(np.int64)
+        return np.searchsorted(self._cdf, u, side="right").astype(np.int64) + 1
 
     def frequency_bin(self, rank: int) -> str:
         """Frequency bin of a rank for this sampler's number of items."""

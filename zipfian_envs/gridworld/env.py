@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import gymnasium as gym
@@ -10,8 +11,8 @@ from gymnasium import spaces
 
 from zipfian_envs import skew
 from zipfian_envs.gridworld import dynamics
-from zipfian_envs.gridworld.maps import NUM_KINDS, GridMap, make_map, max_objects
-from zipfian_envs.gridworld.render import CELL_PIXELS, VIEW_CELLS, egocentric_view, full_frame, padded_map_image
+from zipfian_envs.gridworld.maps import NUM_KINDS, GridMap, max_objects
+from zipfian_envs.gridworld.render import CELL_PIXELS, VIEW_CELLS, egocentric_views, full_frame
 from zipfian_envs.human import HumanWindow
 
 OBS_MODES = ("pixels", "symbolic")
@@ -24,6 +25,80 @@ def _check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
         bound = f">= {low}" if high is None else f"in {low}..{high}"
         raise ValueError(f"{name} must be {bound}, got {value!r}")
     return int(value)
+
+
+@dataclass(frozen=True)
+class GridworldConfig:
+    """A checked Gridworld configuration, shared by the single env and the vector env."""
+
+    level: str
+    obs_mode: str
+    num_maps: int
+    num_objects: int
+    rooms: int
+    room_size: int
+    max_steps: int
+
+    def tables(self) -> dynamics.WorldTables:
+        """The (cached) map tables of this configuration."""
+        return dynamics.world_tables(self.num_maps, self.num_objects, self.rooms, self.room_size)
+
+    def samplers(self) -> tuple[skew.RankSampler, skew.RankSampler]:
+        """The level's (map, item) rank samplers."""
+        return (
+            skew.RankSampler.from_level(self.level, self.num_maps),
+            skew.RankSampler.from_level(self.level, self.num_objects),
+        )
+
+    def observation_space(self) -> spaces.Box:
+        """One env's observation space for this ``obs_mode``."""
+        if self.obs_mode == "pixels":
+            side = VIEW_CELLS * CELL_PIXELS
+            return spaces.Box(0, 255, (side, side, 3), np.uint8)
+        high = dynamics.OBJECT_CODE_OFFSET + NUM_KINDS - 1
+        return spaces.Box(0, high, (dynamics.SYMBOLIC_SIZE,), np.uint8)
+
+
+def gridworld_config(
+    level: str | None = None,
+    *,
+    exponent: float | None = None,
+    obs_mode: str = "pixels",
+    num_maps: int = 20,
+    num_objects: int = 20,
+    rooms: int = 3,
+    room_size: int = 3,
+    max_steps: int = 100,
+) -> GridworldConfig:
+    """Check the constructor arguments (one ``ValueError`` naming the bad value) and return them."""
+    if level is not None and exponent is not None:
+        raise ValueError(f"give either level={level!r} or exponent={exponent!r}, not both")
+    if exponent is not None:
+        if isinstance(exponent, bool) or not isinstance(exponent, (int, float, np.integer, np.floating)):
+            raise ValueError(f"exponent must be a float >= 0, got {exponent!r}")
+        level = f"zipf_{float(exponent):g}"
+    level = "zipf_2" if level is None else level
+    skew.parse_level(level)
+    if obs_mode not in OBS_MODES:
+        raise ValueError(f"unknown obs_mode {obs_mode!r}; valid: {', '.join(OBS_MODES)}")
+    rooms = _check_int("rooms", rooms, 1)
+    room_size = _check_int("room_size", room_size, 3)
+    limit = min(max_objects(rooms, room_size), NUM_KINDS)
+    checked_objects = _check_int("num_objects", num_objects, 1)
+    if checked_objects > limit:
+        raise ValueError(
+            f"num_objects={num_objects} is more than the {limit} free wall-side cells "
+            f"(besides the start, clear of doors) with rooms={rooms}, room_size={room_size}"
+        )
+    return GridworldConfig(
+        level=level,
+        obs_mode=obs_mode,
+        num_maps=_check_int("num_maps", num_maps, 1),
+        num_objects=checked_objects,
+        rooms=rooms,
+        room_size=room_size,
+        max_steps=_check_int("max_steps", max_steps, 1),
+    )
 
 
 class GridworldEnv(gym.Env):
@@ -65,6 +140,7 @@ class GridworldEnv(gym.Env):
     metadata = {"render_modes": ["rgb_array", "human"], "render_fps": 8}
 
     action_names = dynamics.ACTION_NAMES
+    obs_modes = OBS_MODES
     # Viewer key map: key name (pygame.key.name) -> (action, label).
     key_map = {
         "up": (0, "north"), "w": (0, "north"),
@@ -90,57 +166,47 @@ class GridworldEnv(gym.Env):
         max_steps: int = 100,
         render_mode: str | None = None,
     ) -> None:
-        if level is not None and exponent is not None:
-            raise ValueError(f"give either level={level!r} or exponent={exponent!r}, not both")
-        if exponent is not None:
-            if isinstance(exponent, bool) or not isinstance(exponent, (int, float, np.integer, np.floating)):
-                raise ValueError(f"exponent must be a float >= 0, got {exponent!r}")
-            level = f"zipf_{float(exponent):g}"
-        self.level = "zipf_2" if level is None else level
-        skew.parse_level(self.level)
-        if obs_mode not in OBS_MODES:
-            raise ValueError(f"unknown obs_mode {obs_mode!r}; valid: {', '.join(OBS_MODES)}")
+        config = gridworld_config(
+            level,
+            exponent=exponent,
+            obs_mode=obs_mode,
+            num_maps=num_maps,
+            num_objects=num_objects,
+            rooms=rooms,
+            room_size=room_size,
+            max_steps=max_steps,
+        )
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"unknown render_mode {render_mode!r}; valid: {self.metadata['render_modes']}")
-        self.num_maps = _check_int("num_maps", num_maps, 1)
-        self.rooms = _check_int("rooms", rooms, 1)
-        self.room_size = _check_int("room_size", room_size, 3)
-        limit = min(max_objects(self.rooms, self.room_size), NUM_KINDS)
-        self.num_objects = _check_int("num_objects", num_objects, 1)
-        if self.num_objects > limit:
-            raise ValueError(
-                f"num_objects={num_objects} is more than the {limit} free wall-side cells "
-                f"(besides the start, clear of doors) with rooms={rooms}, room_size={room_size}"
-            )
-        self.max_steps = _check_int("max_steps", max_steps, 1)
-        self.obs_mode = obs_mode
+        self.config = config
+        self.level = config.level
+        self.obs_mode = config.obs_mode
+        self.num_maps = config.num_maps
+        self.num_objects = config.num_objects
+        self.rooms = config.rooms
+        self.room_size = config.room_size
+        self.max_steps = config.max_steps
         self.render_mode = render_mode
 
-        self.map_sampler = skew.RankSampler.from_level(self.level, self.num_maps)
-        self.item_sampler = skew.RankSampler.from_level(self.level, self.num_objects)
+        self.map_sampler, self.item_sampler = config.samplers()
         self._load_maps()
-
-        self.action_space = spaces.Discrete(len(dynamics.MOVES))
-        if obs_mode == "pixels":
-            side = VIEW_CELLS * CELL_PIXELS
-            self.observation_space = spaces.Box(0, 255, (side, side, 3), np.uint8)
-        else:
-            high = dynamics.OBJECT_CODE_OFFSET + NUM_KINDS - 1
-            self.observation_space = spaces.Box(0, high, (VIEW_CELLS * VIEW_CELLS + 1,), np.uint8)
+        self.action_space = spaces.Discrete(dynamics.NUM_ACTIONS)
+        self.observation_space = config.observation_space()
 
         self._window: HumanWindow | None = None
         self._map: GridMap | None = None
         self._map_index = 0
-        self._agent = (0, 0)
+        self._cell = 0
         self._target = 0
         self._steps = 0
         self._done = True
         self._episode_info: dict[str, Any] = {}
 
     def _load_maps(self) -> None:
-        self.maps = tuple(make_map(k, self.num_objects, self.rooms, self.room_size) for k in range(self.num_maps))
-        self._tables = tuple(dynamics.map_tables(m) for m in self.maps)
-        self._images = tuple(padded_map_image(m) for m in self.maps)
+        self._world = self.config.tables()
+        self.maps = self._world.maps
+        self._width = self._world.width
+        self._windows = self._world.pixel_windows if self.obs_mode == "pixels" else self._world.symbolic_table
 
     # -- Gymnasium API -------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
@@ -159,8 +225,10 @@ class GridworldEnv(gym.Env):
 
         self._map_index = map_rank - 1
         self._map = self.maps[self._map_index]
+        self._next_cells = self._world.next_cell_lists[self._map_index]
+        self._object_at = self._world.object_at_lists[self._map_index]
         self._target = item_rank - 1
-        self._agent = self._map.start
+        self._cell = int(self._world.start_cell[self._map_index])
         self._steps = 0
         self._done = False
         target_kind = int(self._map.object_kinds[self._target])
@@ -185,12 +253,11 @@ class GridworldEnv(gym.Env):
         if self._done:
             raise RuntimeError("step() called on a finished episode (or before reset()); call reset() first")
         action = self._check_action(action)
-        tables = self._tables[self._map_index]
-        self._agent = dynamics.move(tables, self._agent, action)
-        reward, terminated = dynamics.reward_and_termination(tables, self._agent, self._target)
+        self._cell = self._next_cells[self._cell][action]
+        reward, terminated = dynamics.outcome(self._object_at[self._cell], self._target)
         self._steps += 1
-        truncated = not terminated and self._steps >= self.max_steps
-        info = dict(self._episode_info)
+        truncated = dynamics.truncation(terminated, self._steps, self.max_steps)
+        info = self._episode_info.copy()
         if terminated or truncated:
             self._done = True
             info["success"] = reward > 0
@@ -210,21 +277,22 @@ class GridworldEnv(gym.Env):
         return value
 
     def _observe(self) -> np.ndarray:
+        row, col = divmod(self._cell, self._width)
         if self.obs_mode == "pixels":
-            return egocentric_view(self._images[self._map_index], self._agent, self._target_kind)
-        return dynamics.symbolic_view(self._tables[self._map_index], self._agent, self._target_code)
+            return egocentric_views(self._windows, self._map_index, row, col, self._target_kind)
+        return dynamics.symbolic_observations(self._windows, self._map_index, row, col, self._target_code)
 
     # -- Privileged access for scripted oracles -----------------------------------------------
     def oracle_action(self) -> int:
         """A shortest-path action toward the target, reading the whole map (for scripted oracles)."""
         if self._map is None or self._done:
             raise RuntimeError("oracle_action() needs a running episode; call reset() first")
-        return dynamics.oracle_action(self._map, self._agent, self._target)
+        return dynamics.oracle_action(self._map, self.agent_cell, self._target)
 
     @property
     def agent_cell(self) -> tuple[int, int]:
         """The agent's (row, col) cell in the map."""
-        return self._agent
+        return divmod(self._cell, self._width)
 
     # -- Rendering -------------------------------------------------------------------------------
     def render(self):
@@ -234,7 +302,7 @@ class GridworldEnv(gym.Env):
             return None
         if self._map is None:
             raise RuntimeError("render() needs a running episode; call reset() first")
-        frame = full_frame(self._map, self._agent, self._target)
+        frame = full_frame(self._map, self.agent_cell, self._target)
         if self.render_mode == "rgb_array":
             return frame
         if self._window is None:
@@ -251,7 +319,7 @@ class GridworldEnv(gym.Env):
     # -- Pickling: maps are regenerated from their seeds instead of being copied ---------------
     def __getstate__(self):
         state = self.__dict__.copy()
-        for key in ("maps", "_tables", "_images", "_map", "_window"):
+        for key in ("maps", "_world", "_windows", "_next_cells", "_object_at", "_map", "_window"):
             state.pop(key, None)
         return state
 
@@ -260,3 +328,5 @@ class GridworldEnv(gym.Env):
         self._window = None
         self._load_maps()
         self._map = self.maps[self._map_index] if self._episode_info else None
+        self._next_cells = self._world.next_cell_lists[self._map_index]
+        self._object_at = self._world.object_at_lists[self._map_index]

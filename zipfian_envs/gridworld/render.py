@@ -107,14 +107,49 @@ def cue_sprite(kind: int) -> np.ndarray:
     return object_sprite(kind, background=CUE_BACKGROUND_RGB)
 
 
-def egocentric_view(padded: np.ndarray, agent: tuple[int, int], target_kind: int) -> np.ndarray:
-    """The 63x63x3 agent observation: 7x7 cells centred on the agent, target cue top-left."""
-    row, col = agent
-    view = padded[row * CELL_PIXELS : (row + VIEW_CELLS) * CELL_PIXELS,
-                  col * CELL_PIXELS : (col + VIEW_CELLS) * CELL_PIXELS].copy()  # fmt: skip
-    _paint_cell(view, VIEW_RADIUS, VIEW_RADIUS, AGENT_RGB)
-    view[:CELL_PIXELS, :CELL_PIXELS] = cue_sprite(target_kind)
-    return view
+def _cue_sprites() -> np.ndarray:
+    sprites = np.stack([cue_sprite(kind) for kind in range(len(COLOURS) * len(SHAPES))])
+    sprites.setflags(write=False)
+    return sprites
+
+
+CUE_SPRITES = _cue_sprites()  # (225, 9, 9, 3): the cue of every object kind, indexed by kind
+
+
+def pixel_windows(padded_images: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Every 63x63 egocentric crop of stacked padded map images, as a read-only strided view.
+
+    ``padded_images`` is ``(M, (H + 6) * 9, (W + 6) * 9, 3)``; the result is
+    ``(M, H, W, 63, 63, 3)``: entry ``[m, row, col]`` is the crop centred on cell (row, col) of
+    map m. It copies nothing, so a batch of frames is one gather from the map images.
+    """
+    s = padded_images.strides
+    side = VIEW_CELLS * CELL_PIXELS
+    shape = (padded_images.shape[0], height, width, side, side, 3)
+    strides = (s[0], CELL_PIXELS * s[1], CELL_PIXELS * s[2], s[1], s[2], s[3])
+    return np.lib.stride_tricks.as_strided(padded_images, shape, strides, writeable=False)
+
+
+_AGENT_PATCH = np.full((CELL_PIXELS, CELL_PIXELS, 3), AGENT_RGB, dtype=np.uint8)
+_CENTRE = slice(VIEW_RADIUS * CELL_PIXELS, (VIEW_RADIUS + 1) * CELL_PIXELS)
+_CUE = slice(0, CELL_PIXELS)
+
+
+def egocentric_views(windows: np.ndarray, map_index, row, col, target_kind) -> np.ndarray:
+    """The 63x63x3 agent observation: 7x7 cells centred on the agent (white), target cue top-left.
+
+    ``windows`` is :func:`pixel_windows` of the maps. Scalar indices give one ``(63, 63, 3)``
+    frame; equal-length index arrays give a ``(N, 63, 63, 3)`` batch from one gather.
+    """
+    views = windows[map_index, row, col]
+    if views.ndim == 3:
+        views = views.copy()  # scalar indexing gives a view of the map image: never paint on that
+        views[_CENTRE, _CENTRE] = _AGENT_PATCH
+        views[_CUE, _CUE] = CUE_SPRITES[target_kind]
+    else:
+        views[:, _CENTRE, _CENTRE] = _AGENT_PATCH
+        views[:, _CUE, _CUE] = CUE_SPRITES[target_kind]
+    return views
 
 
 def full_frame(grid_map: GridMap, agent: tuple[int, int], target_index: int) -> np.ndarray:
