@@ -107,3 +107,58 @@ def test_bursty_sequences_reproducible_and_validated():
         skew.bursty_sequences(np.random.default_rng(0), skew.uniform(10), 5, context_length=4, shots=3, ways=2)
     with pytest.raises(ValueError, match="p_bursty"):
         skew.bursty_sequences(np.random.default_rng(0), skew.uniform(10), 5, p_bursty=1.5)
+
+
+def test_exclusive_bursts_hold_exactly_shots_of_each_way():
+    rng = np.random.default_rng(1)
+    batch = skew.bursty_sequences(rng, skew.zipf(50, 2), 2000, p_bursty=1.0, shots=3, ways=2, exclusive_bursts=True)
+    for context, query in zip(batch.context, batch.query):
+        values, counts = np.unique(context, return_counts=True)
+        # Two burst classes exactly 3 times each; the 2 fillers (maybe one class twice) are other classes.
+        assert (counts == 3).sum() == 2 and counts.max() == 3, context
+        assert query in values[counts == 3]
+
+
+def test_iid_class_frequencies_match_zipf_weights():
+    weights = skew.zipf(30, 1)
+    batch = skew.bursty_sequences(np.random.default_rng(7), weights, 20_000, p_bursty=0.0)
+    items = np.concatenate([batch.context.ravel(), batch.query])
+    counts = np.bincount(items, minlength=30)
+    assert stats.chisquare(counts, weights * items.size).pvalue > 1e-3
+    assert not batch.bursty.any()
+
+
+def test_exclude_query_keeps_the_query_out_of_the_context_and_the_law_conditional():
+    weights = skew.zipf(10, 2)
+    batch = skew.bursty_sequences(np.random.default_rng(2), weights, 20_000, p_bursty=0.0, exclude_query=True)
+    assert not (batch.context == batch.query[:, None]).any()
+    # Among sequences whose query is item 0, context items follow the weights renormalised without item 0.
+    context = batch.context[batch.query == 0].ravel()
+    expected = weights[1:] / weights[1:].sum() * context.size
+    assert stats.chisquare(np.bincount(context, minlength=10)[1:], expected).pvalue > 1e-3
+    with pytest.raises(ValueError, match="exclude_query needs p_bursty=0"):
+        skew.bursty_sequences(np.random.default_rng(0), weights, 5, p_bursty=0.5, exclude_query=True)
+
+
+def test_senses_are_consistent_within_a_sequence():
+    batch = skew.bursty_sequences(np.random.default_rng(4), skew.uniform(6), 500, p_bursty=0.5, senses=3)
+    items = np.concatenate([batch.context, batch.query[:, None]], axis=1)
+    senses = np.concatenate([batch.context_sense, batch.query_sense[:, None]], axis=1)
+    assert senses.min() == 0 and senses.max() == 2
+    same_item = items[:, :, None] == items[:, None, :]
+    assert (senses[:, :, None] == senses[:, None, :])[same_item].all()
+    # Different sequences give the same item different senses.
+    assert len(np.unique(senses[items == 0])) == 3
+    with pytest.raises(ValueError, match="senses"):
+        skew.bursty_sequences(np.random.default_rng(0), skew.uniform(6), 5, senses=0)
+
+
+def test_new_options_keep_the_default_stream_and_are_seeded():
+    plain = skew.bursty_sequences(np.random.default_rng(9), skew.zipf(20, 1), 64)
+    again = skew.bursty_sequences(np.random.default_rng(9), skew.zipf(20, 1), 64, senses=1)
+    np.testing.assert_array_equal(plain.context, again.context)
+    assert not plain.context_sense.any() and not plain.query_sense.any()
+    a = skew.bursty_sequences(np.random.default_rng(5), skew.zipf(20, 1), 64, senses=2, exclusive_bursts=True)
+    b = skew.bursty_sequences(np.random.default_rng(5), skew.zipf(20, 1), 64, senses=2, exclusive_bursts=True)
+    for field in ("context", "query", "bursty", "context_sense", "query_sense"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field))

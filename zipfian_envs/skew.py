@@ -177,11 +177,25 @@ class RankSampler:
 
 @dataclass(frozen=True)
 class BurstyBatch:
-    """Context items (B, L), query items (B,) and which sequences were bursty (B,)."""
+    """Context items (B, L), query items (B,), which sequences were bursty (B,) and item senses.
+
+    ``context_sense`` (B, L) and ``query_sense`` (B,) say which of an item's ``senses`` meanings each
+    occurrence takes (polysemy); one item keeps one sense within a sequence. All zeros when ``senses=1``.
+    """
 
     context: np.ndarray
     query: np.ndarray
     bursty: np.ndarray
+    context_sense: np.ndarray | None = None
+    query_sense: np.ndarray | None = None
+
+
+def _draw_senses(rng: np.random.Generator, items: np.ndarray, senses: int) -> np.ndarray:
+    """One sense per (sequence, distinct item), copied to every occurrence of that item in the row."""
+    choice = rng.integers(0, senses, size=items.shape)
+    # The first position holding the same item in the row decides that item's sense for the whole row.
+    first = np.argmax(items[:, :, None] == items[:, None, :], axis=2)
+    return np.take_along_axis(choice, first, axis=1)
 
 
 def bursty_sequences(
@@ -192,6 +206,9 @@ def bursty_sequences(
     p_bursty: float = 0.9,
     shots: int = 3,
     ways: int = 2,
+    senses: int = 1,
+    exclude_query: bool = False,
+    exclusive_bursts: bool = False,
 ) -> BurstyBatch:
     """Draw item sequences where items arrive in bursts.
 
@@ -199,6 +216,13 @@ def bursty_sequences(
     distinct items drawn from ``weights`` appear ``shots`` times each at random positions, the rest
     of the context is i.i.d. from ``weights`` and the query is one of the burst items. Otherwise
     every context item and the query are i.i.d. from ``weights``. Items are 0-based indices.
+
+    ``senses > 1`` also draws a sense per item occurrence (polysemy; see :class:`BurstyBatch`).
+    ``exclude_query=True`` (only with ``p_bursty=0``) keeps the query item out of the context, as an
+    in-weights test needs; the context is then i.i.d. from ``weights`` conditioned on not being the query.
+    ``exclusive_bursts=True`` draws a bursty sequence's other context items conditioned on not being a
+    burst item, so each burst item appears exactly ``shots`` times.
+    With the defaults the draws are the same as before these options existed.
     """
     probs = validate_weights(weights)
     n = probs.size
@@ -213,6 +237,14 @@ def bursty_sequences(
         raise ValueError(f"shots*ways={shots * ways} exceeds context_length={context_length}")
     if ways > np.count_nonzero(probs):
         raise ValueError(f"ways={ways} exceeds the {np.count_nonzero(probs)} items with weight > 0")
+    if isinstance(senses, bool) or not isinstance(senses, (int, np.integer)) or senses < 1:
+        raise ValueError(f"senses must be an integer >= 1, got {senses!r}")
+    if exclude_query and p_bursty > 0:
+        raise ValueError(f"exclude_query needs p_bursty=0 (bursty queries are in their context), got {p_bursty!r}")
+    if exclude_query and np.count_nonzero(probs) < 2:
+        raise ValueError("exclude_query needs at least 2 items with weight > 0")
+    if exclusive_bursts and shots * ways < context_length and np.count_nonzero(probs) <= ways:
+        raise ValueError(f"exclusive_bursts needs more than ways={ways} items with weight > 0 to fill the context")
 
     cdf = np.cumsum(probs)
     cdf[-1] = 1.0
@@ -231,6 +263,28 @@ def bursty_sequences(
         burst_items = np.argsort(-logits, axis=1)[:, :ways]
         positions = np.argsort(rng.random((idx.size, context_length)), axis=1)[:, : shots * ways]
         rows = np.repeat(idx, shots * ways).reshape(idx.size, -1)
+        if exclusive_bursts:
+            # Rejection keeps the fillers i.i.d. from the weights conditioned on not being a burst item.
+            fillers = context[idx]
+            is_filler = np.ones(fillers.shape, dtype=bool)
+            is_filler[np.arange(idx.size)[:, None], positions] = False
+            clash = (fillers[:, :, None] == burst_items[:, None, :]).any(axis=2) & is_filler
+            while clash.any():
+                fillers[clash] = draw(int(clash.sum()))
+                clash = (fillers[:, :, None] == burst_items[:, None, :]).any(axis=2) & is_filler
+            context[idx] = fillers
         context[rows, positions] = np.repeat(burst_items, shots, axis=1)
         query[idx] = burst_items[np.arange(idx.size), rng.integers(0, ways, idx.size)]
-    return BurstyBatch(context=context.astype(np.int64), query=query.astype(np.int64), bursty=bursty)
+    if exclude_query:
+        # Rejection keeps the exact conditional law; each pass redraws only the clashing positions.
+        clash = context == query[:, None]
+        while clash.any():
+            context[clash] = draw(int(clash.sum()))
+            clash = context == query[:, None]
+    context, query = context.astype(np.int64), query.astype(np.int64)
+    if senses > 1:
+        sense = _draw_senses(rng, np.concatenate([context, query[:, None]], axis=1), senses)
+        context_sense, query_sense = sense[:, :-1], sense[:, -1]
+    else:
+        context_sense, query_sense = np.zeros_like(context), np.zeros_like(query)
+    return BurstyBatch(context, query, bursty, context_sense.astype(np.int64), query_sense.astype(np.int64))
