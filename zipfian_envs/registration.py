@@ -15,23 +15,34 @@ NAMESPACE = "Zipfian"
 
 @dataclass(frozen=True)
 class EnvFamily:
-    """One environment family: its name, entry point, default level and the paper's levels."""
+    """One environment family: its name, entry points, default level and the paper's levels.
+
+    ``vector_entry_point`` is the family's native batched env (``gym.make_vec(id, num_envs=N,
+    vectorization_mode="vector_entry_point")``); None only for the families listed in
+    :data:`WITHOUT_VECTOR_ENV`.
+    """
 
     name: str
     entry_point: str
     default_level: str
     paper_levels: tuple[str, ...]
     kwargs: dict = field(default_factory=dict)
+    vector_entry_point: str | None = None
 
 
 FAMILIES: tuple[EnvFamily, ...] = (
     EnvFamily(
         name="Gridworld",
         entry_point="zipfian_envs.gridworld.env:GridworldEnv",
+        vector_entry_point="zipfian_envs.gridworld.vector:GridworldVectorEnv",
         default_level="zipf_2",
         paper_levels=("uniform", "uniform_rare", "zipf_1", "zipf_1.5", "zipf_2", "zipf_3"),
     ),
 )
+
+# Families registered without a native vector env (vector_entry_point=None): each needs its own
+# issue for a batched version. tests/test_vector_envs.py checks this set against FAMILIES.
+WITHOUT_VECTOR_ENV: frozenset[str] = frozenset()
 
 
 def env_ids() -> list[str]:
@@ -51,4 +62,9 @@ def register_all() -> None:
         entries += [(f"{NAMESPACE}/{family.name}-{level}-v0", {"level": level}) for level in family.paper_levels]
         for env_id, level_kwargs in entries:
             if env_id not in gym.registry:
-                gym.register(id=env_id, entry_point=family.entry_point, kwargs={**family.kwargs, **level_kwargs})
+                gym.register(
+                    id=env_id,
+                    entry_point=family.entry_point,
+                    vector_entry_point=family.vector_entry_point,
+                    kwargs={**family.kwargs, **level_kwargs},
+                )

@@ -1,0 +1,282 @@
+"""Zipf's Gridworld as a native Gymnasium vector env: N episodes stepped with array operations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+from gymnasium.vector import AutoresetMode
+from gymnasium.vector.utils import batch_space
+
+from zipfian_envs import vector
+from zipfian_envs.gridworld import dynamics
+from zipfian_envs.gridworld.env import gridworld_config
+from zipfian_envs.gridworld.render import egocentric_views, full_frame
+
+
+class GridworldVectorEnv(vector.NativeVectorEnv):
+    """``num_envs`` Zipf's Gridworlds in arrays: the rules of :class:`GridworldEnv`, batched.
+
+    ## Description
+    The same maps, moves, rewards, observations and level draws as ``num_envs`` copies of
+    :class:`~zipfian_envs.gridworld.env.GridworldEnv` (see its docstring for the game), read from
+    the same tables and pure functions of :mod:`zipfian_envs.gridworld.dynamics`. Agent cells, map
+    indices, targets and step counters are arrays; a step is a lookup in the move table, one in
+    the object table, and one gather of frames from the padded map images. For equal seeds and
+    actions the outputs equal those of ``SyncVectorEnv`` over single envs, bit for bit.
+
+    ## Observation
+    ``Box`` of shape ``(num_envs, 63, 63, 3)`` (pixels) or ``(num_envs, 50)`` (symbolic), uint8,
+    a fresh array every call.
+
+    ## Action Space
+    ``MultiDiscrete([8] * num_envs)``; ``step`` takes an integer array of shape ``(num_envs,)``.
+
+    ## Rewards
+    As the single env: 1 on the target, 0 otherwise.
+
+    ## Termination
+    As the single env. ``autoreset_mode`` (also in ``metadata["autoreset_mode"]``):
+    ``NEXT_STEP`` (Gymnasium's default): the step after an episode ends resets that sub-env and
+    ignores its action (reward 0, not terminated or truncated, the reset info). ``SAME_STEP``
+    (what SB3 expects, used by :func:`zipfian_envs.vector.to_sb3`): a finished sub-env is reset
+    within the step; its last frame and info are in ``info["final_obs"]`` and
+    ``info["final_info"]``. ``DISABLED``: finished sub-envs wait for
+    ``reset(options={"reset_mask": ...})`` (the evaluation harness does this to give every
+    episode its own seed); stepping one before that raises.
+
+    ## Levels
+    As the single env. ``reset(seed=...)`` takes None, an int (sub-env i gets ``seed + i``) or a
+    list of one int or None per sub-env. ``reset(options=...)`` takes ``item_rank`` and
+    ``map_rank`` (one int for all, or a list with one int or None per sub-env) and
+    ``reset_mask`` (a bool array: reset only those sub-envs). Infos follow Gymnasium's vector
+    layout (arrays plus ``_key`` masks) with every key of the single env's info, ``success`` only
+    for sub-envs whose episode ended.
+    """
+
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 8, "autoreset_mode": AutoresetMode.NEXT_STEP}
+    per_env_methods = ("oracle_action",)
+    action_names = dynamics.ACTION_NAMES
+
+    def __init__(
+        self,
+        num_envs: int = 1,
+        level: str | None = None,
+        *,
+        exponent: float | None = None,
+        obs_mode: str = "pixels",
+        num_maps: int = 20,
+        num_objects: int = 20,
+        rooms: int = 3,
+        room_size: int = 3,
+        max_steps: int = 100,
+        render_mode: str | None = None,
+        autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
+    ) -> None:
+        self.num_envs = vector.check_num_envs(num_envs)
+        self.config = gridworld_config(
+            level,
+            exponent=exponent,
+            obs_mode=obs_mode,
+            num_maps=num_maps,
+            num_objects=num_objects,
+            rooms=rooms,
+            room_size=room_size,
+            max_steps=max_steps,
+        )
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"unknown render_mode {render_mode!r} for the vector env; valid: None, rgb_array")
+        self.autoreset_mode = vector.check_autoreset_mode(autoreset_mode)
+        self.metadata = {**self.metadata, "autoreset_mode": self.autoreset_mode}
+        self.render_mode = render_mode
+        for name in ("level", "obs_mode", "num_maps", "num_objects", "rooms", "room_size", "max_steps"):
+            setattr(self, name, getattr(self.config, name))
+
+        self.single_observation_space = self.config.observation_space()
+        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self.single_action_space = spaces.Discrete(dynamics.NUM_ACTIONS)
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
+
+        self.map_sampler, self.item_sampler = self.config.samplers()
+        self._bins = np.array([self.item_sampler.frequency_bin(r) for r in range(1, self.num_objects + 1)], object)
+        self._load_tables()
+        self._generators = vector.SubEnvGenerators(self.num_envs)
+        n = self.num_envs
+        self._map = np.zeros(n, dtype=np.int64)
+        self._target = np.zeros(n, dtype=np.int64)
+        self._target_kind = np.zeros(n, dtype=np.int64)
+        self._cell = np.zeros(n, dtype=np.int64)
+        self._steps = np.zeros(n, dtype=np.int64)
+        self._done = np.ones(n, dtype=bool)  # a finished episode: reset (or autoreset) comes next
+        self._started = False
+
+    def _load_tables(self) -> None:
+        self._world = self.config.tables()
+        self.maps = self._world.maps
+        self._windows = self._world.pixel_windows if self.obs_mode == "pixels" else self._world.symbolic_table
+
+    # -- Gymnasium vector API ----------------------------------------------------------------
+    def reset(self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None):
+        """Start episodes in every sub-env, or in those of ``options["reset_mask"]``."""
+        options = dict(options or {})
+        mask = options.pop("reset_mask", None)
+        item_pins = vector.per_env_pins("item_rank", options.pop("item_rank", None), self.num_envs, self.num_objects)
+        map_pins = vector.per_env_pins("map_rank", options.pop("map_rank", None), self.num_envs, self.num_maps)
+        if options:
+            raise ValueError(f"unknown reset options {sorted(options)}; valid: item_rank, map_rank, reset_mask")
+        seeds = vector.per_env_seeds(seed, self.num_envs)
+        mask = np.ones(self.num_envs, dtype=bool) if mask is None else vector.check_reset_mask(mask, self.num_envs)
+        indices = np.flatnonzero(mask)
+        if not self._started and not mask.all():
+            raise RuntimeError("the first reset() must reset every sub-env (no reset_mask)")
+        # Reseeding is the caller's explicit per-env request, so it loops; the draws below do not.
+        for index in indices:
+            self._generators.seed(index, seeds[index])
+        self._start_episodes(indices, item_pins, map_pins)
+        self._started = True
+        return self._observe(), vector.vector_info(self._info_columns(), mask)
+
+    def step(self, actions: Any):
+        """Step every sub-env (see ``autoreset_mode`` in the class docstring for finished ones)."""
+        actions = vector.check_discrete_actions(actions, self.num_envs, dynamics.NUM_ACTIONS, self.action_names)
+        if not self._started:
+            raise RuntimeError("step() called before reset(); call reset() first")
+        mode = self.autoreset_mode
+        if mode == AutoresetMode.DISABLED and self._done.any():
+            waiting = np.flatnonzero(self._done).tolist()
+            raise RuntimeError(
+                f"sub-envs {waiting} finished their episodes and autoreset_mode is DISABLED; "
+                "reset them with reset(options={'reset_mask': mask}) before stepping"
+            )
+        resetting = self._done.copy() if mode == AutoresetMode.NEXT_STEP else None
+
+        world = self._world
+        self._cell = world.next_cell[self._map, self._cell, actions]
+        rewards, terminated = dynamics.outcome(world.object_at[self._map, self._cell], self._target)
+        self._steps += 1
+        truncated = dynamics.truncation(terminated, self._steps, self.max_steps)
+
+        if resetting is not None and resetting.any():
+            # Next-step autoreset: these sub-envs start a new episode instead of moving.
+            indices = np.flatnonzero(resetting)
+            self._start_episodes(indices)
+            rewards[indices], terminated[indices], truncated[indices] = 0.0, False, False
+        dones = terminated | truncated
+        self._done = dones.copy()
+        observations = self._observe()
+        columns = self._info_columns()
+        if mode == AutoresetMode.SAME_STEP and dones.any():
+            finished = np.flatnonzero(dones)
+            final_obs = vector.object_array(list(observations[finished]), self.num_envs, finished)
+            final_info = vector.vector_info({**columns, "success": rewards > 0}, dones)
+            self._start_episodes(finished)
+            observations[finished] = self._observe(finished)
+            info = vector.vector_info(self._info_columns())
+            info.update(final_obs=final_obs, _final_obs=dones.copy(), final_info=final_info, _final_info=dones.copy())
+        else:
+            info = vector.vector_info(columns)
+            if dones.any():
+                info.update(vector.vector_info({"success": rewards > 0}, dones))
+        return observations, rewards, terminated, truncated, info
+
+    def render(self) -> tuple[np.ndarray, ...] | None:
+        """With ``render_mode="rgb_array"``: each sub-env's whole map with agent and framed target."""
+        if self.render_mode is None:
+            gym.logger.warn("render() called without a render_mode; pass render_mode='rgb_array'")
+            return None
+        if not self._started:
+            raise RuntimeError("render() needs running episodes; call reset() first")
+        rows, cols = np.divmod(self._cell, self._world.width)
+        return tuple(
+            full_frame(self.maps[m], (r, c), t)
+            for m, r, c, t in zip(self._map.tolist(), rows.tolist(), cols.tolist(), self._target.tolist())
+        )
+
+    # -- Privileged access for scripted oracles -----------------------------------------------
+    def oracle_action(self) -> np.ndarray:
+        """Each sub-env's shortest-path action toward its target (breadth-first search, cached per map and target)."""
+        if not self._started or self._done.any():
+            raise RuntimeError("oracle_action() needs every sub-env mid-episode; reset finished ones first")
+        cells = self.agent_cells
+        return np.array(
+            [
+                dynamics.oracle_action(self.maps[m], (r, c), t)
+                for m, (r, c), t in zip(self._map.tolist(), cells.tolist(), self._target.tolist())
+            ],
+            dtype=np.int64,
+        )
+
+    @property
+    def agent_cells(self) -> np.ndarray:
+        """``(num_envs, 2)`` int64: each sub-env's agent (row, col)."""
+        return np.stack(np.divmod(self._cell, self._world.width), axis=1)
+
+    @property
+    def map_indices(self) -> np.ndarray:
+        """Each sub-env's map index (map rank - 1)."""
+        return self._map.copy()
+
+    @property
+    def targets(self) -> np.ndarray:
+        """Each sub-env's target object index (item rank - 1)."""
+        return self._target.copy()
+
+    # -- Internals -------------------------------------------------------------------------------
+    def _start_episodes(
+        self,
+        indices: np.ndarray,
+        item_pins: tuple[np.ndarray, np.ndarray] | None = None,
+        map_pins: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
+        """New episodes in sub-envs ``indices``: draw map and target from each one's own generator."""
+        if indices.size == 0:
+            return
+        # Two draws per reset, map then item, as GridworldEnv.reset makes them: pinning one rank
+        # leaves the other's stream unchanged.
+        draws = self._generators.uniforms(indices, 2)
+        map_ranks = self.map_sampler.ranks_from_uniforms(draws[:, 0])
+        item_ranks = self.item_sampler.ranks_from_uniforms(draws[:, 1])
+        for ranks, pins in ((map_ranks, map_pins), (item_ranks, item_pins)):
+            if pins is not None:
+                values, pinned = pins[0][indices], pins[1][indices]
+                ranks[pinned] = values[pinned]
+        self._map[indices] = map_ranks - 1
+        self._target[indices] = item_ranks - 1
+        self._target_kind[indices] = self._world.object_kinds[map_ranks - 1, item_ranks - 1]
+        self._cell[indices] = self._world.start_cell[map_ranks - 1]
+        self._steps[indices] = 0
+        self._done[indices] = False
+
+    def _observe(self, indices: np.ndarray | slice = slice(None)) -> np.ndarray:
+        rows, cols = np.divmod(self._cell[indices], self._world.width)
+        maps, kinds = self._map[indices], self._target_kind[indices]
+        if self.obs_mode == "pixels":
+            return egocentric_views(self._windows, maps, rows, cols, kinds)
+        return dynamics.symbolic_observations(self._windows, maps, rows, cols, dynamics.OBJECT_CODE_OFFSET + kinds)
+
+    def _info_columns(self) -> dict[str, np.ndarray]:
+        """Every sub-env's episode info (the single env's keys, as arrays)."""
+        maps, targets = self._map, self._target
+        return {
+            "item": self._world.item_names[maps, targets],
+            "item_index": targets.copy(),
+            "item_rank": targets + 1,
+            "num_items": np.full(self.num_envs, self.num_objects, dtype=np.int64),
+            "frequency_bin": self._bins[targets],
+            "map_index": maps.copy(),
+            "map_rank": maps + 1,
+            "level": np.full(self.num_envs, self.level, dtype=object),
+        }
+
+    # -- Pickling: the map tables are rebuilt from their seeds instead of being copied ---------
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        for key in ("maps", "_world", "_windows"):
+            state.pop(key, None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._load_tables()

@@ -1,0 +1,344 @@
+"""Native vector envs: the helpers every family's batched env shares, and the SB3 ``VecEnv`` adapter.
+
+A family's native vector env (``zipfian_envs.<family>.vector``) keeps the state of N sub-envs in
+arrays and steps them with array operations. The helpers here give every family the same
+Gymnasium 1.x conventions: one ``np.random.Generator`` per sub-env seeded exactly as
+``Env.reset(seed=...)`` seeds ``np_random`` (so N single envs and one vector env agree bit for
+bit), the ``reset(seed=int | list)`` and ``options["reset_mask"]`` rules of ``SyncVectorEnv``,
+info dicts of arrays with ``_key`` masks, and one clear error for each kind of bad input.
+
+:func:`to_sb3` turns a native vector env (same-step autoreset) into a Stable-Baselines3 ``VecEnv``.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.error import DependencyNotInstalled
+from gymnasium.utils import seeding
+from gymnasium.vector import AutoresetMode
+
+AUTORESET_MODES = tuple(AutoresetMode)
+
+
+def check_num_envs(num_envs: Any) -> int:
+    """``num_envs`` as an int >= 1, or a ``ValueError`` naming the bad value."""
+    if isinstance(num_envs, bool) or not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
+        raise ValueError(f"num_envs must be an integer >= 1, got {num_envs!r}")
+    return int(num_envs)
+
+
+def check_autoreset_mode(mode: Any) -> AutoresetMode:
+    """An ``AutoresetMode`` from the enum or its value (``"NextStep"``, ``"SameStep"``, ``"Disabled"``)."""
+    try:
+        return AutoresetMode(mode)
+    except ValueError:
+        valid = ", ".join(f"AutoresetMode.{m.name} ({m.value!r})" for m in AUTORESET_MODES)
+        raise ValueError(f"unknown autoreset_mode {mode!r}; valid: {valid}") from None
+
+
+def per_env_seeds(seed: Any, num_envs: int) -> list[int | None]:
+    """``SyncVectorEnv``'s seed rule: None for all, ``int`` -> ``seed + i``, or one entry (int or None) per env."""
+    if seed is None:
+        return [None] * num_envs
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        return [int(seed) + i for i in range(num_envs)]
+    if isinstance(seed, (str, bytes)) or not isinstance(seed, (Sequence, np.ndarray)):
+        raise TypeError(f"seed must be None, an int or a list of {num_envs} ints, got {seed!r}")
+    if len(seed) != num_envs:
+        raise ValueError(f"seed list has {len(seed)} entries but there are num_envs={num_envs} sub-envs")
+    seeds = []
+    for value in seed:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0):
+            raise ValueError(f"every seed must be an int >= 0 or None, got {value!r} in {list(seed)!r}")
+        seeds.append(None if value is None else int(value))
+    return seeds
+
+
+def check_reset_mask(mask: Any, num_envs: int) -> np.ndarray:
+    """``options["reset_mask"]``: a bool array of shape ``(num_envs,)`` with at least one True."""
+    if not isinstance(mask, np.ndarray) or mask.dtype != np.bool_ or mask.shape != (num_envs,):
+        got = f"{type(mask).__name__} {getattr(mask, 'dtype', '')} {getattr(mask, 'shape', '')}".strip()
+        raise ValueError(f"options['reset_mask'] must be a numpy bool array of shape ({num_envs},), got {got}")
+    if not mask.any():
+        raise ValueError("options['reset_mask'] must select at least one sub-env, got all False")
+    return mask.copy()
+
+
+def per_env_pins(name: str, value: Any, num_envs: int, high: int) -> tuple[np.ndarray, np.ndarray]:
+    """A reset option pinning a 1-based rank per env: (ranks, pinned mask).
+
+    ``value`` is one int for every env, or one entry per env: an int, or None to draw as usual.
+    """
+    if value is None:
+        return np.zeros(num_envs, dtype=np.int64), np.zeros(num_envs, dtype=bool)
+    entries = [value] * num_envs if np.ndim(value) == 0 else list(value)
+    if len(entries) != num_envs:
+        raise ValueError(f"options[{name!r}] has {len(entries)} entries but there are num_envs={num_envs} sub-envs")
+    ranks = np.zeros(num_envs, dtype=np.int64)
+    pinned = np.zeros(num_envs, dtype=bool)
+    for i, entry in enumerate(entries):
+        if entry is None:
+            continue
+        if isinstance(entry, bool) or not isinstance(entry, (int, np.integer)) or not 1 <= entry <= high:
+            raise ValueError(f"options[{name!r}] entries must be ints in 1..{high} (or None), got {entry!r}")
+        ranks[i], pinned[i] = entry, True
+    return ranks, pinned
+
+
+def check_discrete_actions(actions: Any, num_envs: int, num_actions: int, names: Sequence[str] = ()) -> np.ndarray:
+    """A batch of ``Discrete(num_actions)`` actions as an int64 ``(num_envs,)`` array, or one clear error."""
+    array = np.asarray(actions)
+    if array.shape != (num_envs,):
+        raise ValueError(f"actions must have shape ({num_envs},) (one per sub-env), got shape {array.shape}")
+    if not np.issubdtype(array.dtype, np.integer):
+        raise TypeError(f"actions must be integers in 0..{num_actions - 1}, got dtype {array.dtype}")
+    bad = np.flatnonzero((array < 0) | (array >= num_actions))
+    if bad.size:
+        valid = f" ({', '.join(names)})" if names else ""
+        raise ValueError(
+            f"actions must be in 0..{num_actions - 1}{valid}; sub-env {int(bad[0])} got {int(array[bad[0]])}"
+        )
+    return array.astype(np.int64, copy=False)
+
+
+def vector_info(columns: dict[str, np.ndarray], mask: np.ndarray | None = None) -> dict[str, Any]:
+    """Gymnasium's vector info layout: each key's array plus a ``_key`` bool mask.
+
+    Entries outside ``mask`` hold what ``SyncVectorEnv`` leaves there: 0, False, or None in
+    object arrays. ``mask=None`` means every sub-env has every key.
+    """
+    info: dict[str, Any] = {}
+    num_envs = len(next(iter(columns.values()))) if columns else 0
+    full = mask is None or mask.all()
+    for key, column in columns.items():
+        if not full:
+            column = column.copy()
+            column[~mask] = None if column.dtype == object else 0
+        info[key] = column
+        info["_" + key] = np.ones(num_envs, dtype=bool) if full else mask.copy()
+    return info
+
+
+def object_array(items: Sequence[Any], num_envs: int, indices: np.ndarray) -> np.ndarray:
+    """An object array of length ``num_envs`` with ``items`` at ``indices`` and None elsewhere."""
+    array = np.full(num_envs, None, dtype=object)
+    # Assigned one by one: numpy would try to broadcast a list of arrays into a block.
+    for index, item in zip(indices, items):
+        array[index] = item
+    return array
+
+
+class SubEnvGenerators:
+    """One ``np.random.Generator`` per sub-env, seeded exactly as ``gym.Env.reset(seed=...)`` seeds ``np_random``.
+
+    Uniforms come out of per-env blocks drawn ahead: a Generator's ``random(k)`` yields the same
+    numbers as k calls of ``random()``, so a sub-env sees exactly the stream a single env would,
+    while a batched reset needs no Python loop except when a block runs out.
+    """
+
+    def __init__(self, num_envs: int, block: int = 64) -> None:
+        self.num_envs = num_envs
+        self.block = block
+        self._generators: list[np.random.Generator | None] = [None] * num_envs
+        self.seeds: list[int | None] = [None] * num_envs
+        self._buffer = np.zeros((num_envs, block), dtype=np.float64)
+        self._position = np.full(num_envs, block, dtype=np.int64)
+
+    def seed(self, index: int, seed: int | None) -> None:
+        """Reseed sub-env ``index`` (None: keep its generator, or start one from OS entropy)."""
+        if seed is None and self._generators[index] is not None:
+            return
+        self._generators[index], self.seeds[index] = seeding.np_random(seed)
+        self._position[index] = self.block  # drop numbers drawn ahead from the old stream
+
+    def uniforms(self, indices: np.ndarray, count: int) -> np.ndarray:
+        """``(len(indices), count)`` uniforms in [0, 1): the next ``count`` draws of each listed sub-env."""
+        position = self._position[indices]
+        for index in indices[position + count > self.block]:  # refills: once per block / count resets
+            generator = self._generators[index]
+            if generator is None:
+                self.seed(index, None)
+                generator = self._generators[index]
+            rest = self._buffer[index, self._position[index] :].copy()
+            self._buffer[index, : rest.size] = rest
+            self._buffer[index, rest.size :] = generator.random(self.block - rest.size)
+            self._position[index] = 0
+        position = self._position[indices]
+        draws = self._buffer[indices[:, None], position[:, None] + np.arange(count)]
+        self._position[indices] = position + count
+        return draws
+
+
+class NativeVectorEnv(gym.vector.VectorEnv):
+    """Base of the families' batched envs: ``call`` / ``get_attr`` in ``SyncVectorEnv``'s shape.
+
+    Subclasses list in ``per_env_methods`` the methods that return one result per sub-env (as
+    arrays); ``call`` turns those into tuples. Attributes are shared by all sub-envs.
+    """
+
+    per_env_methods: tuple[str, ...] = ()
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
+        """A tuple with one entry per sub-env: a per-env method's results, or a shared attribute."""
+        if name in self.per_env_methods:
+            return tuple(np.asarray(getattr(self, name)(*args, **kwargs)).tolist())
+        if name.startswith("_") or not hasattr(self, name) or callable(getattr(self, name)):
+            valid = ", ".join([*self.per_env_methods, "or a public attribute"])
+            raise AttributeError(f"{type(self).__name__} has no per-env method or attribute {name!r}; valid: {valid}")
+        return (getattr(self, name),) * self.num_envs
+
+    def get_attr(self, name: str) -> tuple[Any, ...]:
+        """A shared attribute, once per sub-env (as ``SyncVectorEnv.get_attr`` returns it)."""
+        return self.call(name)
+
+    def set_attr(self, name: str, values: Any) -> None:
+        """Refused: the sub-envs of a native vector env share one configuration."""
+        raise AttributeError(
+            f"{type(self).__name__} cannot set {name!r} per sub-env: its sub-envs share one configuration; "
+            "make a new vector env with the kwargs you need"
+        )
+
+
+def to_sb3(vec_env: gym.vector.VectorEnv) -> Any:
+    """A Stable-Baselines3 ``VecEnv`` over a native vector env made with ``autoreset_mode=SAME_STEP``.
+
+    SB3 resets finished envs inside ``step_wait`` and reads the last observation from
+    ``infos[i]["terminal_observation"]``; same-step autoreset gives exactly that, so nothing is
+    stepped twice. Seeds set with ``VecEnv.seed(s)`` reach sub-env ``i`` as ``s + i`` at the next
+    reset, as with ``DummyVecEnv``, so training on either gives the same episodes. Infos are empty
+    mid-episode; at an episode's end they hold the env's info, ``is_success``, SB3's
+    ``TimeLimit.truncated`` and ``terminal_observation``, and a Monitor-style ``episode`` entry.
+    """
+    try:
+        adapter = _sb3_adapter_class()
+    except ImportError as error:
+        raise DependencyNotInstalled(
+            'stable-baselines3 is not installed; run `pip install "zipfian-envs[agents]"` to use to_sb3'
+        ) from error
+    mode = vec_env.metadata.get("autoreset_mode")
+    if mode != AutoresetMode.SAME_STEP:
+        raise ValueError(
+            f"to_sb3 needs a vector env with autoreset_mode=AutoresetMode.SAME_STEP (SB3's convention), got {mode!r}; "
+            'make it with gym.make_vec(id, num_envs=N, vectorization_mode="vector_entry_point", '
+            "autoreset_mode=AutoresetMode.SAME_STEP)"
+        )
+    return adapter(vec_env)
+
+
+@functools.cache
+def _sb3_adapter_class() -> type:
+    """The adapter class, defined on first use so ``import zipfian_envs`` never imports SB3 (and torch)."""
+    from stable_baselines3.common.vec_env import VecEnv
+
+    class Sb3VectorAdapter(VecEnv):
+        """SB3 ``VecEnv`` view of a same-step-autoreset Gymnasium vector env (see :func:`to_sb3`)."""
+
+        def __init__(self, env: gym.vector.VectorEnv) -> None:
+            self.env = env
+            super().__init__(env.num_envs, env.single_observation_space, env.single_action_space)
+            self._actions: np.ndarray | None = None
+            self._returns = np.zeros(self.num_envs, dtype=np.float64)
+            self._lengths = np.zeros(self.num_envs, dtype=np.int64)
+            self._start = time.time()
+
+        def reset(self) -> np.ndarray:
+            """Reset every sub-env with the seeds and options set since the last reset."""
+            options = _merge_options(self._options)
+            obs, info = self.env.reset(seed=list(self._seeds), options=options)
+            self.reset_infos = _info_rows(info, self.num_envs)
+            self._reset_seeds()
+            self._reset_options()
+            self._returns[:] = 0.0
+            self._lengths[:] = 0
+            return obs
+
+        def step_async(self, actions: np.ndarray) -> None:
+            """Remember the actions for :meth:`step_wait`."""
+            self._actions = np.asarray(actions)
+
+        def step_wait(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any]]]:
+            """Step every sub-env; finished ones are already reset (their last frame is in the info)."""
+            if self._actions is None:
+                raise RuntimeError("step_wait() called without step_async(actions)")
+            obs, rewards, terminated, truncated, info = self.env.step(self._actions)
+            self._actions = None
+            self._returns += rewards
+            self._lengths += 1
+            dones = terminated | truncated
+            infos: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]
+            finished = np.flatnonzero(dones)
+            if finished.size:
+                final_rows = _info_rows(info["final_info"], self.num_envs)
+                reset_rows = _info_rows(info, self.num_envs)
+                elapsed = round(time.time() - self._start, 6)
+                for i in finished:
+                    row = final_rows[i]
+                    row["is_success"] = bool(row.get("success", rewards[i] > 0))
+                    row["TimeLimit.truncated"] = bool(truncated[i] and not terminated[i])
+                    row["terminal_observation"] = info["final_obs"][i]
+                    row["episode"] = {"r": round(float(self._returns[i]), 6), "l": int(self._lengths[i]), "t": elapsed}
+                    infos[i] = row
+                    self.reset_infos[i] = reset_rows[i]
+                self._returns[finished] = 0.0
+                self._lengths[finished] = 0
+            return obs, rewards.astype(np.float32), dones, infos
+
+        def close(self) -> None:
+            """Close the vector env."""
+            self.env.close()
+
+        def get_attr(self, attr_name: str, indices: Any = None) -> list[Any]:
+            """One value per selected sub-env (``render_mode`` and the env's shared attributes)."""
+            if attr_name == "render_mode":
+                values = [self.env.render_mode] * self.num_envs
+            else:
+                values = list(self.env.get_attr(attr_name))
+            return [values[i] for i in self._get_indices(indices)]
+
+        def set_attr(self, attr_name: str, value: Any, indices: Any = None) -> None:
+            """Passed to the vector env (native vector envs refuse it with a clear error)."""
+            self.env.set_attr(attr_name, value)
+
+        def env_method(self, method_name: str, *method_args: Any, indices: Any = None, **method_kwargs: Any) -> list:
+            """Per-env results of the vector env's ``call``."""
+            results = self.env.call(method_name, *method_args, **method_kwargs)
+            return [results[i] for i in self._get_indices(indices)]
+
+        def env_is_wrapped(self, wrapper_class: type, indices: Any = None) -> list[bool]:
+            """No sub-env is wrapped: a native vector env has no per-env Gymnasium wrappers."""
+            return [False for _ in self._get_indices(indices)]
+
+        def get_images(self) -> Sequence[np.ndarray | None]:
+            """One RGB frame per sub-env (``render_mode="rgb_array"``), else Nones."""
+            if self.env.render_mode != "rgb_array":
+                return [None] * self.num_envs
+            return list(self.env.render())
+
+    return Sb3VectorAdapter
+
+
+def _info_rows(info: dict[str, Any], num_envs: int) -> list[dict[str, Any]]:
+    """Per-env plain dicts from a vector info dict (entries masked out by ``_key`` are left out)."""
+    rows: list[dict[str, Any]] = [{} for _ in range(num_envs)]
+    for key, value in info.items():
+        if key.startswith("_") or key in ("final_obs", "final_info") or isinstance(value, dict):
+            continue
+        mask = info.get("_" + key)
+        values = value.tolist()
+        for i in np.flatnonzero(mask) if mask is not None else range(num_envs):
+            rows[i][key] = values[i]
+    return rows
+
+
+def _merge_options(options: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """SB3's per-env reset options as one vector-env options dict (per-env lists, None where unset)."""
+    keys = sorted({key for option in options for key in option})
+    if not keys:
+        return None
+    return {key: [option.get(key) for option in options] for key in keys}
