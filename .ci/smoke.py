@@ -91,6 +91,9 @@ def check_envs() -> None:
         finally:
             env.close()
         print(f"smoke: {env_id}: make, reset, {STEPS} steps ({time.perf_counter() - start:.2f} s)")
+    env = gym.make(f"{PACKAGE}:{ids[0]}")  # the documented module-prefixed form
+    env.reset(seed=0)
+    env.close()
     print(f"smoke: {len(ids)} env ids OK")
     importlib.import_module(f"{PACKAGE}.play")  # the viewer imports without pygame (it loads it lazily)
     importlib.import_module(f"{PACKAGE}.records")
@@ -122,7 +125,7 @@ def check_commands(scratch: Path) -> None:
         check(run([name, "--help"], scratch).startswith("usage:"), f"{name} --help printed no usage")
     modules = ["zipfian_envs.agents.train", "zipfian_envs.agents.results", "zipfian_envs.evaluation.cli",
                "zipfian_envs.evaluation.leaderboard", "zipfian_envs.play", "zipfian_envs.demo",
-               "zipfian_envs.benchmark"]  # fmt: skip
+               "zipfian_envs.benchmark", "zipfian_envs.studies"]  # fmt: skip
     for module in modules:
         run([sys.executable, "-m", module, "--help"], scratch)
     demo = run([sys.executable, "-m", "zipfian_envs.demo", "--episodes", "20"], scratch)
