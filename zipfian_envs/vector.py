@@ -96,10 +96,11 @@ def check_discrete_actions(actions: Any, num_envs: int, num_actions: int, names:
     array = np.asarray(actions)
     if array.shape != (num_envs,):
         raise ValueError(f"actions must have shape ({num_envs},) (one per sub-env), got shape {array.shape}")
-    if not np.issubdtype(array.dtype, np.integer):
+    if array.dtype.kind not in "iu":
         raise TypeError(f"actions must be integers in 0..{num_actions - 1}, got dtype {array.dtype}")
-    bad = np.flatnonzero((array < 0) | (array >= num_actions))
-    if bad.size:
+    # One pass: negative values wrap to huge unsigned ones.
+    if (array.astype(np.uint64, copy=False) >= num_actions).any():
+        bad = np.flatnonzero((array < 0) | (array >= num_actions))
         valid = f" ({', '.join(names)})" if names else ""
         raise ValueError(
             f"actions must be in 0..{num_actions - 1}{valid}; sub-env {int(bad[0])} got {int(array[bad[0]])}"
@@ -113,15 +114,19 @@ def vector_info(columns: dict[str, np.ndarray], mask: np.ndarray | None = None) 
     Entries outside ``mask`` hold what ``SyncVectorEnv`` leaves there: 0, False, or None in
     object arrays. ``mask=None`` means every sub-env has every key.
     """
+    if not columns:
+        return {}
+    num_envs = len(next(iter(columns.values())))
+    full = mask is None or bool(mask.all())
+    # One block for all masks: each row is a separate, fresh array for the caller.
+    masks = np.ones((len(columns), num_envs), dtype=bool) if full else np.tile(mask, (len(columns), 1))
     info: dict[str, Any] = {}
-    num_envs = len(next(iter(columns.values()))) if columns else 0
-    full = mask is None or mask.all()
-    for key, column in columns.items():
+    for (key, column), key_mask in zip(columns.items(), masks):
         if not full:
             column = column.copy()
             column[~mask] = None if column.dtype == object else 0
         info[key] = column
-        info["_" + key] = np.ones(num_envs, dtype=bool) if full else mask.copy()
+        info["_" + key] = key_mask
     return info
 
 

@@ -101,6 +101,9 @@ class GridworldVectorEnv(vector.NativeVectorEnv):
 
         self.map_sampler, self.item_sampler = self.config.samplers()
         self._bins = np.array([self.item_sampler.frequency_bin(r) for r in range(1, self.num_objects + 1)], object)
+        # Info columns that never change, copied each step (cheaper than np.full on object arrays).
+        self._num_items_column = np.full(self.num_envs, self.num_objects, dtype=np.int64)
+        self._level_column = np.full(self.num_envs, self.level, dtype=object)
         self._load_tables()
         self._generators = vector.SubEnvGenerators(self.num_envs)
         n = self.num_envs
@@ -263,11 +266,11 @@ class GridworldVectorEnv(vector.NativeVectorEnv):
             "item": self._world.item_names[maps, targets],
             "item_index": targets.copy(),
             "item_rank": targets + 1,
-            "num_items": np.full(self.num_envs, self.num_objects, dtype=np.int64),
+            "num_items": self._num_items_column.copy(),
             "frequency_bin": self._bins[targets],
             "map_index": maps.copy(),
             "map_rank": maps + 1,
-            "level": np.full(self.num_envs, self.level, dtype=object),
+            "level": self._level_column.copy(),
         }
 
     # -- Pickling: the map tables are rebuilt from their seeds instead of being copied ---------
