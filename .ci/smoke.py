@@ -91,9 +91,10 @@ def check_envs() -> None:
         finally:
             env.close()
         print(f"smoke: {env_id}: make, reset, {STEPS} steps ({time.perf_counter() - start:.2f} s)")
-    env = gym.make(f"{PACKAGE}:{ids[0]}")  # the documented module-prefixed form
-    env.reset(seed=0)
-    env.close()
+    # The documented module-prefixed form, in a fresh interpreter that never imported the package.
+    code = f"import gymnasium as gym; env = gym.make('{PACKAGE}:{ids[0]}'); env.reset(seed=0); env.close()"
+    fresh = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    check(fresh.returncode == 0, f"gym.make('{PACKAGE}:{ids[0]}') in a fresh interpreter failed:\n{fresh.stderr}")
     print(f"smoke: {len(ids)} env ids OK")
     importlib.import_module(f"{PACKAGE}.play")  # the viewer imports without pygame (it loads it lazily)
     importlib.import_module(f"{PACKAGE}.records")
