@@ -110,37 +110,41 @@ def cast_rays(materials: np.ndarray, x: float, y: float, dir_x: np.ndarray, dir_
     (rays, crossings) array; cells outside the grid stop a ray with material 0.
     """
     rows, cols = materials.shape
-    padded = np.full((rows + 2, cols + 2), -1, np.int32)
+    width = cols + 2
+    padded = np.full((rows + 2, width), -1, np.int32)
     padded[1:-1, 1:-1] = materials
+    flat_cells = padded.ravel()
     # An exactly axis-aligned ray would divide by zero; a tiny component never reaches a crossing.
-    dir_x = np.where(dir_x == 0, 1e-12, dir_x)
-    dir_y = np.where(dir_y == 0, 1e-12, dir_y)
-    east, south = (dir_x > 0)[:, None], (dir_y > 0)[:, None]
+    dir_x = np.where(dir_x == 0, 1e-12, dir_x)[:, None]
+    dir_y = np.where(dir_y == 0, 1e-12, dir_y)[:, None]
+    east, south = dir_x > 0, dir_y > 0
     kx, ky = _crossing_steps(cols), _crossing_steps(rows)
-    line_x = (math.floor(x) + east) + np.where(east, kx, -kx)
-    line_y = (math.floor(y) + south) + np.where(south, ky, -ky)
-    t_x = (line_x - x) / dir_x[:, None]
-    t_y = (line_y - y) / dir_y[:, None]
+    # Vertical grid lines x = line_x; the cell entered is east or west of the line.
+    line_x = np.where(east, kx + (math.floor(x) + 1), (math.floor(x) - kx))
+    t_x = (line_x - x) / dir_x
+    cell_x = np.floor(y + t_x * dir_y) * width + (line_x + east + width)
+    # Horizontal grid lines y = line_y.
+    line_y = np.where(south, ky + (math.floor(y) + 1), (math.floor(y) - ky))
+    t_y = (line_y - y) / dir_y
+    cell_y = np.floor(x + t_y * dir_x) + ((line_y + south) * width + 1)
     t = np.concatenate([t_x, t_y], axis=1)
-    # The cell entered at each crossing, in padded coordinates (+1), kept inside the padded grid.
-    col = np.concatenate([line_x + east, np.floor(x + t_y * dir_x[:, None]) + 1], axis=1)
-    row = np.concatenate([np.floor(y + t_x * dir_y[:, None]) + 1, line_y + south], axis=1)
-    col = np.minimum(np.maximum(col, 0), cols + 1).astype(np.int64)
-    row = np.minimum(np.maximum(row, 0), rows + 1).astype(np.int64)
-    material = padded.ravel()[row * (cols + 2) + col]
-    t_hit = np.where(material != 0, t, np.inf)
-    k = np.argmin(t_hit, axis=1)
+    # Crossings past the grid's edge land on clamped, wrong cells, but only after the ray has
+    # already met the outside border, so they never win the minimum below.
+    cell = np.minimum(np.maximum(np.concatenate([cell_x, cell_y], axis=1), 0), flat_cells.size - 1).astype(np.int64)
+    material = flat_cells[cell]
+    k = np.argmin(np.where(material != 0, t, np.inf), axis=1)
     index = np.arange(t.shape[0])
-    depth = t_hit[index, k]
+    depth = t[index, k]
+    hit_cell = cell[index, k]
     x_side = k <= cols
-    along = np.where(x_side, y + depth * dir_y, x + depth * dir_x)
+    along = np.where(x_side, y + depth * dir_y[:, 0], x + depth * dir_x[:, 0])
     return RayHits(
         depth=depth,
         material=np.maximum(material[index, k], 0),
         along=along,
         x_side=x_side,
-        cell_row=row[index, k] - 1,
-        cell_col=col[index, k] - 1,
+        cell_row=hit_cell // width - 1,
+        cell_col=hit_cell % width - 1,
     )
 
 
@@ -183,8 +187,12 @@ def pack(rgb: np.ndarray) -> np.ndarray:
 
 def unpack(packed: np.ndarray) -> np.ndarray:
     """The (..., 3) uint8 colours of a packed array (a fresh, contiguous array)."""
-    packed = np.ascontiguousarray(packed, dtype=PACKED)
-    return np.ascontiguousarray(packed.view(np.uint8).reshape(*packed.shape, 4)[..., :3])
+    rgb = np.empty((*packed.shape, 3), np.uint8)
+    # Assigning uint32 into uint8 keeps the low byte: three shifted copies beat a strided byte copy.
+    rgb[..., 0] = packed
+    rgb[..., 1] = packed >> 8
+    rgb[..., 2] = packed >> 16
+    return rgb
 
 
 def _light_index(brightness: np.ndarray) -> np.ndarray:
@@ -205,6 +213,23 @@ def _cached(key: tuple, build, cache: dict[tuple, np.ndarray] = _TABLES, limit: 
             cache.clear()
         table = cache[key] = build()
         table.flags.writeable = False
+    return table
+
+
+_HEIGHT_STEPS = 4  # wall slice heights are looked up in quarter pixels
+_MAX_WALL_SCREENS = 8  # slices taller than 8 image heights are all clipped alike
+
+
+@functools.lru_cache(maxsize=32)
+def _wall_texel_rows(image_height: int, horizon: float) -> np.ndarray:
+    """(slice heights, image rows) texture row of each image row of a wall slice, -1 where off the slice."""
+    heights = np.arange(_HEIGHT_STEPS * _MAX_WALL_SCREENS * image_height + 1) / _HEIGHT_STEPS
+    rows = np.arange(image_height) + 0.5
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fraction = (rows[None, :] - horizon) / heights[:, None] + (1.0 - EYE_HEIGHT_M)
+    texel = np.floor(fraction * TEXTURE_SIZE)
+    table = np.where((fraction >= 0) & (fraction < 1), np.minimum(texel, TEXTURE_SIZE - 1), -1).astype(np.int64)
+    table.flags.writeable = False
     return table
 
 
@@ -286,16 +311,18 @@ def render_packed(grid: Grid, pose: Pose, camera: Camera = DEFAULT_CAMERA, view:
             floor = np.where(below <= VOID_HEIGHT, pack(VOID_COLOUR), floor)
         out[split:] = floor
 
-    # Walls, textured and shaded per column, drawn over floor and ceiling.
-    top = horizon - (1.0 - EYE_HEIGHT_M) * f / depth
+    # Walls, textured and shaded per column, drawn over floor and ceiling. With the eye at mid-height
+    # a wall slice is symmetric about the horizon, so each row's texel depends only on the slice height.
     height = f / depth
-    is_wall = (rows >= top) & (rows < top + height)
-    v = np.minimum(np.maximum((rows - top) * (TEXTURE_SIZE / height), 0), TEXTURE_SIZE - 1).astype(np.int64)
+    height_index = np.minimum((height * _HEIGHT_STEPS + 0.5).astype(np.int64), _HEIGHT_STEPS * _MAX_WALL_SCREENS * H)
+    texel_rows = _wall_texel_rows(H, round(horizon, 3))[height_index].T  # (H, W): 0..15, or -1 off the wall
+    is_wall = texel_rows >= 0
     u = np.minimum(((hits.along % 1.0) * TEXTURE_SIZE).astype(np.int64), TEXTURE_SIZE - 1)
     level = _light_index(_fog(depth, grid) * np.where(hits.x_side, 1.0, 0.82))
     materials = grid.textures.shape[0]
     base = ((level * materials + hits.material) * TEXTURE_SIZE) * TEXTURE_SIZE + u
-    wall = _shaded_textures(grid.textures)[base[None, :] + v * TEXTURE_SIZE]
+    wall = _shaded_textures(grid.textures)[base[None, :] + np.maximum(texel_rows, 0) * TEXTURE_SIZE]
+    top = horizon - (1.0 - EYE_HEIGHT_M) * height
     for screen in view.screens:
         on = hits.material == screen.material
         if on.any():
@@ -328,34 +355,37 @@ def _draw_sprites(
     fx, fy = math.cos(pose.yaw), math.sin(pose.yaw)
     rel_x, rel_y = entities.x - pose.x, entities.y - pose.y
     depth = rel_x * fx + rel_y * fy
-    lateral = -rel_x * fy + rel_y * fx
-    half = 0.5 * entities.size
-    visible = entities.active & (depth > 0.05) & (np.abs(lateral) - half < depth * (W / 2 / f))
-    if not visible.any():
-        return
+    lateral = rel_y * fx - rel_x * fy
+    visible = entities.active & (depth > 0.05) & (np.abs(lateral) - 0.5 * entities.size < depth * (W / 2 / f))
     order = np.flatnonzero(visible)
+    if order.size == 0:
+        return
     order = order[np.argsort(-depth[order], kind="stable")]
-    lights = _fog(depth[order], grid)
-    for i, light in zip(order.tolist(), lights.tolist()):
-        d = depth[i]
-        scale = f / d
-        centre = W / 2 + lateral[i] * scale
-        size_px = entities.size[i] * scale
-        base = horizon + (EYE_HEIGHT_M + pose.z - entities.z[i]) * scale
-        left, top = centre - size_px / 2, base - size_px
-        cc0, cc1 = max(math.floor(left), 0), min(math.ceil(centre + size_px / 2), W)
+    # Per-sprite screen geometry, computed for all visible sprites at once, then drawn far to near.
+    d = depth[order]
+    scale = f / d
+    size_px = entities.size[order] * scale
+    left = W / 2 + lateral[order] * scale - size_px / 2
+    bottom = horizon + (EYE_HEIGHT_M + pose.z - entities.z[order]) * scale
+    levels = _light_index(_fog(d, grid))
+    colours = entities.colour[order]
+    centres = np.arange(max(H, W)) + 0.5  # pixel centres, for columns and rows alike
+    for j, i in enumerate(order.tolist()):
+        lo, size, base = float(left[j]), float(size_px[j]), float(bottom[j])
+        top = base - size
+        cc0, cc1 = max(math.floor(lo), 0), min(math.ceil(lo + size), W)
         rr0, rr1 = max(math.floor(top), 0), min(math.ceil(base), H)
         if cc0 >= cc1 or rr0 >= rr1:
             continue
-        front = zbuffer[cc0:cc1] > d
+        front = zbuffer[cc0:cc1] > d[j]
         if not front.any():
             continue
-        step = SPRITE_SIZE / size_px
-        tu = np.minimum(((np.arange(cc0, cc1) + 0.5 - left) * step).astype(np.int64), SPRITE_SIZE - 1)
-        tv = np.minimum(((np.arange(rr0, rr1) + 0.5 - top) * step).astype(np.int64), SPRITE_SIZE - 1)
+        step = SPRITE_SIZE / size
+        tu = np.minimum(((centres[cc0:cc1] - lo) * step).astype(np.int64), SPRITE_SIZE - 1)
+        tv = np.minimum(((centres[rr0:rr1] - top) * step).astype(np.int64), SPRITE_SIZE - 1)
         shape = int(entities.shape[i])
         mask = atlas.alpha[shape][tv[:, None], tu[None, :]] & front[None, :]
-        picture = _sprite_picture(atlas, shape, tuple(entities.colour[i].tolist()), int(_light_index(light)))
+        picture = _sprite_picture(atlas, shape, tuple(colours[j].tolist()), int(levels[j]))
         np.copyto(out[rr0:rr1, cc0:cc1], picture[tv[:, None], tu[None, :]], where=mask)
 
 
