@@ -1,0 +1,134 @@
+"""Zipf's Labyrinth as an env: level draws, pinning, info keys, scores, instructions and bad input.
+
+Checks shared with every Zipfian env (checkers, determinism, pickling, spawn workers, render modes)
+run from the registry in test_envs.py; the rules of each level are tested per family.
+"""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from zipfian_envs import language, skew
+from zipfian_envs.labyrinth import LEVEL_ORDER, LabyrinthEnv, load_level
+from zipfian_envs.labyrinth.env import normalized
+from zipfian_envs.labyrinth.levels import implemented_levels
+from zipfian_envs.labyrinth.scores import REFERENCE_SCORES
+
+ALL_LEVELS = len(implemented_levels()) == len(LEVEL_ORDER)
+needs_all_levels = pytest.mark.skipif(not ALL_LEVELS, reason="every level module must exist")
+
+
+def test_thirty_levels_in_reference_order_each_with_docstring_and_limit():
+    assert len(LEVEL_ORDER) == 30 and len(set(LEVEL_ORDER)) == 30
+    assert LEVEL_ORDER[0] == "rooms_collect_good_objects" and LEVEL_ORDER[-1] == "explore_object_rewards_many"
+    for name in implemented_levels():
+        level = load_level(name)
+        assert level.name == name and name.startswith(level.family)
+        doc = type(level).__doc__ or ""
+        assert len(doc) > 200, f"{name}: the class docstring must state rules, rewards, limit and purpose"
+        assert level.max_steps == round(level.time_limit_s * 15)
+
+
+@needs_all_levels
+def test_every_level_is_calibrated_and_its_oracle_beats_random():
+    assert set(REFERENCE_SCORES) == set(LEVEL_ORDER)
+    for name, (random_mean, oracle_mean) in REFERENCE_SCORES.items():
+        assert oracle_mean > random_mean, name
+        assert oracle_mean > 0, name
+
+
+@needs_all_levels
+@pytest.mark.parametrize("reverse", [False, True])
+def test_level_draws_follow_the_weights(reverse):
+    env = LabyrinthEnv(level="zipf_1", reverse_order=reverse)
+    order = tuple(reversed(LEVEL_ORDER)) if reverse else LEVEL_ORDER
+    counts = np.zeros(30)
+    rng = np.random.default_rng(0)
+    for _ in range(3000):
+        _, info = env.reset(seed=int(rng.integers(2**31)))
+        assert info["item"] == order[info["item_rank"] - 1]
+        counts[info["item_rank"] - 1] += 1
+    expected = skew.zipf(30, 1.0) * counts.sum()
+    assert stats.chisquare(counts, expected).pvalue > 0.001
+    assert counts[0] > counts[-1] * 5
+
+
+def test_pinned_task_and_rank_and_their_errors():
+    env = LabyrinthEnv(task="rooms_collect_good_objects")
+    _, info = env.reset(seed=3)
+    assert info["item"] == "rooms_collect_good_objects" and info["item_rank"] == 1
+    assert info["num_items"] == 30 and info["frequency_bin"] == "common"
+    assert env.reset(seed=3, options={"item_rank": 1})[1]["item_rank"] == 1
+    with pytest.raises(ValueError, match="conflicts"):
+        env.reset(options={"item_rank": 2})
+    with pytest.raises(ValueError, match="unknown reset options"):
+        env.reset(options={"map_rank": 1})
+    reversed_env = LabyrinthEnv(task="rooms_collect_good_objects", reverse_order=True)
+    assert reversed_env.reset(seed=0)[1]["item_rank"] == 30
+    assert reversed_env.reset(seed=0)[1]["frequency_bin"] == "rare"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"task": "rooms_find_cake"}, "unknown task.*valid: rooms_collect_good_objects"),
+        ({"level": "zipf_banana"}, "valid forms"),
+        ({"reverse_order": "yes"}, "reverse_order"),
+        ({"holdout": 1}, "holdout"),
+        ({"width": 4}, "width"),
+        ({"render_mode": "ansi"}, "render_mode"),
+    ],
+)
+def test_bad_arguments_get_one_clear_error(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        LabyrinthEnv(**{"task": "rooms_collect_good_objects", **kwargs})
+
+
+def test_out_of_range_and_wrong_type_actions_are_refused():
+    env = LabyrinthEnv(task="rooms_collect_good_objects")
+    env.reset(seed=0)
+    for bad in (9, -1):
+        with pytest.raises(ValueError, match=r"0\.\.8"):
+            env.step(bad)
+    for bad in ("fire", 1.0, None):
+        with pytest.raises(TypeError):
+            env.step(bad)
+
+
+def test_score_and_normalized_score_at_episode_end():
+    env = LabyrinthEnv(task="rooms_collect_good_objects")
+    obs, info = env.reset(seed=1)
+    assert obs["image"].shape == (72, 96, 3) and obs["image"].dtype == np.uint8
+    assert not obs["instruction"].any(), "a level without language gives an all-padding instruction"
+    total, done = 0.0, False
+    while not done:
+        obs, reward, terminated, truncated, info = env.step(env.oracle_action())
+        total += reward
+        assert info["score"] == pytest.approx(total)
+        done = terminated or truncated
+    assert terminated and info["success"] and total == 10
+    assert info["normalized_score"] == pytest.approx(normalized("rooms_collect_good_objects", total), nan_ok=True)
+    with pytest.raises(RuntimeError, match="reset"):
+        env.step(0)
+
+
+def test_normalized_score_formula():
+    if "rooms_collect_good_objects" not in REFERENCE_SCORES:
+        assert np.isnan(normalized("rooms_collect_good_objects", 3.0))
+        return
+    random_mean, oracle_mean = REFERENCE_SCORES["rooms_collect_good_objects"]
+    assert normalized("rooms_collect_good_objects", random_mean) == pytest.approx(0.0)
+    assert normalized("rooms_collect_good_objects", oracle_mean) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("name", [n for n in implemented_levels() if n.startswith("language")])
+def test_language_levels_give_a_decodable_instruction(name):
+    env = LabyrinthEnv(task=name)
+    obs, info = env.reset(seed=0)
+    assert info["instruction"] and language.decode(obs["instruction"]) == info["instruction"]
+
+
+def test_image_size_is_configurable():
+    env = LabyrinthEnv(task="rooms_collect_good_objects", width=64, height=48)
+    obs, _ = env.reset(seed=0)
+    assert obs["image"].shape == (48, 64, 3) and env.observation_space["image"].shape == (48, 64, 3)
