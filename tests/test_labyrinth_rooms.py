@@ -1,0 +1,269 @@
+"""The five Labyrinth rooms levels: scripted rule situations, time limits, determinism, oracle vs random."""
+
+from __future__ import annotations
+
+import math
+import pickle
+
+import numpy as np
+import pytest
+
+from zipfian_envs.engine.actions import FORWARD, LOOK_LEFT
+from zipfian_envs.engine.world import Pose
+from zipfian_envs.labyrinth.env import LabyrinthEnv
+from zipfian_envs.labyrinth.level import END_DELAY_STEPS, LevelOptions
+from zipfian_envs.labyrinth.levels import load_level
+
+ROOMS = (
+    "rooms_collect_good_objects",
+    "rooms_exploit_deferred_effects",
+    "rooms_select_nonmatching_object",
+    "rooms_watermaze",
+    # "rooms_keys_doors_puzzle",
+)
+
+
+def build(name: str, seed: int = 0, holdout: bool = False):
+    """A level and a fresh scene built from ``seed``, with the generator that built it."""
+    level = load_level(name)
+    rng = np.random.default_rng(seed)
+    return level, level.reset(rng, LevelOptions(holdout=holdout)), rng
+
+
+def stand_on(scene, x: float, y: float, yaw: float = 0.0) -> None:
+    """Teleport the agent (for scripted situations)."""
+    scene.pose = Pose(x=float(x), y=float(y), yaw=yaw)
+
+
+def play(name: str, seed: int, policy: str, max_steps: int | None = None) -> float:
+    """Score of one episode stepped on the level directly (no rendering), by the oracle or uniform random actions."""
+    level, scene, rng = build(name, seed)
+    actions = np.random.default_rng(1000 + seed)
+    limit = level.max_steps if max_steps is None else max_steps
+    score = 0.0
+    while not scene.terminated and scene.steps < limit:
+        action = level.oracle(scene) if policy == "oracle" else int(actions.integers(9))
+        score += level.step(scene, action, rng)
+    return score
+
+
+def state_of(scene) -> bytes:
+    """Everything that defines a scene, as bytes (for bit-for-bit comparisons)."""
+    return pickle.dumps((scene.grid.walls, scene.grid.floor, scene.pose, scene.entities, scene.memory, scene.hud))
+
+
+# -- every rooms level -------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ROOMS)
+def test_same_seed_same_scene_and_steps(name):
+    level, first, rng_a = build(name, seed=7)
+    _, second, rng_b = build(name, seed=7)
+    assert state_of(first) == state_of(second)
+    actions = np.random.default_rng(3).integers(9, size=120)
+    for action in actions:
+        assert level.step(first, int(action), rng_a) == level.step(second, int(action), rng_b)
+    assert state_of(first) == state_of(second)
+    _, other, _ = build(name, seed=8)
+    assert state_of(other) != state_of(build(name, seed=7)[1])
+
+
+@pytest.mark.parametrize("name", ROOMS)
+def test_episode_ends_within_time_limit(name):
+    env = LabyrinthEnv(task=name)
+    env.reset(seed=0)
+    steps, done = 0, False
+    while not done:
+        _, _, terminated, truncated, info = env.step(LOOK_LEFT)
+        steps += 1
+        done = terminated or truncated
+    level = load_level(name)
+    assert steps == level.max_steps == round(level.time_limit_s * 15)
+    assert truncated and "normalized_score" in info
+
+
+@pytest.mark.parametrize("name", ROOMS)
+def test_oracle_beats_random(name):
+    seeds = range(3)
+    oracle = np.mean([play(name, seed, "oracle") for seed in seeds])
+    random = np.mean([play(name, seed, "random") for seed in seeds])
+    assert oracle > random + 5.0, (oracle, random)
+
+
+# -- rooms_collect_good_objects ------------------------------------------------------------------
+def test_collect_bad_object_costs_one_and_ten_pickups_end():
+    level, scene, rng = build("rooms_collect_good_objects")
+    ents = scene.entities
+    bad = int(np.flatnonzero(ents.kind == 2)[0])
+    stand_on(scene, ents.x[bad], ents.y[bad])
+    assert level.step(scene, LOOK_LEFT, rng) == -1.0
+    assert not ents.active[bad]
+    good = np.flatnonzero(ents.kind == 1)
+    for index in good[:9]:
+        stand_on(scene, ents.x[index], ents.y[index])
+        assert level.step(scene, LOOK_LEFT, rng) == 1.0
+    assert scene.memory["pickups"] == 10 and not scene.terminated
+    for _ in range(END_DELAY_STEPS - 1):  # the pickup's own step is the first of the delay
+        assert not scene.terminated
+        level.step(scene, LOOK_LEFT, rng)
+    assert scene.terminated
+    assert not scene.success  # one good object was left
+
+
+def test_collect_holdout_is_hat_can_swapped():
+    for seed in range(5):
+        _, scene, _ = build("rooms_collect_good_objects", seed, holdout=True)
+        assert (scene.memory["pair"], scene.memory["environment"]) == ("hat/can", "swapped")
+    train = {
+        tuple(build("rooms_collect_good_objects", seed)[1].memory[k] for k in ("pair", "environment"))
+        for seed in range(30)
+    }
+    assert ("hat/can", "swapped") not in train and len(train) == 3
+
+
+# -- rooms_exploit_deferred_effects --------------------------------------------------------------
+def deferred(config: str):
+    """A deferred-effects scene of the named configuration."""
+    holdout = config == "test"
+    for seed in range(50):
+        level, scene, rng = build("rooms_exploit_deferred_effects", seed, holdout=holdout)
+        if scene.memory["config"] == config:
+            return level, scene, rng
+    raise AssertionError(f"no seed gave {config}")
+
+
+def take(level, scene, rng, kind: int) -> float:
+    """Stand on the first active object of ``kind`` and step once."""
+    ents = scene.entities
+    index = int(np.flatnonzero(ents.active & (ents.kind == kind))[0])
+    stand_on(scene, ents.x[index], ents.y[index])
+    return level.step(scene, LOOK_LEFT, rng)
+
+
+def test_deferred_box_brightens_floor_and_opens_door():
+    from zipfian_envs.labyrinth.levels import rooms_exploit_deferred_effects as m
+
+    level, scene, rng = deferred("test")
+    door = scene.memory["door"]
+    assert scene.grid.walls[door] == m.DOOR_MATERIAL
+    assert np.all(scene.grid.floor == m.DARK_FLOOR)
+    floor_before = scene.grid.floor.copy()
+    assert take(level, scene, rng, m.APPLE) == m.APPLE_VALUE
+    assert scene.grid.walls[door] != 0  # an apple opens nothing
+    assert take(level, scene, rng, m.BOX) == m.BOX_VALUE == -3.0
+    assert scene.grid.walls[door] == 0
+    assert np.all(scene.grid.floor == m.BRIGHT_FLOOR) and not np.array_equal(floor_before, scene.grid.floor)
+    assert take(level, scene, rng, m.CAKE) == m.CAKE_VALUE == 10.0
+
+
+def test_deferred_configurations():
+    from zipfian_envs.labyrinth.levels import rooms_exploit_deferred_effects as m
+
+    seen = {build("rooms_exploit_deferred_effects", seed)[1].memory["config"] for seed in range(30)}
+    assert seen == set(m.TRAIN_CONFIGS)
+    # One room: the box only brightens the floor; there is no door and no cake.
+    level, scene, rng = deferred("one_room_box")
+    assert scene.memory["door"] is None and not np.any(scene.entities.kind == m.CAKE)
+    assert take(level, scene, rng, m.BOX) == -3.0 and np.all(scene.grid.floor == m.BRIGHT_FLOOR)
+    # Two rooms, shut for good: no box, dark floor, the door stays shut.
+    level, scene, rng = deferred("two_rooms_shut")
+    assert not np.any(scene.entities.kind == m.BOX) and scene.grid.walls[scene.memory["door"]] != 0
+    assert np.all(scene.grid.floor == m.DARK_FLOOR)
+    # Two rooms, open: bright floor, open door, cakes to be had.
+    level, scene, rng = deferred("two_rooms_open")
+    assert scene.grid.walls[scene.memory["door"]] == 0 and np.all(scene.grid.floor == m.BRIGHT_FLOOR)
+    # The held-out test configuration: door shut, dark floor, apples and the box in room 1.
+    for seed in range(5):
+        assert build("rooms_exploit_deferred_effects", seed, holdout=True)[1].memory["config"] == "test"
+
+
+def test_deferred_ends_after_ten_pickups_and_oracle_pays_for_the_box():
+    from zipfian_envs.labyrinth.levels import rooms_exploit_deferred_effects as m
+
+    level, scene, rng = deferred("test")
+    take(level, scene, rng, m.BOX)
+    for _ in range(9):
+        take(level, scene, rng, m.CAKE)
+    assert scene.memory["pickups"] == 10
+    for _ in range(END_DELAY_STEPS - 1):
+        assert not scene.terminated
+        level.step(scene, LOOK_LEFT, rng)
+    assert scene.terminated
+    level, scene, rng = deferred("test")
+    score = 0.0
+    while not scene.terminated and scene.steps < level.max_steps:
+        score += level.step(scene, level.oracle(scene), rng)
+    assert not np.any(scene.entities.active & (scene.entities.kind == m.BOX))
+    assert score >= 60.0
+
+
+# -- rooms_select_nonmatching_object -------------------------------------------------------------
+def test_nonmatching_teleport_choice_and_restart():
+    from zipfian_envs.labyrinth.levels import rooms_select_nonmatching_object as m
+
+    level, scene, rng = build("rooms_select_nonmatching_object", seed=4)
+    memory, ents = scene.memory, scene.entities
+    example = memory["example"]
+    assert ents.kind[0] == m.EXAMPLE and not ents.touchable[0]
+    stand_on(scene, ents.x[0], ents.y[0])
+    assert level.step(scene, LOOK_LEFT, rng) == 0.0  # the example cannot be picked up
+    others, sides = set(), set()
+    for trial in range(12):
+        assert not memory["in_room2"]
+        row, col = memory["teleport"]
+        stand_on(scene, col + 0.5, row + 0.5)
+        assert level.step(scene, LOOK_LEFT, rng) == m.TELEPORT_REWARD
+        assert memory["in_room2"] and scene.pose.cell == tuple(memory["arrival"])
+        assert memory["example"] == example != memory["other"]
+        match = int(np.flatnonzero(ents.kind == m.MATCH)[0])
+        assert (int(ents.shape[match]), tuple(ents.colour[match])) == m.object_look(example)
+        others.add(memory["other"])
+        sides.add(memory["match_side"])
+        wanted = m.NONMATCH if trial % 2 == 0 else m.MATCH
+        index = int(np.flatnonzero(ents.kind == wanted)[0])
+        stand_on(scene, ents.x[index], ents.y[index])
+        assert level.step(scene, LOOK_LEFT, rng) == (10.0 if wanted == m.NONMATCH else -10.0)
+        assert not memory["in_room2"] and scene.pose.cell == tuple(memory["spawn"])  # restarted in room 1
+    assert len(others) > 3 and sides == {0, 1}
+    assert memory["trials"] == 12 and memory["correct"] == 6
+
+
+# -- rooms_watermaze -----------------------------------------------------------------------------
+def test_watermaze_platform_pays_five_ticks_then_respawns_and_stays_put():
+    from zipfian_envs.labyrinth.levels import rooms_watermaze as m
+
+    level, scene, rng = build("rooms_watermaze", seed=2)
+    platform = scene.memory["platform"]
+    assert math.dist(platform, (m.CENTRE, m.CENTRE)) <= m.PLATFORM_DISC_M
+    assert not scene.entities.active[0]  # invisible until stood on
+    for find in range(3):
+        stand_on(scene, *platform)
+        rewards = [level.step(scene, LOOK_LEFT, rng)]
+        held_at = (scene.pose.x, scene.pose.y)
+        for _ in range(m.TICKS_PER_FIND * m.TICK_STEPS):
+            rewards.append(level.step(scene, FORWARD, rng))
+            if not scene.memory["held"]:
+                break
+            assert (scene.pose.x, scene.pose.y) == held_at  # held in place, though it walks forward
+            assert scene.entities.active[0]
+        assert sum(rewards) == 5.0 and rewards[0] == 1.0
+        assert scene.memory["finds"] == find + 1 and scene.memory["platform"] == platform
+        pose = scene.pose
+        assert math.dist((pose.x, pose.y), (m.CENTRE, m.CENTRE)) == pytest.approx(m.SPAWN_RADIUS_M)
+        to_centre = math.atan2(m.CENTRE - pose.y, m.CENTRE - pose.x)
+        error = (pose.yaw - to_centre + math.pi) % (2 * math.pi) - math.pi
+        assert abs(error) <= math.radians(20) + 1e-9
+    # Off the platform nothing is paid.
+    stand_on(scene, platform[0] + 2 * m.PLATFORM_HALF_M + 0.5, platform[1])
+    if not m.on_platform(scene.pose, platform):
+        assert level.step(scene, LOOK_LEFT, rng) == 0.0
+
+
+def test_watermaze_platform_drawn_uniformly_over_the_disc():
+    from zipfian_envs.labyrinth.levels import rooms_watermaze as m
+
+    radii = np.array(
+        [math.dist(build("rooms_watermaze", seed)[1].memory["platform"], (m.CENTRE, m.CENTRE)) for seed in range(200)]
+    )
+    assert radii.max() <= m.PLATFORM_DISC_M
+    # Uniform over a disc: P(r < R / sqrt(2)) = 1/2.
+    inner = np.mean(radii < m.PLATFORM_DISC_M / math.sqrt(2))
+    assert 0.38 < inner < 0.62
