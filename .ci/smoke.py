@@ -40,9 +40,10 @@ def check_wheel(path: Path) -> None:
     tops = {name.split("/")[0] for name in names}
     packages = {top for top in tops if not top.endswith((".dist-info", ".data"))}
     check(packages == {PACKAGE}, f"{path.name} top level is {sorted(packages)}, want ['{PACKAGE}']")
-    (top_level,) = [name for name in names if name.endswith(".dist-info/top_level.txt")]
-    declared = zipfile.ZipFile(path).read(top_level).decode().split()
-    check(declared == [PACKAGE], f"{top_level} lists {declared}, want ['{PACKAGE}']")
+    top_level = [name for name in names if name.endswith(".dist-info/top_level.txt")]
+    if top_level:  # setuptools writes it; other backends may not
+        declared = zipfile.ZipFile(path).read(top_level[0]).decode().split()
+        check(declared == [PACKAGE], f"{top_level[0]} lists {declared}, want ['{PACKAGE}']")
     check(f"{PACKAGE}/py.typed" in names, f"{path.name} lacks {PACKAGE}/py.typed")
     check(f"{PACKAGE}/records.py" in names, f"{path.name} lacks {PACKAGE}/records.py")
     print(f"smoke: {path.name}: top level {sorted(packages)}, {len(names)} files, py.typed shipped")
@@ -56,6 +57,10 @@ def check_installed() -> None:
     metadata_version = importlib.metadata.version(DIST)
     check(package.__version__ == metadata_version, f"__version__ {package.__version__!r} != {metadata_version!r}")
     check((location.parent / "py.typed").is_file(), "py.typed not installed")
+    # What the installer recorded in site-packages: one package folder plus its metadata (scripts live in bin/).
+    installed = {f.parts[0] for f in importlib.metadata.distribution(DIST).files or () if f.parts[0] != ".."}
+    beside = sorted(top for top in installed if top != PACKAGE and not top.endswith(".dist-info"))
+    check(PACKAGE in installed and not beside, f"the install put {beside} beside {PACKAGE} in site-packages")
     for stray in ("agents", "evaluation"):
         try:
             importlib.import_module(stray)
