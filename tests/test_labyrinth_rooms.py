@@ -19,7 +19,7 @@ ROOMS = (
     "rooms_exploit_deferred_effects",
     "rooms_select_nonmatching_object",
     "rooms_watermaze",
-    # "rooms_keys_doors_puzzle",
+    "rooms_keys_doors_puzzle",
 )
 
 
@@ -267,3 +267,96 @@ def test_watermaze_platform_drawn_uniformly_over_the_disc():
     # Uniform over a disc: P(r < R / sqrt(2)) = 1/2.
     inner = np.mean(radii < m.PLATFORM_DISC_M / math.sqrt(2))
     assert 0.38 < inner < 0.62
+
+
+# -- rooms_keys_doors_puzzle ---------------------------------------------------------------------
+def door_front(puzzle, door: int) -> tuple[float, float, float]:
+    """(x, y, yaw) at the centre of the cell in front of a door, on its first room's side, facing it."""
+    from zipfian_envs.labyrinth.rooms_keys_doors import room_of_cell
+
+    row, col, _, room, _, _ = puzzle.doors[door]
+    for dr, dc in ((-1, 0), (1, 0), (0, -1), (0, 1)):
+        if room_of_cell((row + dr, col + dc)) == room:
+            return col + dc + 0.5, row + dr + 0.5, math.atan2(-dr, -dc)
+    raise AssertionError("door without a room cell in front")
+
+
+def walk_into(level, scene, rng, door: int, steps: int = 6) -> float:
+    """Stand in front of a door and walk into it; return the reward earned."""
+    stand_on(scene, *door_front(scene.memory["puzzle"], door))
+    return sum(level.step(scene, FORWARD, rng) for _ in range(steps))
+
+
+def hold_key(level, scene, rng, key: int) -> float:
+    """Pick up key ``key`` by standing on it."""
+    ents = scene.entities
+    stand_on(scene, ents.x[key], ents.y[key])
+    return level.step(scene, LOOK_LEFT, rng)
+
+
+def test_keys_doors_door_opens_only_with_its_key_which_is_used_up():
+    from zipfian_envs.labyrinth.levels import rooms_keys_doors_puzzle as m
+    from zipfian_envs.labyrinth.rooms_keys_doors import CORE, NONE
+
+    level, scene, rng = build("rooms_keys_doors_puzzle", seed=5)
+    puzzle, memory = scene.memory["puzzle"], scene.memory
+    door = next(i for i, d in enumerate(puzzle.doors) if d[5] == CORE)
+    colour = puzzle.doors[door][2]
+    cell = tuple(memory["door_cells"][door])
+    assert walk_into(level, scene, rng, door) == 0.0 and scene.grid.walls[cell] != 0  # no key: shut
+    wrong = next(i for i, k in enumerate(puzzle.keys) if k[2] != colour)
+    assert hold_key(level, scene, rng, wrong) == m.KEY_REWARD
+    assert memory["carried"] == puzzle.keys[wrong][2] and scene.hud == [m.KEY_RGB[puzzle.keys[wrong][2]]]
+    assert walk_into(level, scene, rng, door) == 0.0 and scene.grid.walls[cell] != 0  # wrong colour: shut
+    right = next(i for i, k in enumerate(puzzle.keys) if k[2] == colour)
+    assert hold_key(level, scene, rng, right) == m.KEY_REWARD
+    assert memory["carried"] == colour  # the new key replaced the old one, which is gone
+    assert not scene.entities.active[wrong]
+    assert walk_into(level, scene, rng, door) == m.DOOR_REWARD
+    assert scene.grid.walls[cell] == 0 and memory["door_open"][door]
+    assert memory["carried"] == NONE and scene.hud == []  # the key is used up
+
+
+def test_keys_doors_goal_pays_fifty_and_ends():
+    level, scene, rng = build("rooms_keys_doors_puzzle", seed=6)
+    goal = len(scene.memory["puzzle"].keys)
+    stand_on(scene, scene.entities.x[goal], scene.entities.y[goal])
+    assert level.step(scene, LOOK_LEFT, rng) == 50.0
+    assert scene.success
+    for _ in range(END_DELAY_STEPS - 1):
+        assert not scene.terminated
+        level.step(scene, LOOK_LEFT, rng)
+    assert scene.terminated
+
+
+def test_keys_doors_generator_structure_and_traps():
+    from zipfian_envs.labyrinth.rooms_keys_doors import CORE, HERRING, LOCKED, NONE, TRAP, USELESS, generate, plan
+
+    lengths = set()
+    for seed in range(40):
+        puzzle = generate(np.random.default_rng(seed))
+        lengths.add(puzzle.core_length)
+        roles = [d[5] for d in puzzle.doors]
+        assert roles.count(CORE) == puzzle.core_length and roles.count(TRAP) == 1 and roles.count(HERRING) == 1
+        key_colours = {k[2] for k in puzzle.keys}
+        locked = [d for d in puzzle.doors if d[5] == LOCKED]
+        assert len(locked) <= 2 and all(d[2] not in key_colours for d in locked)  # no key opens these
+        useless = [k for k in puzzle.keys if k[4] == USELESS]
+        assert all(k[2] not in {d[2] for d in puzzle.doors} for k in useless)
+        assert len({(k[0], k[1]) for k in puzzle.keys} | {puzzle.goal[:2], puzzle.start}) == len(puzzle.keys) + 2
+        solution = plan(puzzle, puzzle.start_state())
+        assert solution is not None and solution[-1] == ("goal", 0)
+        assert not any(kind == "door" and puzzle.doors[i][5] != CORE for kind, i in solution)
+        # Opening the trap with its core key (the real door still shut) leaves the goal out of reach.
+        trap = roles.index(TRAP)
+        trap_colour = puzzle.doors[trap][2]
+        room = puzzle.start_state()[0]
+        opened = sum(1 << i for i, d in enumerate(puzzle.doors) if d[5] == CORE and d[2] != trap_colour)
+        taken = sum(1 << i for i, k in enumerate(puzzle.keys) if k[4] == CORE)
+        assert plan(puzzle, (room, trap_colour, opened, taken)) is not None
+        assert plan(puzzle, (room, NONE, opened | 1 << trap, taken)) is None
+        # Taking the red herring's key while holding the first core key loses that key for good.
+        first = next(i for i, k in enumerate(puzzle.keys) if k[4] == CORE)
+        herring = next(i for i, k in enumerate(puzzle.keys) if k[4] == HERRING)
+        assert plan(puzzle, (room, puzzle.keys[herring][2], 0, 1 << first | 1 << herring)) is None
+    assert lengths == {1, 2, 3}
