@@ -28,8 +28,13 @@ from zipfian_envs.labyrinth.language_tasks import (
 )
 from zipfian_envs.labyrinth.level import LevelOptions
 from zipfian_envs.labyrinth.levels import load_level
-from zipfian_envs.labyrinth.levels.language_answer_quantitative_question import QUESTIONS, draw_question, true_answer
-from zipfian_envs.labyrinth.levels.language_execute_random_task import TASK_TYPES
+from zipfian_envs.labyrinth.levels.language_answer_quantitative_question import (
+    QUESTIONS,
+    draw_question,
+    question_text,
+    true_answer,
+)
+from zipfian_envs.labyrinth.levels.language_execute_random_task import TASK_TYPES, draw_task
 
 LANGUAGE = (
     "language_select_described_object",
@@ -358,3 +363,17 @@ def test_cue_objects_cannot_be_picked_up():
     ents = scene.entities
     assert take(level, scene, rng, cue) == 0.0
     assert scene.entities is ents and ents.active.all() and scene.memory["tasks_done"] == 0
+
+
+def test_bad_names_raise_with_the_valid_choices():
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="unknown layout 'three_rooms'; valid: two_areas"):
+        build_layout(rng, "three_rooms")
+    with pytest.raises(ValueError, match="unknown task type 'fetch'; valid: pick"):
+        draw_task(rng, "fetch", 2, 2, 2)
+    with pytest.raises(ValueError, match="unknown question 'few'; valid: all"):
+        question_text("few", "hat", "red")
+    with pytest.raises(ValueError, match="unknown question 'few'"):
+        true_answer("few", "hat", "red", ("hat",), ("red",))
+    with pytest.raises(ValueError, match="unknown colour 'teal'"):
+        floor_colour("teal")

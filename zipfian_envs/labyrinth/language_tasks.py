@@ -136,7 +136,7 @@ def place_things(rng: np.random.Generator, layout: Layout, things: Sequence[Thin
     Every cell without an object stays connected to every other, and every object has a free
     neighbour, so an oracle can reach any object while keeping off the others' cells.
     """
-    slots = {room: layout.slots(room) for room in {thing.room for thing in things}}
+    slots = {room: layout.slots(room) for room in sorted({thing.room for thing in things})}
     free = passable(layout.grid)
     for _ in range(tries):
         cells = np.zeros((len(things), 2), np.int64)
