@@ -75,6 +75,28 @@ def test_train_save_load_evaluate_smoke(algo: str, family: str, obs_mode: str | 
     assert len(records) == 2 and all(isinstance(r["success"], bool) for r in records)
 
 
+@pytest.mark.parametrize(("algo", "obs_mode"), [("ppo", "pixels"), ("recurrentppo", "symbolic")])
+def test_native_vector_env_trains_the_same_model_as_dummy_vec_env(algo: str, obs_mode: str, tmp_path: Path) -> None:
+    """The SB3 adapter over the native vector env (the default) gives the episodes DummyVecEnv gives: same model."""
+    from stable_baselines3.common.vec_env import DummyVecEnv
+
+    env_id = f"{NAMESPACE}/Gridworld-v0"
+    runs = {}
+    for vec_env in ("auto", "dummy"):
+        out = tmp_path / vec_env
+        argv = ["--algo", algo, "--env", env_id, "--obs-mode", obs_mode, "--steps", "384", "--n-envs", "3",
+                "--seed", "5", "--out", str(out), "--checkpoint-every", "0", "--final-episodes", "0", "--no-progress",
+                "--vec-env", vec_env, *[arg for hp in SMOKE_HP[algo] for arg in ("--hp", hp)]]  # fmt: skip
+        assert train.main(argv) == 0
+        runs[vec_env] = json.loads((out / "config.json").read_text())
+        model = ALGOS[algo].load(out / "model.zip", device="cpu")
+        runs[vec_env]["params"] = {k: v.clone() for k, v in model.policy.state_dict().items()}
+    assert runs["auto"]["vec_env"] == "Sb3VectorAdapter" and runs["dummy"]["vec_env"] == DummyVecEnv.__name__
+    assert runs["auto"]["training"]["steps"] == runs["dummy"]["training"]["steps"] >= 384
+    for name, tensor in runs["dummy"]["params"].items():
+        assert torch.equal(runs["auto"]["params"][name], tensor), name
+
+
 def test_periodic_eval_csv_and_resume(tmp_path: Path) -> None:
     out = tmp_path / "run"
     base = ["--algo", "ppo", "--obs-mode", "symbolic", "--n-envs", "2", "--out", str(out), "--no-progress",
@@ -110,6 +132,8 @@ def test_periodic_eval_csv_and_resume(tmp_path: Path) -> None:
         (["--algo", "ppo", "--steps", "10", "--out", "x", "--n-envs", "0"], "--n-envs"),
         (["--algo", "ppo", "--steps", "10", "--out", "x", "--resume", "missing.zip"], "does not exist"),
         (["--algo", "ppo", "--steps", "10", "--out", "x", "--hp", "gamma"], "KEY=VALUE"),
+        (["--algo", "ppo", "--steps", "10", "--out", "x", "--vec-env", "subproc"], "invalid choice"),
+        (["--algo", "ppo", "--steps", "1", "--out", "x", "--env", "CartPole-v1", "--vec-env", "native"], "no native"),
         (["--algo", "ppo", "--steps", "10", "--out", "x", "--env-kwarg", "rooms=0"], "rooms"),
     ],
 )

@@ -24,14 +24,19 @@ class RankGatedOracle:
         self.env = env
 
     def predict(self, obs, state=None, episode_start=None, deterministic=True):
+        vec = self.env.unwrapped
+        if hasattr(vec, "envs"):  # SyncVectorEnv of single envs
+            subs = [sub.unwrapped for sub in vec.envs]
+            states = [(env._map, env.agent_cell, env._target) for env in subs]
+        else:  # the native vector env: the same state, as arrays
+            cells = [tuple(cell) for cell in vec.agent_cells.tolist()]
+            states = zip([vec.maps[m] for m in vec.map_indices], cells, vec.targets.tolist())
         actions = []
-        for sub_env in self.env.envs:
-            env = sub_env.unwrapped
-            target = env._target  # 0-based object index; item rank = index + 1
+        for grid_map, cell, target in states:  # target: 0-based object index; item rank = index + 1
             # Paths from distance_to_target treat every other object as a wall, so a walk to the
             # decoy never touches the target: a guaranteed failure.
-            goal = target if target + 1 <= 4 else (target + 1) % env.num_objects
-            actions.append(dynamics.oracle_action(env._map, env.agent_cell, goal))
+            goal = target if target + 1 <= 4 else (target + 1) % len(grid_map.object_kinds)
+            actions.append(dynamics.oracle_action(grid_map, cell, goal))
         return np.asarray(actions), state
 
 
@@ -51,8 +56,10 @@ class StepCounter:
         return self.rng.integers(0, 8, len(obs)), count
 
 
-def test_rank_gated_policy_gives_exact_rates_under_uniform():
-    records = evaluate(RankGatedOracle(), ENV, episodes=100, seed=1, num_envs=4, protocol="uniform")
+@pytest.mark.parametrize("vectorization", ["auto", "sync"])
+def test_rank_gated_policy_gives_exact_rates_under_uniform(vectorization):
+    records = evaluate(RankGatedOracle(), ENV, episodes=100, seed=1, num_envs=4, protocol="uniform",
+                       vectorization=vectorization)  # fmt: skip
     summary = summarize(records)
     assert len(records) == 200  # 20 ranks x the default minimum of 10
     assert summary["success"]["success"] == pytest.approx(4 / 20)
@@ -151,6 +158,42 @@ def test_plain_callables_are_policies():
         as_policy(42)
 
 
+class BindSpy:
+    """Random actions; remembers which vector env the harness bound it to."""
+
+    def bind(self, env):
+        self.bound = env.unwrapped
+
+    def predict(self, obs, state=None, episode_start=None, deterministic=True):
+        return np.zeros(len(obs), dtype=np.int64), state
+
+
+def test_native_vector_env_is_the_default_and_sync_remains_available():
+    from zipfian_envs.gridworld.vector import GridworldVectorEnv
+
+    spy = BindSpy()
+    evaluate(spy, ENV, episodes=4, seed=0, num_envs=2, obs_mode="symbolic")
+    assert isinstance(spy.bound, GridworldVectorEnv)
+    evaluate(spy, ENV, episodes=4, seed=0, num_envs=2, obs_mode="symbolic", vectorization="sync")
+    assert isinstance(spy.bound, gym.vector.SyncVectorEnv)
+    with pytest.raises(EvaluationError, match="no native vector env"):
+        evaluate("random", "CartPole-v1", episodes=2, num_envs=1, vectorization="native")
+
+
+@pytest.mark.parametrize(
+    ("protocol", "num_envs", "obs_mode"),
+    [("zipfian", 1, "symbolic"), ("uniform", 3, "pixels"), ("rare", 8, "symbolic"), ("zipfian", 5, "pixels")],
+)
+def test_native_and_sync_vectorization_give_identical_records(protocol, num_envs, obs_mode):
+    """Same per-episode seeds, actions and records whichever vector env runs the episodes."""
+    kwargs = {"episodes": 60, "seed": 12, "num_envs": num_envs, "protocol": protocol, "obs_mode": obs_mode}
+    for make_policy in (lambda: "random", OraclePolicy, lambda: StepCounter(num_envs)):
+        native = evaluate(make_policy(), ENV, vectorization="native", **kwargs)
+        sync = evaluate(make_policy(), ENV, vectorization="sync", **kwargs)
+        assert native == sync and len(native) >= 60
+    assert len({r["item"] for r in native}) > 3
+
+
 def test_async_vectorization_gives_the_same_records():
     sync = evaluate(OraclePolicy(), ENV, episodes=6, seed=8, num_envs=2, obs_mode="symbolic")
     async_ = evaluate(OraclePolicy(), ENV, episodes=6, seed=8, num_envs=2, vectorization="async", obs_mode="symbolic")
@@ -165,6 +208,7 @@ def test_async_vectorization_gives_the_same_records():
         ({"protocol": "rarest"}, "unknown protocol"),
         ({"episodes": 0}, "episodes must be"),
         ({"num_envs": 0}, "num_envs must be"),
+        ({"vectorization": "threads"}, "unknown vectorization"),
     ],
 )
 def test_bad_arguments_raise_clear_errors(kwargs, match):

@@ -25,6 +25,7 @@ from typing import Any, NoReturn
 import gymnasium as gym
 import numpy as np
 import torch
+from gymnasium.vector import AutoresetMode
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import CallbackList, CheckpointCallback
 from stable_baselines3.common.env_util import make_vec_env
@@ -38,8 +39,11 @@ from zipfian_envs.agents.callbacks import HarnessEvalCallback, TqdmCallback, suc
 from zipfian_envs.agents.extractors import extractor_for, observation_kind
 from zipfian_envs.agents.presets import ALGOS, get_preset, policy_name
 from zipfian_envs.registration import NAMESPACE
+from zipfian_envs.vector import to_sb3
 
 PROTOCOLS = ("zipfian", "uniform", "rare")
+# auto: the env's native vector env (through the SB3 adapter) when it has one, else DummyVecEnv.
+VEC_ENVS = ("auto", "native", "dummy")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -61,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, required=True, help="total environment steps (resume trains the rest)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--n-envs", type=int, default=None, help="parallel envs (default: the preset's)")
+    p.add_argument("--vec-env", choices=VEC_ENVS, default="auto",
+                   help="auto: the native vector env when the id has one, else dummy (one object per env)")  # fmt: skip
     p.add_argument("--out", type=Path, required=True, help="run directory, e.g. runs/NAME")
     p.add_argument("--resume", type=Path, default=None, help="checkpoint .zip to continue from")
     p.add_argument("--checkpoint-every", type=int, default=100_000, help="steps between checkpoints (0: off)")
@@ -116,6 +122,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.env not in gym.registry:
         known = ", ".join(i for i in gym.registry if i.startswith(f"{NAMESPACE}/") and i.count("-") == 1)
         parser.error(f"unknown env id {args.env!r}; registered families: {known}")
+    if args.vec_env == "native" and not has_native_vector_env(args.env):
+        parser.error(f"{args.env} has no native vector env; use --vec-env dummy")
     if args.resume is not None and not args.resume.is_file():
         parser.error(f"--resume checkpoint {str(args.resume)!r} does not exist")
     args.env_kwargs = _pairs(args.env_kwarg, "--env-kwarg", parser)
@@ -134,8 +142,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def make_env(env_id: str, n_envs: int, seed: int, env_kwargs: dict[str, Any]) -> VecEnv:
-    """``n_envs`` Monitor-wrapped copies in one process (env ``i`` seeded ``seed + i``)."""
+def has_native_vector_env(env_id: str) -> bool:
+    """Whether a Zipfian id registers a native vector env (a ``vector_entry_point``)."""
+    spec = gym.spec(env_id)
+    return spec.namespace == NAMESPACE and spec.vector_entry_point is not None
+
+
+def make_env(env_id: str, n_envs: int, seed: int, env_kwargs: dict[str, Any], vec_env: str = "auto") -> VecEnv:
+    """``n_envs`` envs as one SB3 ``VecEnv`` in this process, env ``i`` seeded ``seed + i``.
+
+    ``native`` (what ``auto`` picks when the id has one): the family's batched env through
+    :func:`zipfian_envs.vector.to_sb3`. ``dummy``: Monitor-wrapped single envs in a ``DummyVecEnv``.
+    Both give the same episodes, so the same seed trains the same model.
+    """
+    if vec_env == "native" or (vec_env == "auto" and has_native_vector_env(env_id)):
+        batched = gym.make_vec(env_id, num_envs=n_envs, vectorization_mode="vector_entry_point",
+                               autoreset_mode=AutoresetMode.SAME_STEP, **env_kwargs)  # fmt: skip
+        env = to_sb3(batched)
+        env.seed(seed)
+        return env
     return make_vec_env(env_id, n_envs=n_envs, seed=seed, env_kwargs=env_kwargs, vec_env_cls=DummyVecEnv)
 
 
@@ -229,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     n_envs = args.n_envs or args.preset.n_envs
     args.out.mkdir(parents=True, exist_ok=True)
 
-    env = make_env(args.env, n_envs, args.seed, args.env_kwargs)
+    env = make_env(args.env, n_envs, args.seed, args.env_kwargs, args.vec_env)
     has_tb = importlib.util.find_spec("tensorboard") is not None
     model = build_model(args, env, str(args.out / "tb") if has_tb else None)
     formats = ["csv", "tensorboard"] if has_tb else ["csv"]
@@ -268,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         "level": args.training_level,
         "observation_kind": args.kind,
         "n_envs": n_envs,
+        "vec_env": type(env).__name__,
         "seed": args.seed,
         "preset": _jsonable(args.preset.__dict__),
         "hp_overrides": _jsonable(args.hp_overrides),

@@ -81,7 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--min-episodes-per-rank", type=int, default=DEFAULT_MIN_EPISODES_PER_RANK, help="uniform protocol minimum"
     )
     parser.add_argument("--env-kwarg", action="append", default=[], metavar="KEY=VALUE", help="env kwarg, repeatable")
-    parser.add_argument("--vectorization", choices=VECTORIZATION_MODES, default="sync")
+    parser.add_argument(
+        "--vectorization",
+        choices=VECTORIZATION_MODES,
+        default="auto",
+        help="auto (default): the env's native vector env when it has one, else sync",
+    )
     parser.add_argument("--out", default="results", help="output folder (default: %(default)s)")
     parser.add_argument("--confidence", type=float, default=0.95, help="CI level (default: %(default)s)")
     parser.add_argument("--stochastic", action="store_true", help="sample model actions instead of the mode")

@@ -19,8 +19,10 @@ from zipfian_envs import skew
 from zipfian_envs.evaluation import protocols as proto
 from zipfian_envs.evaluation.errors import EvaluationError
 from zipfian_envs.evaluation.policies import Policy, as_policy, load_policy
+from zipfian_envs.registration import NAMESPACE
 
-VECTORIZATION_MODES = ("sync", "async")
+# auto: the id's native vector env when it has one (Zipfian ids with a vector entry point), else sync.
+VECTORIZATION_MODES = ("auto", "native", "sync", "async")
 DEFAULT_MIN_EPISODES_PER_RANK = 10
 
 
@@ -50,6 +52,57 @@ class ScheduledEpisodes(gym.Wrapper):
         obs, reward, terminated, truncated, info = self.env.step(action)
         # Merging every step's info into vector-env arrays was a third of the evaluation time.
         return obs, reward, terminated, truncated, info if terminated or truncated else {}
+
+
+class ScheduledVectorEnv(gym.vector.VectorWrapper):
+    """A native vector env run the harness's way: every episode starts with its own scheduled seed and options.
+
+    The wrapped env has autoreset disabled. After each step, the sub-envs that finished are reset
+    at once (one masked reset) with their next scheduled (seed, options), and the step's info is
+    passed on as ``final_info``, as same-step autoreset reports it; so episodes, actions and
+    records are those of :class:`ScheduledEpisodes` in a ``SyncVectorEnv``. Once a sub-env's
+    schedule runs out, it resets from its own generator.
+    """
+
+    def __init__(self, env: gym.vector.VectorEnv, schedules: list[list[tuple[int, dict[str, Any] | None]]]) -> None:
+        super().__init__(env)
+        if env.metadata.get("autoreset_mode") != AutoresetMode.DISABLED:
+            raise ValueError("ScheduledVectorEnv needs a vector env made with autoreset_mode=AutoresetMode.DISABLED")
+        self.schedules = schedules
+        self._positions = [0] * env.num_envs
+
+    def _next_starts(self, mask: np.ndarray) -> tuple[list[int | None], dict[str, list[Any]]]:
+        """Seeds and per-env reset options for the sub-envs in ``mask``, taken from their schedules."""
+        seeds: list[int | None] = [None] * self.num_envs
+        options: dict[str, list[Any]] = {}
+        for i in np.flatnonzero(mask):
+            if self._positions[i] < len(self.schedules[i]):
+                seeds[i], episode_options = self.schedules[i][self._positions[i]]
+                self._positions[i] += 1
+                for key, value in (episode_options or {}).items():
+                    options.setdefault(key, [None] * self.num_envs)[i] = value
+        return seeds, options
+
+    def reset(self, *, seed: Any = None, options: dict[str, Any] | None = None):
+        """Start every sub-env's first scheduled episode (``seed`` and ``options`` are the schedule's)."""
+        seeds, scheduled = self._next_starts(np.ones(self.num_envs, dtype=bool))
+        obs, _ = self.env.reset(seed=seeds, options=scheduled or None)
+        return obs, {}
+
+    def step(self, actions: Any):
+        """Step, then start the next scheduled episode in every sub-env that finished."""
+        obs, rewards, terminated, truncated, info = self.env.step(actions)
+        dones = terminated | truncated
+        if not dones.any():
+            return obs, rewards, terminated, truncated, {}
+        seeds, scheduled = self._next_starts(dones)
+        reset_obs, _ = self.env.reset(seed=seeds, options={"reset_mask": dones, **scheduled})
+        obs[dones] = reset_obs[dones]
+        return obs, rewards, terminated, truncated, {"final_info": info}
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
+        """Per-sub-env results of the wrapped env's ``call`` (the oracle policy uses it)."""
+        return self.env.call(name, *args, **kwargs)
 
 
 def find_spec(env_id: str) -> gym.envs.registration.EnvSpec:
@@ -127,6 +180,46 @@ def _probe_num_items(env_id: str, kwargs: dict[str, Any], seed: int) -> int:
     return int(info["num_items"])
 
 
+def uses_native_vector_env(env_id: str, vectorization: str) -> bool:
+    """Whether ``vectorization`` runs ``env_id`` on its native vector env (auto: whenever it has one)."""
+    if vectorization not in VECTORIZATION_MODES:
+        raise EvaluationError(f"unknown vectorization {vectorization!r}; valid: {', '.join(VECTORIZATION_MODES)}")
+    spec = find_spec(env_id)
+    native = spec.namespace == NAMESPACE and spec.vector_entry_point is not None
+    if vectorization == "native" and not native:
+        raise EvaluationError(f"{env_id} has no native vector env; use vectorization 'sync' or 'async'")
+    return native and vectorization in ("auto", "native")
+
+
+def _make_vector_env(
+    env_id: str,
+    num_envs: int,
+    vectorization: str,
+    schedules: list[list[tuple[int, dict[str, Any] | None]]],
+    kwargs: dict[str, Any],
+) -> gym.vector.VectorEnv:
+    """The vector env to evaluate in; sub-env ``i`` starts its episodes from ``schedules[i]``."""
+    if uses_native_vector_env(env_id, vectorization):
+        vec = gym.make_vec(
+            env_id,
+            num_envs=num_envs,
+            vectorization_mode="vector_entry_point",
+            autoreset_mode=AutoresetMode.DISABLED,
+            **kwargs,
+        )
+        return ScheduledVectorEnv(vec, schedules)
+    vec = gym.make_vec(
+        env_id,
+        num_envs=num_envs,
+        vectorization_mode=vectorization if vectorization != "auto" else "sync",
+        vector_kwargs={"autoreset_mode": AutoresetMode.SAME_STEP},
+        wrappers=[ScheduledEpisodes],
+        **kwargs,
+    )
+    vec.set_attr("schedule", schedules)
+    return vec
+
+
 def _run_episodes(
     policy: Policy,
     vec: gym.vector.VectorEnv,
@@ -181,7 +274,7 @@ def evaluate(
     protocol: str | None = None,
     min_episodes_per_rank: int = DEFAULT_MIN_EPISODES_PER_RANK,
     *,
-    vectorization: str = "sync",
+    vectorization: str = "auto",
     deterministic: bool = True,
     progress: Callable[[int], None] | None = None,
     **env_kwargs: Any,
@@ -192,15 +285,15 @@ def evaluate(
     picks the evaluation distribution from it. The uniform protocol runs a multiple of the number
     of items, at least ``min_episodes_per_rank`` per rank, so it may run more than ``episodes``.
     Each episode is reset with a seed derived from (seed, protocol, episode), so which items
-    and maps are drawn does not depend on ``num_envs``.
+    and maps are drawn does not depend on ``num_envs``. ``vectorization``: ``auto`` (default)
+    runs the id's native vector env when it has one, else ``sync``; all modes give the same records.
     """
     protocol = "zipfian" if protocol is None else proto.check_protocol(protocol)
     episodes = _check_count("episodes", episodes, 1)
     seed = _check_count("seed", seed, 0)
     num_envs = _check_count("num_envs", num_envs, 1)
     min_episodes_per_rank = _check_count("min_episodes_per_rank", min_episodes_per_rank, 0)
-    if vectorization not in VECTORIZATION_MODES:
-        raise EvaluationError(f"unknown vectorization {vectorization!r}; valid: {', '.join(VECTORIZATION_MODES)}")
+    uses_native_vector_env(env_id, vectorization)  # checks the mode (and the id) before any env is made
     if level is not None:
         skew.parse_level(level)
     run_level = proto.protocol_level(protocol, level)
@@ -221,16 +314,8 @@ def evaluate(
     if isinstance(policy, str):
         policy = load_policy(policy, env_id, seed=seed, **kwargs)
     policy = as_policy(policy)
-    vec = gym.make_vec(
-        env_id,
-        num_envs=num_envs,
-        vectorization_mode=vectorization,
-        vector_kwargs={"autoreset_mode": AutoresetMode.SAME_STEP},
-        wrappers=[ScheduledEpisodes],
-        **kwargs,
-    )
+    vec = _make_vector_env(env_id, num_envs, vectorization, schedules, kwargs)
     try:
-        vec.set_attr("schedule", schedules)
         bind = getattr(policy, "bind", None)
         if callable(bind):
             bind(vec)
@@ -274,7 +359,7 @@ def evaluate_protocols(
     protocols: Sequence[str] = proto.PROTOCOLS,
     *,
     min_episodes_per_rank: int = DEFAULT_MIN_EPISODES_PER_RANK,
-    vectorization: str = "sync",
+    vectorization: str = "auto",
     deterministic: bool = True,
     progress: Callable[[int], None] | None = None,
     **env_kwargs: Any,
