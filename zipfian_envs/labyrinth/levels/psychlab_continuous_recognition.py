@@ -1,0 +1,69 @@
+"""psychlab_continuous_recognition: say whether each picture is new or was seen before."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zipfian_envs.labyrinth.level import Scene
+from zipfian_envs.labyrinth.psychlab_common import (
+    LEFT_BUTTON,
+    RIGHT_BUTTON,
+    PsychlabLevel,
+    blank,
+    content_box,
+    draw_button,
+    draw_stimulus,
+    stimulus_specs,
+)
+
+NEW, SEEN = 0, 1
+MAX_TRIALS = 60
+PICTURE_HALF_DEG = 22.0
+NEW_COLOUR, SEEN_COLOUR = (70, 140, 230), (240, 150, 40)
+
+
+class ContinuousRecognition(PsychlabLevel):
+    """One picture per trial: is it new, or has it been shown before in this episode?
+
+    Rules: after the gaze fixates the red cross, a picture appears between two buttons on the gaze
+    line: the left (blue) one means "new", the right (orange) one "seen before". Each trial shows a
+    new picture with probability 0.5 (the first trial always does), otherwise a repeat of a picture
+    already shown, chosen uniformly. Holding the gaze on the right button: +1; the wrong one: 0.
+    Pictures are procedural (a coloured ground with two tinted shapes), all distinct, drawn per
+    episode.
+    Time: 300 s (4500 steps), at most 60 trials (the episode ends 0.2 s after the 60th answer).
+    Spawn: in front of the screen, facing it +-45 degrees; the agent can only turn.
+    Success: normalized score >= 0.5. Tests: recognition memory for many pictures over minutes.
+    """
+
+    name = "psychlab_continuous_recognition"
+    summary = "say whether each picture is new or seen before in the episode"
+    dmlab_human = 58.3
+    dmlab_random = 0.224
+    max_trials = MAX_TRIALS
+    buttons = (LEFT_BUTTON, RIGHT_BUTTON)
+
+    def setup(self, scene: Scene, rng: np.random.Generator) -> None:
+        """The episode's pool of distinct pictures; none shown yet."""
+        scene.memory.update(specs=stimulus_specs(rng, MAX_TRIALS), shown=0, current=-1, answer=NEW)
+
+    def start_trial(self, scene: Scene, rng: np.random.Generator) -> None:
+        """A new picture (p = 0.5, always on the first trial) or a repeat of a shown one."""
+        memory = scene.memory
+        if memory["shown"] == 0 or rng.random() < 0.5:
+            memory["current"], memory["answer"] = memory["shown"], NEW
+            memory["shown"] += 1
+        else:
+            memory["current"], memory["answer"] = int(rng.integers(memory["shown"])), SEEN
+        image = blank()
+        draw_stimulus(image, memory["specs"][memory["current"]], content_box(PICTURE_HALF_DEG))
+        draw_button(image, LEFT_BUTTON, NEW_COLOUR)
+        draw_button(image, RIGHT_BUTTON, SEEN_COLOUR)
+        self.open_response(scene, image)
+
+    def correct_button(self, scene: Scene) -> int:
+        """Left for a new picture, right for a repeat."""
+        return int(scene.memory["answer"])
+
+
+LEVEL = ContinuousRecognition()

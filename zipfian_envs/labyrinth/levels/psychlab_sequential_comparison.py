@@ -1,0 +1,135 @@
+"""psychlab_sequential_comparison: study an array of coloured squares, then say if it changed."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zipfian_envs.labyrinth.level import Scene
+from zipfian_envs.labyrinth.psychlab_common import (
+    LEFT_BUTTON,
+    NO_REGION,
+    RIGHT_BUTTON,
+    PsychlabLevel,
+    blank,
+    content_box,
+    draw_button,
+)
+
+DIFFERENT, SAME = 0, 1
+STUDY, DELAY = 10, 11
+MAX_TRIALS = 60
+GRID = 8  # DMLab's 8 x 8 array of item slots
+CELL_PX, SQUARE_PX = 5, 4
+# DMLab's delays of {8, ..., 256} frames, in agent steps (4 frames each).
+DELAY_STEPS = (2, 4, 8, 16, 32, 64)
+MAX_SET_SIZE = 16  # ours
+ITEM_COLOURS = np.array(
+    [(220, 40, 40), (40, 170, 60), (50, 80, 230), (235, 205, 40), (210, 50, 200), (40, 200, 210), (30, 30, 30)],
+    np.uint8,
+)
+STUDY_BUTTON_COLOUR = (40, 210, 190)  # turquoise
+DIFFERENT_COLOUR, SAME_COLOUR = (230, 120, 40), (80, 120, 230)
+STUDY_BUTTONS = (RIGHT_BUTTON,)
+
+
+class SequentialComparison(PsychlabLevel):
+    """A study array of coloured squares, a blank delay, then a test array: same or different?
+
+    Rules: after the gaze fixates the red cross, the study array appears: ``set_size`` coloured
+    squares (7 colours) on random slots of an 8 x 8 grid, with a turquoise button on the right of
+    the gaze line. Holding the gaze on the turquoise button ends the study phase; a blank delay of
+    2, 4, 8, 16, 32 or 64 steps follows (DMLab's 8-256 frames). Then the test array appears with two
+    buttons: left (orange) means "different", right (blue) "same". With probability 0.5 nothing
+    changed; otherwise one square changed colour. (DMLab also uses 'E' optotypes whose orientation
+    or type can change; ours are squares only.) The turquoise button and the "same" button share a
+    place, so the gaze must leave it and come back to answer "same". Right answer +1, wrong 0.
+    Staircase (ours; DMLab starts at 1 too): two right answers in a row add one square (up to 16),
+    a wrong answer removes one (down to 1).
+    Time: 300 s (4500 steps), at most 60 trials (the episode ends 0.2 s after the 60th answer).
+    Spawn: in front of the screen, facing it +-45 degrees; the agent can only turn.
+    Success: normalized score >= 0.5. Tests: visual working memory over a delay.
+    """
+
+    name = "psychlab_sequential_comparison"
+    summary = "study coloured squares, wait, then say whether the array changed"
+    dmlab_human = 39.5
+    dmlab_random = 0.129
+    max_trials = MAX_TRIALS
+    buttons = (LEFT_BUTTON, RIGHT_BUTTON)
+
+    def setup(self, scene: Scene, rng: np.random.Generator) -> None:
+        """The staircase starts at one square."""
+        scene.memory.update(
+            set_size=1,
+            streak=0,
+            slots=np.zeros(0, np.int64),
+            colours=np.zeros(0, np.int64),
+            test_colours=np.zeros(0, np.int64),
+            answer=SAME,
+        )
+
+    def start_trial(self, scene: Scene, rng: np.random.Generator) -> None:
+        """Draw the study and test arrays now; show the study array with its turquoise button."""
+        memory = scene.memory
+        size = memory["set_size"]
+        slots = rng.choice(GRID * GRID, size=size, replace=False)
+        colours = rng.integers(len(ITEM_COLOURS), size=size)
+        test_colours = colours.copy()
+        changed = rng.random() < 0.5
+        if changed:
+            item = int(rng.integers(size))
+            test_colours[item] = (colours[item] + 1 + rng.integers(len(ITEM_COLOURS) - 1)) % len(ITEM_COLOURS)
+        memory.update(slots=slots, colours=colours, test_colours=test_colours, answer=DIFFERENT if changed else SAME)
+        image = self.array_image(slots, colours)
+        draw_button(image, RIGHT_BUTTON, STUDY_BUTTON_COLOUR)
+        self.open_response(scene, image, phase=STUDY, buttons=STUDY_BUTTONS)
+
+    def array_image(self, slots: np.ndarray, colours: np.ndarray) -> np.ndarray:
+        """The squares of an array on the blank screen."""
+        image = blank()
+        r0, r1, c0, c1 = content_box()
+        top = r0 + (r1 - r0 - GRID * CELL_PX) // 2
+        left = c0 + (c1 - c0 - GRID * CELL_PX) // 2
+        for slot, colour in zip(slots.tolist(), colours.tolist()):
+            row, col = top + (slot // GRID) * CELL_PX, left + (slot % GRID) * CELL_PX
+            image[row : row + SQUARE_PX, col : col + SQUARE_PX] = ITEM_COLOURS[colour]
+        return image
+
+    def advance(self, scene: Scene, action: int, rng: np.random.Generator) -> float:
+        """Study until the turquoise button is held, then the blank delay, then the test array."""
+        memory = scene.memory
+        if memory["phase"] == STUDY:
+            if self.pressed_button(scene, action, STUDY_BUTTONS) != NO_REGION:
+                memory["phase"], memory["timer"] = DELAY, int(DELAY_STEPS[rng.integers(len(DELAY_STEPS))])
+                self.show(scene, blank())
+            return 0.0
+        if memory["phase"] == DELAY:
+            memory["timer"] -= 1
+            if memory["timer"] <= 0:
+                image = self.array_image(memory["slots"], memory["test_colours"])
+                draw_button(image, LEFT_BUTTON, DIFFERENT_COLOUR)
+                draw_button(image, RIGHT_BUTTON, SAME_COLOUR)
+                self.open_response(scene, image)
+            return 0.0
+        return super().advance(scene, action, rng)
+
+    def correct_button(self, scene: Scene) -> int:
+        """Left if one square changed colour, right if the arrays match."""
+        return int(scene.memory["answer"])
+
+    def answered(self, scene: Scene, button: int, correct: bool, rng: np.random.Generator) -> None:
+        """Two right in a row: one more square; wrong: one fewer."""
+        memory = scene.memory
+        if correct:
+            memory["streak"] += 1
+            if memory["streak"] >= 2:
+                memory["set_size"], memory["streak"] = min(memory["set_size"] + 1, MAX_SET_SIZE), 0
+        else:
+            memory["set_size"], memory["streak"] = max(memory["set_size"] - 1, 1), 0
+
+    def oracle_target(self, scene: Scene) -> float | None:
+        """Study: go to the turquoise button; delay: hold still."""
+        return RIGHT_BUTTON.centre_deg if scene.memory["phase"] == STUDY else None
+
+
+LEVEL = SequentialComparison()

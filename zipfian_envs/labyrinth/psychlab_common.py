@@ -1,0 +1,361 @@
+"""What the four PsychLab levels share: the screen room, gaze, trial flow, drawing and the oracle.
+
+The agent stands 0.75 m in front of a 3 m wide wall screen and can only turn (movement is
+zeroed, as in DMLab). Its gaze is where the centre ray meets the screen. IMPALA's action set has
+no look up/down, so the gaze always runs along the screen's horizontal midline: every level puts
+its fixation cross, its stimuli and its response buttons on that line (ours; DMLab's buttons sit
+at the N/S/E/W edges or along the bottom). Regions are given as gaze angles from the screen's
+normal, and every region is wider than one 8.4 degree look step, so each can be reached from any
+spawn heading.
+
+Trials: a red fixation cross waits at the centre; the trial starts when the gaze is on it. An
+answer is given by turning the gaze onto a button and holding it there for one step (any action
+that does not turn); the answer counts at once: correct +1, wrong 0. DMLab counts an answer when
+the gaze leaves a button; with all buttons on one line a sweep would cross (and so answer with)
+the buttons on its way, hence the hold (ours). A button that is under the gaze when the buttons
+appear must be left and re-entered before it can be chosen. After each answer an inter-trial
+interval shows a blank screen (or feedback), then the cross again. Levels end 0.2 s after their
+trial cap.
+
+Stimuli are drawn procedurally (no photo set): pictures of one or two tinted sprite shapes on a
+coloured ground, letters and coloured squares, each drawn from the episode's generator.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from zipfian_envs.engine.actions import ACTION_COMMANDS, FIRE, LOOK_LEFT, LOOK_RIGHT
+from zipfian_envs.engine.raycast import Screen
+from zipfian_envs.engine.sprites import ATLAS, SPRITE_SIZE
+from zipfian_envs.engine.textures import texture_bank
+from zipfian_envs.engine.world import TURN_STEP_RAD, Grid, Pose
+from zipfian_envs.labyrinth.level import Level, LevelOptions, Scene
+
+# The room: 3 x 2 floor cells; the whole north wall (x in [1, 4], material 2) is the screen.
+ROOM_MATERIAL, SCREEN_MATERIAL = 1, 2
+ROOM_TEXTURES = texture_bank([((110, 110, 118), "plain"), ((235, 235, 235), "screen")])
+ROOM_TEXTURES.flags.writeable = False
+SCREEN_START_M, SCREEN_END_M = 1.0, 4.0
+SCREEN_DISTANCE_M = 0.75
+AGENT_X, AGENT_Y = 2.5, 1.0 + SCREEN_DISTANCE_M
+FACING_SCREEN = -math.pi / 2  # north: y grows downwards
+SPAWN_JITTER_DEG = 45.0
+# Screen pixels: 48 per metre of wall both ways (the wall is 1 m tall, the screen 3 m wide).
+SCREEN_ROWS, SCREEN_COLS = 48, 144
+MIDLINE_ROW = SCREEN_ROWS // 2
+SCREEN_EDGE_DEG = math.degrees(math.atan((SCREEN_END_M - AGENT_X) / SCREEN_DISTANCE_M))
+HOLD_TOLERANCE_DEG = 0.5 * math.degrees(TURN_STEP_RAD)
+
+BACKGROUND = (200, 200, 200)
+CROSS_COLOUR = (220, 30, 30)
+ITI_STEPS = 4  # ours: a 0.27 s blank between trials
+
+# Trial phases shared by every level (levels may add their own from 10 on).
+FIXATE, RESPOND, ITI = 0, 1, 2
+NO_REGION = -1
+
+
+@dataclass(frozen=True)
+class Region:
+    """A stretch of the screen's midline between two gaze angles (degrees from the screen normal)."""
+
+    lo_deg: float
+    hi_deg: float
+
+    def __post_init__(self) -> None:
+        if self.hi_deg - self.lo_deg <= math.degrees(TURN_STEP_RAD):
+            raise ValueError(f"region {self} is narrower than one look step; some headings could never reach it")
+
+    @property
+    def centre_deg(self) -> float:
+        """The angle of the region's centre."""
+        return 0.5 * (self.lo_deg + self.hi_deg)
+
+    def contains(self, angle_deg: float) -> bool:
+        """Whether the gaze angle lies on the region."""
+        return self.lo_deg <= angle_deg < self.hi_deg
+
+    def columns(self) -> tuple[int, int]:
+        """The screen image columns the region covers."""
+        return round(angle_to_column(self.lo_deg)), round(angle_to_column(self.hi_deg))
+
+
+CROSS = Region(-5.0, 5.0)
+# Two-button layout (continuous recognition, sequential comparison, visual search).
+LEFT_BUTTON, RIGHT_BUTTON = Region(-50.0, -38.0), Region(38.0, 50.0)
+CONTENT_HALF_DEG = 30.0
+
+
+def gaze_angle(pose: Pose) -> float:
+    """The gaze's angle in degrees from the screen normal (positive to the agent's right)."""
+    return math.degrees((pose.yaw - FACING_SCREEN + math.pi) % (2 * math.pi) - math.pi)
+
+
+def angle_to_column(angle_deg: float) -> float:
+    """The screen image column (a float) that a gaze angle meets."""
+    along = AGENT_X + SCREEN_DISTANCE_M * math.tan(math.radians(angle_deg))
+    return (along - SCREEN_START_M) / (SCREEN_END_M - SCREEN_START_M) * SCREEN_COLS
+
+
+def gaze_region(pose: Pose, regions: tuple[Region, ...]) -> int:
+    """Index of the region under the gaze, or ``NO_REGION`` (also when the gaze is off the screen)."""
+    angle = gaze_angle(pose)
+    if abs(angle) >= SCREEN_EDGE_DEG:
+        return NO_REGION
+    for index, region in enumerate(regions):
+        if region.contains(angle):
+            return index
+    return NO_REGION
+
+
+def screen_room() -> Grid:
+    """The psychlab room: a small box whose north wall is the screen."""
+    walls = np.full((4, 5), ROOM_MATERIAL, np.int16)
+    walls[1:3, 1:4] = 0
+    walls[0, 1:4] = SCREEN_MATERIAL
+    floor = np.empty((4, 5, 3), np.uint8)
+    floor[:] = (70, 70, 76)
+    return Grid(walls=walls, floor=floor, textures=ROOM_TEXTURES, ceiling=(90, 90, 96), fog_m=30.0)
+
+
+# -- Drawing ------------------------------------------------------------------------------------
+def blank(colour: tuple[int, int, int] = BACKGROUND) -> np.ndarray:
+    """An empty screen image."""
+    image = np.empty((SCREEN_ROWS, SCREEN_COLS, 3), np.uint8)
+    image[:] = colour
+    return image
+
+
+def content_box(half_deg: float = CONTENT_HALF_DEG, margin_rows: int = 2) -> tuple[int, int, int, int]:
+    """(row0, row1, col0, col1) of the stimulus area centred on the screen within +-``half_deg``."""
+    c0, c1 = round(angle_to_column(-half_deg)), round(angle_to_column(half_deg))
+    return margin_rows, SCREEN_ROWS - margin_rows, c0, c1
+
+
+def draw_cross(image: np.ndarray) -> None:
+    """The red fixation cross at the screen centre."""
+    c = round(angle_to_column(0.0))
+    image[MIDLINE_ROW - 5 : MIDLINE_ROW + 5, c - 1 : c + 1] = CROSS_COLOUR
+    image[MIDLINE_ROW - 1 : MIDLINE_ROW + 1, c - 5 : c + 5] = CROSS_COLOUR
+
+
+def draw_button(image: np.ndarray, region: Region, colour: tuple[int, int, int], rim=(40, 40, 40)) -> None:
+    """A button: a filled rectangle with a dark rim over the region's columns, centred on the midline."""
+    c0, c1 = region.columns()
+    r0, r1 = MIDLINE_ROW - 9, MIDLINE_ROW + 9
+    image[r0:r1, c0:c1] = rim
+    image[r0 + 1 : r1 - 1, c0 + 1 : c1 - 1] = colour
+
+
+def stamp(image: np.ndarray, picture: np.ndarray, row: int, col: int, mask: np.ndarray | None = None) -> None:
+    """Paint ``picture`` (h, w, 3) with its top-left at (row, col), where ``mask`` is set (everywhere if None)."""
+    h, w = picture.shape[:2]
+    target = image[row : row + h, col : col + w]
+    if mask is None:
+        target[:] = picture
+    else:
+        np.copyto(target, picture, where=mask[:, :, None])
+
+
+def sprite_picture(shape: int, colour: tuple[int, int, int] | np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """A ``size`` x ``size`` (rgb, mask) picture of a tinted atlas shape, scaled by nearest neighbour."""
+    pick = (np.arange(size) * SPRITE_SIZE // size).astype(np.int64)
+    alpha = ATLAS.alpha[shape][pick[:, None], pick[None, :]]
+    rgb = ATLAS.shade[shape][pick[:, None], pick[None, :], None] * np.asarray(colour, np.float32)
+    rgb = rgb + ATLAS.fixed[shape][pick[:, None], pick[None, :], None]
+    return np.clip(rgb, 0, 255).astype(np.uint8), alpha
+
+
+# Stimulus pictures: a ground colour and two tinted shapes, one above the other.
+STIMULUS_COLOURS = np.array(
+    [
+        (220, 40, 40), (40, 170, 60), (50, 80, 230), (40, 200, 210), (210, 50, 200), (235, 205, 40),
+        (245, 140, 30), (130, 50, 190), (250, 150, 190), (130, 80, 40), (30, 30, 30), (245, 245, 245),
+    ],
+    np.uint8,
+)  # fmt: skip
+GROUND_COLOURS = np.array(
+    [(120, 120, 120), (170, 200, 235), (235, 220, 170), (180, 230, 180), (235, 190, 200), (70, 80, 110)], np.uint8
+)
+
+
+def stimulus_specs(rng: np.random.Generator, count: int) -> np.ndarray:
+    """``count`` distinct picture specs (ground, shape A, colour A, shape B, colour B) as an int array."""
+    sizes = (len(GROUND_COLOURS), len(ATLAS.names), len(STIMULUS_COLOURS), len(ATLAS.names), len(STIMULUS_COLOURS))
+    specs: list[tuple[int, ...]] = []
+    seen: set[tuple[int, ...]] = set()
+    while len(specs) < count:
+        spec = tuple(int(rng.integers(n)) for n in sizes)
+        # Distinct pictures, and a shape never drawn in its ground's near-twin colour.
+        if spec in seen or spec[2] == spec[4] or spec[1] == spec[3]:
+            continue
+        seen.add(spec)
+        specs.append(spec)
+    return np.array(specs, np.int64).reshape(count, 5)
+
+
+def draw_stimulus(image: np.ndarray, spec: np.ndarray, box: tuple[int, int, int, int]) -> None:
+    """Draw the picture ``spec`` filling ``box`` = (row0, row1, col0, col1)."""
+    r0, r1, c0, c1 = box
+    image[r0:r1, c0:c1] = GROUND_COLOURS[spec[0]]
+    size = min(c1 - c0 - 2, (r1 - r0) // 2 - 1)
+    col = c0 + (c1 - c0 - size) // 2
+    for slot, (shape, colour) in enumerate(((spec[1], spec[2]), (spec[3], spec[4]))):
+        picture, mask = sprite_picture(int(shape), STIMULUS_COLOURS[colour], size)
+        row = r0 + 1 + slot * ((r1 - r0) // 2)
+        stamp(image, picture, row, col, mask)
+
+
+# -- The level base class ---------------------------------------------------------------------
+class PsychlabLevel(Level):
+    """Shared machinery: the screen room, turn-only movement, fixation, buttons, trial cap, oracle.
+
+    Subclasses set ``buttons`` and ``max_trials`` and implement ``setup`` (episode state),
+    ``start_trial`` (after fixation: draw the trial and enter ``RESPOND`` or a phase of their own),
+    ``correct_button`` and, for phases of their own, ``advance`` and ``oracle_target``.
+    """
+
+    family = "psychlab"
+    time_limit_s = 300.0
+    max_trials = 60
+    buttons: tuple[Region, ...] = (LEFT_BUTTON, RIGHT_BUTTON)
+    iti_steps = ITI_STEPS
+
+    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene:
+        """The screen room, the agent facing the screen +-45 degrees, the fixation cross shown."""
+        yaw = FACING_SCREEN + math.radians(rng.uniform(-SPAWN_JITTER_DEG, SPAWN_JITTER_DEG))
+        scene = Scene(grid=screen_room(), pose=Pose(x=AGENT_X, y=AGENT_Y, yaw=yaw % (2 * math.pi)))
+        scene.memory.update(phase=FIXATE, timer=0, trials=0, correct=0, unarmed=NO_REGION, last_answer=NO_REGION)
+        self.setup(scene, rng)
+        self.show_fixation(scene)
+        return scene
+
+    def move(self, scene: Scene, action: int) -> None:
+        """Only turning: DMLab zeroes movement on psychlab levels."""
+        turn = float(ACTION_COMMANDS[action][2])
+        if turn:
+            pose = scene.pose
+            scene.pose = Pose(x=pose.x, y=pose.y, yaw=(pose.yaw + turn * TURN_STEP_RAD) % (2 * math.pi), z=pose.z)
+
+    # -- hooks --------------------------------------------------------------------------------
+    def setup(self, scene: Scene, rng: np.random.Generator) -> None:
+        """Draw the episode's own state into ``scene.memory`` (subclasses)."""
+
+    def start_trial(self, scene: Scene, rng: np.random.Generator) -> None:
+        """Begin a trial after fixation (subclasses)."""
+        raise NotImplementedError
+
+    def correct_button(self, scene: Scene) -> int:
+        """Index into ``buttons`` of the right answer of the current trial (subclasses)."""
+        raise NotImplementedError
+
+    def answered(self, scene: Scene, button: int, correct: bool, rng: np.random.Generator) -> None:
+        """Update the level's own state after an answer (staircases; subclasses)."""
+
+    def advance(self, scene: Scene, action: int, rng: np.random.Generator) -> float:
+        """Rules of a level's own phases (subclasses that add phases)."""
+        raise ValueError(f"{self.name}: unknown phase {scene.memory['phase']!r}")
+
+    def oracle_target(self, scene: Scene) -> float | None:
+        """The gaze angle the oracle heads for in a level's own phase (None: hold still)."""
+        return None
+
+    def feedback_image(self, scene: Scene, button: int, correct: bool) -> np.ndarray:
+        """What the screen shows between trials (a blank screen by default)."""
+        return blank()
+
+    # -- shared rules -------------------------------------------------------------------------
+    def show(self, scene: Scene, image: np.ndarray) -> None:
+        """Put a new picture on the screen (only when the display changes, so rendering stays cheap)."""
+        image.flags.writeable = False
+        scene.screens = [Screen(material=SCREEN_MATERIAL, image=image, start=SCREEN_START_M, end=SCREEN_END_M)]
+
+    def show_fixation(self, scene: Scene) -> None:
+        """The blank screen with the red cross; the next trial starts when the gaze is on it."""
+        image = blank()
+        draw_cross(image)
+        self.show(scene, image)
+        scene.memory["phase"] = FIXATE
+
+    def open_response(
+        self, scene: Scene, image: np.ndarray, phase: int = RESPOND, buttons: tuple[Region, ...] | None = None
+    ) -> None:
+        """Show ``image`` (with its buttons drawn) and wait for a button in ``phase``."""
+        self.show(scene, image)
+        scene.memory["phase"] = phase
+        scene.memory["unarmed"] = gaze_region(scene.pose, self.buttons if buttons is None else buttons)
+
+    def pressed_button(self, scene: Scene, action: int, buttons: tuple[Region, ...] | None = None) -> int:
+        """The button chosen this step: under the gaze, entered since the buttons appeared, held still."""
+        button = gaze_region(scene.pose, self.buttons if buttons is None else buttons)
+        if button != scene.memory["unarmed"]:
+            scene.memory["unarmed"] = NO_REGION
+        if button == NO_REGION or button == scene.memory["unarmed"] or ACTION_COMMANDS[action][2] != 0:
+            return NO_REGION
+        return button
+
+    def rules(self, scene: Scene, action: int, rng: np.random.Generator) -> float:
+        """Fixation starts a trial; a held button answers it; a blank interval separates trials."""
+        memory = scene.memory
+        phase = memory["phase"]
+        if scene.end_in is not None:
+            return 0.0
+        if phase == FIXATE:
+            if gaze_region(scene.pose, (CROSS,)) == 0:
+                self.start_trial(scene, rng)
+            return 0.0
+        if phase == ITI:
+            memory["timer"] -= 1
+            if memory["timer"] <= 0:
+                self.show_fixation(scene)
+            return 0.0
+        if phase == RESPOND:
+            button = self.pressed_button(scene, action)
+            if button == NO_REGION:
+                return 0.0
+            return self.finish_trial(scene, button, rng)
+        return self.advance(scene, action, rng)
+
+    def finish_trial(self, scene: Scene, button: int, rng: np.random.Generator) -> float:
+        """Score an answer (+1 if right), then the inter-trial interval or, at the cap, the end."""
+        memory = scene.memory
+        correct = button == self.correct_button(scene)
+        memory["trials"] += 1
+        memory["correct"] += int(correct)
+        memory["last_answer"] = button
+        self.answered(scene, button, correct, rng)
+        self.show(scene, self.feedback_image(scene, button, correct))
+        memory["phase"], memory["timer"] = ITI, self.iti_steps
+        if memory["trials"] >= self.max_trials:
+            scene.end_after()
+        return 1.0 if correct else 0.0
+
+    # -- oracle -------------------------------------------------------------------------------
+    def oracle(self, scene: Scene) -> int:
+        """Turn the gaze to the cross, then to the right button (read from privileged state), and hold."""
+        phase = scene.memory["phase"]
+        if phase == FIXATE:
+            return aim(scene.pose, CROSS.centre_deg)
+        if phase == ITI:
+            return FIRE
+        if phase == RESPOND:
+            target = self.correct_button(scene)
+            if gaze_region(scene.pose, self.buttons) == target == scene.memory["unarmed"]:
+                # The right button was under the gaze when it appeared: step off it, then come back.
+                return LOOK_LEFT if self.buttons[target].centre_deg > 0 else LOOK_RIGHT
+            return aim(scene.pose, self.buttons[target].centre_deg)
+        target_deg = self.oracle_target(scene)
+        return FIRE if target_deg is None else aim(scene.pose, target_deg)
+
+
+def aim(pose: Pose, target_deg: float) -> int:
+    """Turn towards a gaze angle; hold still (fire) once within half a look step of it."""
+    error = target_deg - gaze_angle(pose)
+    error = (error + 180.0) % 360.0 - 180.0
+    if abs(error) <= HOLD_TOLERANCE_DEG + 1e-9:
+        return FIRE
+    return LOOK_RIGHT if error > 0 else LOOK_LEFT
