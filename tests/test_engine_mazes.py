@@ -183,6 +183,8 @@ def test_region_labels_and_is_connected():
         (dict(room_size=(12, 14)), "no odd side length"),
         (dict(room_size=(4, 4)), "no odd side length"),
         (dict(extra_connection_probability=1.5), "extra_connection_probability must be in"),
+        (dict(extra_connection_probability="high"), "extra_connection_probability must be a number"),
+        (dict(room_attempts=0), "room_attempts must be None or an integer >= 1"),
     ],
 )
 def test_bad_arguments_raise_clear_errors(kwargs, message):

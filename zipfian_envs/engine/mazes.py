@@ -161,6 +161,8 @@ def _check_arguments(size, max_rooms, room_size, spawns_per_room, objects_per_ro
         or not 1 <= room_size[0] <= room_size[1]
     ):
         raise ValueError(f"room_size must be a (low, high) pair of integers with 1 <= low <= high, got {room_size!r}")
+    if isinstance(probability, bool) or not isinstance(probability, (int, float, np.integer, np.floating)):
+        raise ValueError(f"extra_connection_probability must be a number in [0, 1], got {probability!r}")
     if not 0.0 <= float(probability) <= 1.0:
         raise ValueError(f"extra_connection_probability must be in [0, 1], got {probability!r}")
     return int(shape[0]), int(shape[1])
@@ -316,6 +318,10 @@ def generate_maze(
     rows, cols = _check_arguments(
         size, max_rooms, room_size, spawns_per_room, objects_per_room, extra_connection_probability, max_variations
     )
+    if room_attempts is not None and (
+        isinstance(room_attempts, bool) or not isinstance(room_attempts, (int, np.integer)) or room_attempts < 1
+    ):
+        raise ValueError(f"room_attempts must be None or an integer >= 1, got {room_attempts!r}")
     attempts = 50 * max_rooms if room_attempts is None else int(room_attempts)
     rooms, room = _place_rooms(rng, rows, cols, int(max_rooms), room_size, attempts)
     open_cells = room >= 0
