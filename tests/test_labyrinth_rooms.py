@@ -330,10 +330,20 @@ def test_keys_doors_goal_pays_fifty_and_ends():
 
 
 def test_keys_doors_generator_structure_and_traps():
-    from zipfian_envs.labyrinth.rooms_keys_doors import CORE, HERRING, LOCKED, NONE, TRAP, USELESS, generate, plan
+    from zipfian_envs.labyrinth.rooms_keys_doors import (
+        CORE,
+        EXTRA,
+        HERRING,
+        LOCKED,
+        NONE,
+        TRAP,
+        USELESS,
+        generate,
+        plan,
+    )
 
-    lengths = set()
-    for seed in range(40):
+    lengths, extras = set(), 0
+    for seed in range(100):
         puzzle = generate(np.random.default_rng(seed))
         lengths.add(puzzle.core_length)
         roles = [d[5] for d in puzzle.doors]
@@ -343,6 +353,8 @@ def test_keys_doors_generator_structure_and_traps():
         assert len(locked) <= 2 and all(d[2] not in key_colours for d in locked)  # no key opens these
         useless = [k for k in puzzle.keys if k[4] == USELESS]
         assert all(k[2] not in {d[2] for d in puzzle.doors} for k in useless)
+        extras += roles.count(EXTRA)
+        assert roles.count(EXTRA) == sum(k[4] == EXTRA for k in puzzle.keys) <= 1
         assert len({(k[0], k[1]) for k in puzzle.keys} | {puzzle.goal[:2], puzzle.start}) == len(puzzle.keys) + 2
         solution = plan(puzzle, puzzle.start_state())
         assert solution is not None and solution[-1] == ("goal", 0)
@@ -359,4 +371,4 @@ def test_keys_doors_generator_structure_and_traps():
         first = next(i for i, k in enumerate(puzzle.keys) if k[4] == CORE)
         herring = next(i for i, k in enumerate(puzzle.keys) if k[4] == HERRING)
         assert plan(puzzle, (room, puzzle.keys[herring][2], 0, 1 << first | 1 << herring)) is None
-    assert lengths == {1, 2, 3}
+    assert lengths == {1, 2, 3} and extras > 0

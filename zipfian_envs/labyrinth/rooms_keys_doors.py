@@ -5,9 +5,10 @@ in a room) and a goal room. The generator draws one from a ``np.random.Generator
 of DMLab's keys_doors map generator: a core chain of 1-3 coloured doors, each key placed before
 its door, plus a trap room (behind a door of a core colour, so opening it wastes a needed key), a
 red-herring room (its own key and door, leading nowhere), 0-1 extra rooms joined by open
-passages, two doors whose key does not exist and 0-1 keys that open nothing. The planner searches
-the abstract states (carried key, doors opened, keys taken) breadth first, so it finds the
-shortest sequence of pickups and door openings that reaches the goal, avoiding the traps.
+passages, two doors whose key does not exist, 0-1 keys that open nothing and 0-1 extra doors
+(with their keys) that open onto nothing new. The planner searches the abstract states (carried
+key, doors opened, keys taken) breadth first, so it finds the shortest sequence of pickups and
+door openings that reaches the goal, avoiding the traps.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ NUM_COLOURS = len(KEY_COLOUR_NAMES)
 NONE = -1  # no key carried / no colour
 
 # Roles of doors and keys (for tests, the top-down map and the docstring's rules).
-CORE, TRAP, HERRING, LOCKED, USELESS = 0, 1, 2, 3, 4
-ROLE_NAMES = ("core", "trap", "red herring", "never opens", "useless")
+CORE, TRAP, HERRING, LOCKED, USELESS, EXTRA = 0, 1, 2, 3, 4, 5
+ROLE_NAMES = ("core", "trap", "red herring", "never opens", "useless", "extra")
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,9 @@ class Puzzle:
     core_length: int
 
     def walls(self) -> np.ndarray:
-        """The (rows, cols) wall map: 1 for walls, 2 + colour for closed doors, 0 for floor and passages."""
+        """The (rows, cols) wall map: 1 for walls (unused rooms are solid), 2 + colour for doors, 0 for floor."""
         walls = np.ones((GRID_ROWS, GRID_COLS), np.int16)
-        for room in range(NUM_ROOMS):
+        for room in self.used:
             rows, cols = room_slices(room)
             walls[rows, cols] = 0
         for row, col, *_ in self.passages:
@@ -101,14 +102,28 @@ def neighbours(room: int) -> list[int]:
     return out
 
 
-def wall_cell(rng: np.random.Generator, a: int, b: int) -> tuple[int, int]:
-    """A random cell of the wall between neighbouring rooms ``a`` and ``b`` (where a door or passage goes)."""
+def wall_cell(rng: np.random.Generator, a: int, b: int, fronts: set[tuple[int, int]]) -> tuple[int, int]:
+    """A random cell of the wall between neighbouring rooms ``a`` and ``b`` (where a door or passage goes).
+
+    No room cell may stand in front of two openings (``fronts`` holds the cells in front of the
+    openings so far and gains this one's), so walking through one doorway never brushes another
+    door. Raises ``DeadEndError`` when the wall has no such cell left.
+    """
     (ia, ja), (ib, jb) = divmod(a, ROOMS_PER_SIDE), divmod(b, ROOMS_PER_SIDE)
     if ia == ib:  # side by side: the wall is a column
-        col = (max(ja, jb)) * (ROOM_COLS + 1)
-        return ia * (ROOM_ROWS + 1) + 1 + int(rng.integers(ROOM_ROWS)), col
-    row = max(ia, ib) * (ROOM_ROWS + 1)
-    return row, ja * (ROOM_COLS + 1) + 1 + int(rng.integers(ROOM_COLS))
+        col = max(ja, jb) * (ROOM_COLS + 1)
+        cells = [(ia * (ROOM_ROWS + 1) + 1 + k, col) for k in range(ROOM_ROWS)]
+        in_front = [((r, c - 1), (r, c + 1)) for r, c in cells]
+    else:
+        row = max(ia, ib) * (ROOM_ROWS + 1)
+        cells = [(row, ja * (ROOM_COLS + 1) + 1 + k) for k in range(ROOM_COLS)]
+        in_front = [((r - 1, c), (r + 1, c)) for r, c in cells]
+    allowed = [i for i, pair in enumerate(in_front) if not fronts.intersection(pair)]
+    if not allowed:
+        raise DeadEndError
+    choice = allowed[int(rng.integers(len(allowed)))]
+    fronts.update(in_front[choice])
+    return cells[choice]
 
 
 class DeadEndError(Exception):
@@ -117,9 +132,11 @@ class DeadEndError(Exception):
 
 def generate(rng: np.random.Generator, attempts: int = 100) -> Puzzle:
     """A solvable puzzle drawn from ``rng`` (draws again, from the same generator, when a draw dead-ends)."""
+    # The core length is drawn once, so that redraws do not favour the lengths that dead-end less often.
+    core_length = int(rng.integers(1, 4))
     for _ in range(attempts):
         try:
-            puzzle = _draw(rng)
+            puzzle = _draw(rng, core_length)
         except DeadEndError:
             continue
         if plan(puzzle, puzzle.start_state()) is not None:
@@ -127,12 +144,13 @@ def generate(rng: np.random.Generator, attempts: int = 100) -> Puzzle:
     raise RuntimeError(f"no solvable keys-doors puzzle in {attempts} draws")
 
 
-def _draw(rng: np.random.Generator) -> Puzzle:
-    core_length = int(rng.integers(1, 4))
+def _draw(rng: np.random.Generator, core_length: int) -> Puzzle:
     colours = [int(c) for c in rng.permutation(NUM_COLOURS)]
     core_colours = colours[:core_length]
     herring_colour, locked_colour = colours[core_length], colours[core_length + 1]
-    useless_colour = colours[core_length + 2] if core_length + 2 < NUM_COLOURS and rng.random() < 0.5 else NONE
+    spare = colours[core_length + 2 :]
+    useless_colour = spare.pop(0) if spare and rng.random() < 0.5 else NONE
+    extra_colour = spare.pop(0) if spare and rng.random() < 0.5 else NONE
 
     zone_of: dict[int, int] = {}
     links: list[tuple[int, int, str, int, int]] = []  # (room_a, room_b, "door"|"passage", colour, role)
@@ -180,6 +198,20 @@ def _draw(rng: np.random.Generator) -> Puzzle:
     if useless_colour != NONE:
         rooms = rooms_upto(core_length - 1)
         key_specs.append((useless_colour, rooms[int(rng.integers(len(rooms)))], USELESS))
+    if extra_colour != NONE:
+        # An extra door that opens (its key lies before it) onto nothing new: a new dead-end room, or a
+        # second way into the trap or red-herring room.
+        zone = int(rng.integers(core_length))
+        rooms = rooms_upto(zone)
+        linked = {frozenset((a, b)) for a, b, *_ in links}
+        options = frontier(rooms) or sorted(
+            (a, b) for a in rooms for b in neighbours(a) if zone_of.get(b, 0) < 0 and frozenset((a, b)) not in linked
+        )
+        if options:
+            a, b = options[int(rng.integers(len(options)))]
+            zone_of.setdefault(b, -3)
+            links.append((a, b, "door", extra_colour, EXTRA))
+            key_specs.append((extra_colour, rooms[int(rng.integers(len(rooms)))], EXTRA))
     # Two doors that never open (no key of their colour exists), on walls between a used room and any other.
     candidates = sorted(
         {(min(a, b), max(a, b)) for a in zone_of for b in neighbours(a)}
@@ -190,8 +222,9 @@ def _draw(rng: np.random.Generator) -> Puzzle:
         links.append((a, b, "door", locked_colour, LOCKED))
 
     doors, passages, openings = [], [], []
+    fronts: set[tuple[int, int]] = set()
     for a, b, kind, colour, role in links:
-        row, col = wall_cell(rng, a, b)
+        row, col = wall_cell(rng, a, b, fronts)
         openings.append((row, col))
         if kind == "passage":
             passages.append((row, col, a, b))

@@ -34,10 +34,13 @@ DOOR_TOUCH_M = 0.1
 
 
 def door_touched(x: float, y: float, cells: np.ndarray) -> np.ndarray:
-    """Which door cells (N, 2 rows/cols) the agent's square at (x, y) touches, within ``DOOR_TOUCH_M``."""
+    """Which door cells (N, 2 rows/cols) the agent at (x, y) walks into: its centre in front of the door's
+    face and its body within ``DOOR_TOUCH_M`` of it (brushing past a door's corner does not count)."""
     reach = AGENT_RADIUS_M + DOOR_TOUCH_M
     rows, cols = cells[:, 0], cells[:, 1]
-    return (x + reach > cols) & (x - reach < cols + 1) & (y + reach > rows) & (y - reach < rows + 1)
+    facing_x = (rows <= y) & (y < rows + 1) & (x + reach > cols) & (x - reach < cols + 1)
+    facing_y = (cols <= x) & (x < cols + 1) & (y + reach > rows) & (y - reach < rows + 1)
+    return facing_x | facing_y
 
 
 class KeysDoorsPuzzle(Level):
@@ -53,8 +56,9 @@ class KeysDoorsPuzzle(Level):
     placed somewhere reachable before its door (keys taken in the wrong order lose one); a trap
     room behind a second door of a core colour (opening it wastes the key the core door needs); a
     red-herring room with its own key and door, leading nowhere (its key displaces a carried core
-    key); 0-1 extra rooms behind open passages; two doors whose key does not exist; and, with a
-    free colour, 0-1 keys that open nothing. Doors are opaque here (DMLab's fences are see-through).
+    key); 0-1 extra rooms behind open passages; two doors whose key does not exist; and, with
+    free colours, 0-1 keys that open nothing and 0-1 extra doors (with keys) that open onto nothing
+    new. Rooms not in the puzzle are solid. Doors are opaque here (DMLab's fences are see-through).
     Spawn: a random cell of the start room, random heading. Success: taking the lolly.
     Tests: planning the order of keys and doors, and avoiding irreversible mistakes.
     """
@@ -136,30 +140,33 @@ class KeysDoorsPuzzle(Level):
             kind, index = self._salvage(scene, puzzle, room, opened, taken)
             if kind == "none":
                 return LOOK_LEFT
-        free = passable(scene.grid)
-        keys_left = [i for i in range(num_keys) if ents.active[i] and not (kind == "key" and i == index)]
-        avoid = [(int(ents.y[i]), int(ents.x[i])) for i in keys_left]
-        if memory["carried"] != NONE:
-            # Keep a cell away from other doors of the carried colour: touching one would spend the key.
-            for door in np.flatnonzero(~memory["door_open"] & (memory["door_colour"] == memory["carried"])):
-                if not (kind == "door" and door == index):
-                    row, col = memory["door_cells"][door]
-                    avoid += [(row + dr, col + dc) for dr, dc in ((-1, 0), (1, 0), (0, -1), (0, 1))]
         if kind == "door":
             target = tuple(int(v) for v in memory["door_cells"][index])
         elif kind == "key":
             target = (int(ents.y[index]), int(ents.x[index]))
         else:
             target = (int(ents.y[num_keys]), int(ents.x[num_keys]))
-        careful = free.copy()
-        for cell in avoid:
-            if 0 <= cell[0] < careful.shape[0] and 0 <= cell[1] < careful.shape[1]:
-                careful[cell] = False
-        careful[scene.pose.cell] = careful[target] = True
-        distance = distance_field(careful, [target])
-        if distance[scene.pose.cell] == UNREACHABLE:
-            free[target] = True
+        keys = [
+            (int(ents.y[i]), int(ents.x[i])) for i in range(num_keys) if ents.active[i] and (kind, i) != ("key", index)
+        ]
+        around = [(r + dr, c + dc) for r, c in keys for dr in (-1, 0, 1) for dc in (-1, 0, 1)]
+        fronts = []
+        if memory["carried"] != NONE:
+            # Keep out of the cells in front of other doors of the carried colour: walking into one spends the key.
+            for door in np.flatnonzero(~memory["door_open"] & (memory["door_colour"] == memory["carried"])):
+                if (kind, door) != ("door", index):
+                    row, col = memory["door_cells"][door]
+                    fronts += [(row + dr, col + dc) for dr, dc in ((-1, 0), (1, 0), (0, -1), (0, 1))]
+        # Plan with the widest berth around other keys and doors that still reaches the target.
+        for avoid in (around + fronts, keys + fronts, keys, []):
+            free = passable(scene.grid)
+            for cell in avoid:
+                if 0 <= cell[0] < free.shape[0] and 0 <= cell[1] < free.shape[1]:
+                    free[cell] = False
+            free[scene.pose.cell] = free[target] = True
             distance = distance_field(free, [target])
+            if distance[scene.pose.cell] != UNREACHABLE:
+                break
         return walk_towards(scene.grid, scene.pose, target[1] + 0.5, target[0] + 0.5, distance)
 
     @staticmethod
