@@ -251,3 +251,14 @@ def test_cli_bad_arguments_are_one_line_errors(argv, match, capsys):
     assert cli.main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and match in err
+
+
+def test_cli_run_writes_one_result_file(tmp_path, capsys):
+    from zipfian_envs.studies import cli
+
+    argv = ["icl", "run", "--preset", "tiny", "--model", "lstm", "--p-bursty", "0.5", "--zipf-exponent", "1",
+            "--seed", "2", "--no-progress", "--out", str(tmp_path)]  # fmt: skip
+    assert cli.main(argv) == 0
+    run = results.load_run(tmp_path / "runs" / "lstm_p0.5_zipf1_seed2.json")
+    assert run["config"]["data"]["p_bursty"] == 0.5 and run["config"]["model"] == "lstm"
+    assert "step 20: loss" in capsys.readouterr().err  # --no-progress prints each evaluation

@@ -18,8 +18,8 @@ from typing import Any
 
 from zipfian_envs.studies import StudyError, require_torch
 from zipfian_envs.studies.icl.data import EXEMPLAR_TYPES
-from zipfian_envs.studies.icl.results import report
-from zipfian_envs.studies.icl.sweep import PRESETS, plan, preset, run_one, run_sweep, select_cells
+from zipfian_envs.studies.icl.results import cell_name, report, write_run
+from zipfian_envs.studies.icl.sweep import PRESETS, plan, preset, run_sweep, select_cells
 from zipfian_envs.studies.icl.train import DEVICES
 
 DEFAULT_OUT = "results/studies/icl"
@@ -72,7 +72,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--preset", default="small", help=f"settings preset: {', '.join(PRESETS)} (default: small)")
     parser.add_argument("--device", default="cpu", help=f"torch device: {', '.join(DEVICES)} (default: cpu)")
     parser.add_argument("--out", default=DEFAULT_OUT, help="output folder (default: %(default)s)")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar (run: print each evaluation)")
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -126,11 +126,13 @@ def _run(args: argparse.Namespace) -> int:
     base = _apply_overrides(preset(args.preset), args)
     data = dataclasses.replace(base.data, p_bursty=args.p_bursty, zipf_exponent=args.zipf_exponent)
     config = dataclasses.replace(base, data=data, model=args.model, seed=args.seed, device=device).validate()
-    outcome = run_one(config.to_dict(), args.out, progress=not args.no_progress)
-    if "error" in outcome:
-        print(outcome["traceback"], file=sys.stderr)
-        raise RuntimeError(f"run {outcome['cell']} seed {outcome['seed']} failed: {outcome['error']}")
-    print(f"{outcome['cell']} seed {outcome['seed']}: {outcome['wall_seconds']:.0f} s -> {outcome['path']}")
+    from zipfian_envs.studies.icl.train import train
+
+    log = (lambda line: print(line, file=sys.stderr, flush=True)) if args.no_progress else None
+    result = train(config, progress=not args.no_progress, log=log)
+    path = write_run(result, args.out)
+    print(f"{cell_name(result['config'])} seed {config.seed}: {result['wall_seconds']:.0f} s "
+          f"({result['cpu_seconds']:.0f} s CPU) -> {path}")  # fmt: skip
     return 0
 
 
@@ -150,7 +152,8 @@ def _sweep(args: argparse.Namespace) -> int:
         if "error" in outcome:
             print(f"FAILED {outcome['cell']} seed {outcome['seed']}: {outcome['error']}", file=sys.stderr)
         else:
-            print(f"done {outcome['cell']} seed {outcome['seed']} in {outcome['wall_seconds']:.0f} s", file=sys.stderr)
+            print(f"done {outcome['cell']} seed {outcome['seed']} in {outcome['wall_seconds']:.0f} s "
+                  f"({outcome['cpu_seconds']:.0f} s CPU)", file=sys.stderr)  # fmt: skip
 
     outcomes = run_sweep(todo, args.out, jobs=args.jobs, progress=not args.no_progress, on_result=show)
     failed = [o for o in outcomes if "error" in o]

@@ -87,7 +87,7 @@ def _limit_threads() -> None:
 
 
 def run_one(config_dict: dict[str, Any], out: str, progress: bool = False) -> dict[str, Any]:
-    """Train one run and write its file; returns ``{"path", "cell", "seed", "wall_seconds"}`` or an error."""
+    """Train one run and write its file; returns ``{"path", "cell", "seed", "wall_seconds", ...}`` or an error."""
     from zipfian_envs.studies.icl.train import train
 
     config = RunConfig.from_dict(config_dict)
@@ -98,7 +98,7 @@ def run_one(config_dict: dict[str, Any], out: str, progress: bool = False) -> di
                 "traceback": traceback.format_exc()}  # fmt: skip
     path = write_run(result, out)
     return {"path": str(path), "cell": cell_name(config_dict), "seed": config.seed,
-            "wall_seconds": result["wall_seconds"]}  # fmt: skip
+            "wall_seconds": result["wall_seconds"], "cpu_seconds": result["cpu_seconds"]}  # fmt: skip
 
 
 def plan(base: RunConfig, cells: Sequence[Cell], seeds: Sequence[int], device: str, out: str | Path,

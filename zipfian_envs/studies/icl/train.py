@@ -158,8 +158,8 @@ def train(config: RunConfig, progress: bool = False, log: Callable[[str], None] 
     rng = np.random.default_rng([config.seed, 0x7A1])
 
     curve: dict[str, list[float]] = {"step": [], "loss": [], "icl": [], "icl_open": [], "iwl": [], "iwl_uniform": []}
-    losses: list[float] = []
-    started = time.perf_counter()
+    loss_sum = torch.zeros((), device=device)  # summed on the device: no host sync every step
+    started, cpu_started = time.perf_counter(), time.process_time()
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -177,11 +177,13 @@ def train(config: RunConfig, progress: bool = False, log: Callable[[str], None] 
         loss.backward()
         optimizer.step()
         schedule.step()
-        losses.append(float(loss.detach()))
+        loss_sum += loss.detach()
         if step % config.eval_every == 0 or step == config.steps:
             outcomes = score(predict, sets)
+            since = step - (curve["step"][-1] if curve["step"] else 0)
             curve["step"].append(step)
-            curve["loss"].append(float(np.mean(losses[-config.eval_every :])))
+            curve["loss"].append(float(loss_sum) / since)
+            loss_sum.zero_()
             for name, values in outcomes.items():
                 curve[name].append(float(values.mean()))
             if log is not None:
@@ -196,6 +198,7 @@ def train(config: RunConfig, progress: bool = False, log: Callable[[str], None] 
         "device": device,
         "parameters": count_parameters(model),
         "wall_seconds": time.perf_counter() - started,
+        "cpu_seconds": time.process_time() - cpu_started,
         "curve": curve,
         "outcomes": {k: v.tolist() for k, v in outcomes.items()},
         "query_class_iwl_uniform": sets.iwl_uniform.query_class.tolist(),
