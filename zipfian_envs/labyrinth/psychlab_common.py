@@ -1,7 +1,9 @@
 """What the four PsychLab levels share: the screen room, gaze, trial flow, drawing and the oracle.
 
 The agent stands 0.75 m in front of a 3 m wide wall screen and can only turn (movement is
-zeroed, as in DMLab). Its gaze is where the centre ray meets the screen. IMPALA's action set has
+zeroed, as in DMLab). Its gaze is where the centre ray meets the screen; since the agent never
+moves, the gaze is computed in closed form from the yaw (the tests check it against the engine's
+``centre_ray``). IMPALA's action set has
 no look up/down, so the gaze always runs along the screen's horizontal midline: every level puts
 its fixation cross, its stimuli and its response buttons on that line (ours; DMLab's buttons sit
 at the N/S/E/W edges or along the bottom). Regions are given as gaze angles from the screen's
