@@ -318,3 +318,19 @@ def test_oracle_beats_random(name):
     random = [run(level, "random", seed) for seed in range(2)]
     assert min(oracle) == level.max_trials
     assert max(random) < 0.3 * level.max_trials
+
+
+def test_the_screen_picture_is_replaced_only_when_the_display_changes():
+    level = load_level("psychlab_visual_search")
+    scene, rng = start_trial(level, seed=12)
+    screen = scene.screens[0]
+    for action in (LOOK_LEFT, LOOK_RIGHT, LOOK_RIGHT, LOOK_LEFT):
+        level.step(scene, action, rng)
+        assert scene.screens[0] is screen
+    answer(level, scene, rng, 0)
+    assert scene.screens[0] is not screen
+
+
+def test_a_region_narrower_than_a_look_step_is_refused():
+    with pytest.raises(ValueError, match="narrower than one look step"):
+        Region(-4.0, 4.0)
