@@ -73,6 +73,9 @@ class Camera:
 class Screen:
     """An image shown on the wall cells of material ``material``, stretched over a run of wall.
 
+    ``image`` is (h, w, 3) uint8, or already packed with :func:`pack` as (h, w) uint32 (cheaper for
+    a screen that changes rarely but is drawn every frame).
+
     ``start`` and ``end`` bound the along-wall coordinate (x for a wall facing north or south,
     y for one facing east or west) that maps to the image's left and right edges.
     """
@@ -329,7 +332,8 @@ def render_packed(grid: Grid, pose: Pose, camera: Camera = DEFAULT_CAMERA, view:
             sh, sw = screen.image.shape[:2]
             su = np.clip(((hits.along - screen.start) / (screen.end - screen.start) * sw).astype(np.int64), 0, sw - 1)
             sv = np.clip(((rows - top) / height * sh).astype(np.int64), 0, sh - 1)
-            wall = np.where(on[None, :], pack(screen.image)[sv, su[None, :]], wall)
+            picture = screen.image if screen.image.ndim == 2 else pack(screen.image)
+            wall = np.where(on[None, :], picture[sv, su[None, :]], wall)
     np.copyto(out, wall, where=is_wall)
 
     if view.entities is not None and len(view.entities):

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from zipfian_envs.engine.actions import ACTION_COMMANDS, FIRE, LOOK_LEFT, LOOK_RIGHT
-from zipfian_envs.engine.raycast import Screen
+from zipfian_envs.engine.raycast import Screen, pack
 from zipfian_envs.engine.sprites import ATLAS, SPRITE_SIZE
 from zipfian_envs.engine.textures import texture_bank
 from zipfian_envs.engine.world import TURN_STEP_RAD, Grid, Pose
@@ -274,7 +274,7 @@ class PsychlabLevel(Level):
     def show(self, scene: Scene, image: np.ndarray) -> None:
         """Put a new picture on the screen (only when the display changes, so rendering stays cheap)."""
         image.flags.writeable = False
-        scene.screens = [Screen(material=SCREEN_MATERIAL, image=image, start=SCREEN_START_M, end=SCREEN_END_M)]
+        scene.screens = [Screen(material=SCREEN_MATERIAL, image=pack(image), start=SCREEN_START_M, end=SCREEN_END_M)]
 
     def show_fixation(self, scene: Scene) -> None:
         """The blank screen with the red cross; the next trial starts when the gaze is on it."""
