@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from zipfian_envs.engine.actions import FIRE, FORWARD, LOOK_LEFT, LOOK_RIGHT, STRAFE_LEFT
-from zipfian_envs.engine.raycast import centre_ray
+from zipfian_envs.engine.raycast import centre_ray, unpack
 from zipfian_envs.engine.world import TURN_STEP_RAD, Pose
 from zipfian_envs.labyrinth.env import LabyrinthEnv
 from zipfian_envs.labyrinth.levels import load_level
@@ -181,7 +181,7 @@ def test_arbitrary_mapping_tints_the_first_showing_and_grows_the_set():
     green = np.array([60, 190, 70])
 
     def button_colours():
-        image = scene.screens[0].image
+        image = unpack(scene.screens[0].image)
         return [image[MIDLINE_ROW, int(np.mean(region.columns()))] for region in level.buttons]
 
     right = level.correct_button(scene)
@@ -266,7 +266,7 @@ def test_visual_search_target_is_drawn_iff_present_and_set_size_follows_the_stai
         while scene.memory["phase"] != RESPOND:
             level.step(scene, FIRE, rng)
         present = scene.memory["answer"] == 1
-        assert magenta_ts(np.asarray(scene.screens[0].image)) == int(present)
+        assert magenta_ts(unpack(scene.screens[0].image)) == int(present)
         sizes.append(scene.memory["set_size"])
         button = level.correct_button(scene) if trial < 9 else 1 - level.correct_button(scene)
         answer(level, scene, rng, button)
