@@ -64,6 +64,8 @@ class LabyrinthEnv(gym.Env):
     ``level`` follows :mod:`zipfian_envs.skew`'s grammar over the 30 ranks (default ``zipf_1``, the
     reference's default; ``uniform_rare`` is the last 6 levels). ``task=<name>`` pins one level.
     ``holdout=True`` plays DMLab's held-out test variants where a level has them.
+    ``time_limit_scale`` in (0, 1] shortens every level's time limit (smoke tests and quick
+    debugging only: scores of shortened episodes are not comparable with the reference scores).
     ``reset(options={"item_rank": r})`` pins the level rank for evaluation protocols.
     """
 
@@ -78,6 +80,7 @@ class LabyrinthEnv(gym.Env):
         task: str | None = None,
         reverse_order: bool = False,
         holdout: bool = False,
+        time_limit_scale: float = 1.0,
         width: int = 96,
         height: int = 72,
         render_mode: str | None = None,
@@ -90,6 +93,13 @@ class LabyrinthEnv(gym.Env):
             raise ValueError(f"holdout must be True or False, got {holdout!r}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"unknown render_mode {render_mode!r}; valid: {self.metadata['render_modes']}")
+        if (
+            isinstance(time_limit_scale, bool)
+            or not isinstance(time_limit_scale, (int, float, np.integer, np.floating))
+            or not 0 < time_limit_scale <= 1
+        ):
+            raise ValueError(f"time_limit_scale must be a number in (0, 1], got {time_limit_scale!r}")
+        self.time_limit_scale = float(time_limit_scale)
         self.camera = Camera(width=width, height=height)
         self.task = None if task is None else check_level_name(task)
         self.reverse_order = bool(reverse_order)
@@ -159,7 +169,7 @@ class LabyrinthEnv(gym.Env):
         reward = float(self._current.step(self._scene, action, self.np_random))
         self._score += reward
         terminated = bool(self._scene.terminated)
-        truncated = not terminated and self._scene.steps >= self._current.max_steps
+        truncated = not terminated and self._scene.steps >= self.max_steps
         info = self._info()
         if terminated or truncated:
             self._done = True
@@ -194,6 +204,11 @@ class LabyrinthEnv(gym.Env):
         if self._tokens[0] != scene.instruction:
             self._tokens = (scene.instruction, language.encode(scene.instruction))
         return {"image": image, "instruction": self._tokens[1].copy()}
+
+    @property
+    def max_steps(self) -> int:
+        """The current level's step limit (its time limit x 15 steps/s, times ``time_limit_scale``)."""
+        return max(1, round(self.current_level.max_steps * self.time_limit_scale))
 
     # -- Privileged access for scripted oracles -----------------------------------------------
     def oracle_action(self) -> int:
