@@ -195,6 +195,22 @@ def test_deferred_ends_after_ten_pickups_and_oracle_pays_for_the_box():
     assert score >= 60.0
 
 
+def test_deferred_apples_never_wall_in_the_agent():
+    from zipfian_envs.engine.navigation import UNREACHABLE, distance_field, passable
+    from zipfian_envs.labyrinth.levels import rooms_exploit_deferred_effects as m
+
+    for seed in range(20):
+        _, scene, _ = build("rooms_exploit_deferred_effects", seed, holdout=True)
+        ents = scene.entities
+        free = passable(scene.grid)
+        apples = np.flatnonzero(ents.kind == m.APPLE)
+        free[ents.y[apples].astype(int), ents.x[apples].astype(int)] = False
+        reached = distance_field(free, [scene.pose.cell]) != UNREACHABLE
+        assert reached[m.DOOR_FRONT]
+        box = int(np.flatnonzero(ents.kind == m.BOX)[0])
+        assert reached[int(ents.y[box]), int(ents.x[box])]
+
+
 # -- rooms_select_nonmatching_object -------------------------------------------------------------
 def test_nonmatching_teleport_choice_and_restart():
     from zipfian_envs.labyrinth.levels import rooms_select_nonmatching_object as m
