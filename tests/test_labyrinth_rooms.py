@@ -388,3 +388,21 @@ def test_keys_doors_generator_structure_and_traps():
         herring = next(i for i, k in enumerate(puzzle.keys) if k[4] == HERRING)
         assert plan(puzzle, (room, puzzle.keys[herring][2], 0, 1 << first | 1 << herring)) is None
     assert lengths == {1, 2, 3} and extras > 0
+
+
+def test_keys_doors_door_is_touched_face_on_not_by_brushing_its_corner():
+    from zipfian_envs.labyrinth.levels.rooms_keys_doors_puzzle import door_touched
+
+    door = np.array([[7, 5]])  # a door in a column of wall at x in [5, 6], y in [7, 8]
+    assert door_touched(4.78, 7.5, door)[0]  # just left of its face, centred on it
+    assert not door_touched(4.5, 7.5, door)[0]  # at the centre of the cell in front: not yet
+    assert not door_touched(4.78, 6.9, door)[0]  # beside its corner, in the cell diagonal to it
+    assert door_touched(5.5, 8.2, door)[0]  # below it, face-on
+
+
+def test_keys_doors_oracle_reaches_the_lolly():
+    for seed in range(10, 16):
+        level, scene, rng = build("rooms_keys_doors_puzzle", seed)
+        while not scene.terminated and scene.steps < level.max_steps:
+            level.step(scene, level.oracle(scene), rng)
+        assert scene.success, seed
