@@ -60,6 +60,7 @@ class KeysDoorsPuzzle(Level):
     free colours, 0-1 keys that open nothing and 0-1 extra doors (with keys) that open onto nothing
     new. Rooms not in the puzzle are solid. Doors are opaque here (DMLab's fences are see-through).
     Spawn: a random cell of the start room, random heading. Success: taking the lolly.
+    DMLab has no held-out variant of this level, so ``holdout`` changes nothing.
     Tests: planning the order of keys and doors, and avoiding irreversible mistakes.
     """
 

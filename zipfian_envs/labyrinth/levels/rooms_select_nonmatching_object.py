@@ -50,6 +50,7 @@ class SelectNonmatchingObject(Level):
     which are re-drawn every trial. The episode lasts 12 s (180 steps).
     Spawn: room 1, facing the example and the teleport (+-10 degrees, ours); the agent arrives in
     room 2 facing the two objects. Success (ours): the default, a normalized score >= 0.5.
+    DMLab has no held-out variant of this level, so ``holdout`` changes nothing.
     Tests: short-term memory of an object across a teleport, and the non-matching-to-sample rule.
     """
 

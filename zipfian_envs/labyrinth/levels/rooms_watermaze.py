@@ -69,6 +69,7 @@ class Watermaze(Level):
     then the agent respawns at one of 8 spawns on the perimeter (6.5 m out), facing the centre
     +-20 degrees. The episode lasts 120 s (1800 steps). Success (ours): the default, a
     normalized score >= 0.5.
+    DMLab has no held-out variant of this level, so ``holdout`` changes nothing.
     Tests: place memory: finding the platform once by search, then returning to it directly from
     other starting points using the cues (the Morris water maze).
     """
