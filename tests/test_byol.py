@@ -269,3 +269,20 @@ def test_every_norm_builds_and_trains_one_step():
     for norm in NORMS:
         result = run_trial(make_config("tiny", norm=norm, steps=1, log_every=1, knn_classes=5))
         assert np.isfinite(result["history"]["loss"][-1])
+
+
+def test_optimizer_choice_and_bad_optimizer():
+    result = run_trial(make_config("tiny", optimizer="sgd", lr=0.01, predictor_lr_scale=10.0, steps=2, log_every=1))
+    assert np.isfinite(result["history"]["loss"][-1])
+    with pytest.raises(StudyError, match="unknown optimizer 'lars'"):
+        make_config("tiny", optimizer="lars")
+
+
+@pytest.mark.slow
+def test_parallel_jobs_write_one_file_per_trial(tmp_path):
+    """Spawned workers (each imports torch: ~10 s) write one file per trial; the merge reads them."""
+    configs = compare.matrix("tiny", [0, 1], ["byol-gn_ws-uniform"], steps=2, log_every=1)
+    written, failures = compare.run_matrix(configs, tmp_path, jobs=2, progress=False)
+    assert failures == {} and len(written) == 2
+    summary = compare.merge(tmp_path, plots=False)
+    assert summary["rows"][0]["seeds"] == [0, 1]

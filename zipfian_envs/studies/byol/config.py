@@ -15,6 +15,7 @@ from zipfian_envs.studies.glyphs import GlyphSpec, load_glyphs
 NORMS = ("bn", "gn_ws", "gn", "ln", "none")
 METHODS = ("byol", "supervised", "random")
 DEVICES = ("auto", "cpu", "cuda")
+OPTIMIZERS = ("adamw", "sgd")
 
 # Presets: network size, data size and training length. "small" is sized for <= 5 minutes on one CPU core.
 PRESETS: dict[str, dict[str, Any]] = {
@@ -68,6 +69,8 @@ class TrialConfig:
     lr: float = 2e-3
     weight_decay: float = 1e-5
     base_tau: float = 0.99
+    optimizer: str = "adamw"
+    predictor_lr_scale: float = 1.0
     num_classes: int = 400
     widths: tuple[int, ...] = (16, 32, 64)
     hidden: int = 256
@@ -90,6 +93,8 @@ class TrialConfig:
             raise StudyError(f"unknown norm {self.norm!r}; choose from {', '.join(NORMS)}")
         if self.preset not in PRESETS:
             raise StudyError(f"unknown preset {self.preset!r}; choose from {', '.join(PRESETS)}")
+        if self.optimizer not in OPTIMIZERS:
+            raise StudyError(f"unknown optimizer {self.optimizer!r}; choose from {', '.join(OPTIMIZERS)}")
         if self.device not in ("cpu", "cuda") and not self.device.startswith("cuda:"):
             raise StudyError(f"unknown device {self.device!r}; choose from cpu, cuda, cuda:N")
         try:
@@ -113,7 +118,7 @@ class TrialConfig:
         for name, (value, low) in counts.items():
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
                 raise StudyError(f"{name} must be an integer >= {low}, got {value!r}")
-        for name in ("lr", "weight_decay"):
+        for name in ("lr", "weight_decay", "predictor_lr_scale"):
             if not float(getattr(self, name)) >= 0:
                 raise StudyError(f"{name} must be >= 0, got {getattr(self, name)!r}")
         if not 0.0 <= self.base_tau <= 1.0:

@@ -62,17 +62,20 @@ class _Trainer:
             device
         )
         self.encoder = self.online.encoder
-        parameters = list(self.online.parameters())
+        groups = [{"params": list(self.online.parameters()), "lr_scale": 1.0}]
         if config.method == "byol":
             self.predictor = networks.MLPHead(
                 config.norm, config.projection_dim, config.hidden, config.projection_dim
             ).to(device)
             self.target = self.algorithm.make_target(self.online)
-            parameters += list(self.predictor.parameters())
+            groups.append({"params": list(self.predictor.parameters()), "lr_scale": config.predictor_lr_scale})
         elif config.method == "supervised":
             self.classifier = torch.nn.Linear(self.encoder.feature_dim, splits.num_classes).to(device)
-            parameters = list(self.encoder.parameters()) + list(self.classifier.parameters())
-        self.optimizer = torch.optim.AdamW(parameters, lr=config.lr, weight_decay=config.weight_decay)
+            groups = [{"params": list(self.encoder.parameters()) + list(self.classifier.parameters()), "lr_scale": 1.0}]
+        if config.optimizer == "sgd":
+            self.optimizer = torch.optim.SGD(groups, lr=config.lr, momentum=0.9, weight_decay=config.weight_decay)
+        else:
+            self.optimizer = torch.optim.AdamW(groups, lr=config.lr, weight_decay=config.weight_decay)
         self.history: dict[str, list[Any]] = {"step": [], "loss": [], "projection_std": [], "knn_accuracy": []}
 
     def batch(self):
@@ -152,7 +155,7 @@ class _Trainer:
         losses, spreads = [], []
         for step in range(config.steps):
             for group in self.optimizer.param_groups:
-                group["lr"] = self.learning_rate(step)
+                group["lr"] = self.learning_rate(step) * group["lr_scale"]
             loss, spread = self.byol_step(step) if config.method == "byol" else self.supervised_step()
             if not np.isfinite(loss):
                 raise FloatingPointError(f"{config.name}: loss is {loss} at step {step}")
