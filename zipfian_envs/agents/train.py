@@ -44,6 +44,8 @@ from zipfian_envs.vector import to_sb3
 PROTOCOLS = ("zipfian", "uniform", "rare")
 # auto: the env's native vector env (through the SB3 adapter) when it has one, else DummyVecEnv.
 VEC_ENVS = ("auto", "native", "dummy")
+# sb3: Stable-Baselines3 in this process; rllib: Ray RLlib (extra `ray`, zipfian_envs.agents.rllib_backend).
+BACKENDS = ("sb3", "rllib")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,6 +58,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The ``zipfian-train`` argument parser."""
     p = _Parser(prog="zipfian-train", description="Train a baseline agent on a Zipfian environment.")
+    p.add_argument("--backend", choices=BACKENDS, default="sb3", help="sb3, or rllib (--backend rllib --help)")
     p.add_argument("--algo", required=True, choices=sorted(ALGOS), help="learning algorithm")
     p.add_argument("--env", default=f"{NAMESPACE}/Gridworld-v0", help="registered env id")
     p.add_argument("--level", default=None, help="training level (e.g. zipf_2, uniform); default: the env's")
@@ -244,8 +247,30 @@ def write_results(model: Any, args: argparse.Namespace, train_info: dict[str, An
     return paths
 
 
+def backend_of(argv: list[str]) -> str:
+    """The ``--backend`` named in ``argv`` (default sb3); an unknown one exits 2 with the valid choices."""
+    pre = _Parser(prog="zipfian-train", add_help=False)
+    pre.add_argument("--backend", choices=BACKENDS, default="sb3")
+    return pre.parse_known_args(argv)[0].backend
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``zipfian-train``."""
+    run(sys.argv[1:] if argv is None else list(argv))
+    return 0
+
+
+def run(argv: list[str]) -> dict[str, Any]:
+    """Train and evaluate one run from ``zipfian-train`` arguments; returns its training info and result paths.
+
+    The one training path: ``zipfian-train`` and every ``zipfian-sweep`` trial call it, and
+    ``--backend rllib`` hands the same arguments on to :mod:`zipfian_envs.agents.rllib_backend`.
+    Bad arguments raise ``SystemExit(2)`` after a one-line message on stderr.
+    """
+    if backend_of(argv) == "rllib":
+        from zipfian_envs.agents.rllib_backend import run_rllib
+
+        return run_rllib(argv)
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
     set_random_seed(args.seed)
@@ -286,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
     config = {
-        "argv": sys.argv[1:] if argv is None else argv,
+        "argv": argv,
         "algo": args.algo,
         "env": args.env,
         "env_kwargs": _jsonable(args.env_kwargs),
@@ -320,11 +345,11 @@ def main(argv: list[str] | None = None) -> int:
         config["training"] = train_info
         config_path.write_text(json.dumps(config, indent=2) + "\n")
     print(json.dumps({"training": train_info}), flush=True)
-    if args.final_episodes:
-        for path in write_results(model, args, train_info):
-            print(f"result: {path}", flush=True)
+    paths = write_results(model, args, train_info) if args.final_episodes else []
+    for path in paths:
+        print(f"result: {path}", flush=True)
     env.close()
-    return 0
+    return {"out": args.out, "training": train_info, "results": paths}
 
 
 def _jsonable(value: Any) -> Any:
