@@ -385,8 +385,9 @@ def _draw_sprites(
         if not front.any():
             continue
         step = SPRITE_SIZE / size
-        tu = np.minimum(((centres[cc0:cc1] - lo) * step).astype(np.int64), SPRITE_SIZE - 1)
-        tv = np.minimum(((centres[rr0:rr1] - top) * step).astype(np.int64), SPRITE_SIZE - 1)
+        # A sprite under a pixel wide can start past the first pixel centre: clip, never index from the end.
+        tu = np.clip(((centres[cc0:cc1] - lo) * step).astype(np.int64), 0, SPRITE_SIZE - 1)
+        tv = np.clip(((centres[rr0:rr1] - top) * step).astype(np.int64), 0, SPRITE_SIZE - 1)
         shape = int(entities.shape[i])
         mask = atlas.alpha[shape][tv[:, None], tu[None, :]] & front[None, :]
         picture = _sprite_picture(atlas, shape, tuple(colours[j].tolist()), int(levels[j]))
