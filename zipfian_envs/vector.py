@@ -123,8 +123,7 @@ def vector_info(columns: dict[str, np.ndarray], mask: np.ndarray | None = None) 
     info: dict[str, Any] = {}
     for (key, column), key_mask in zip(columns.items(), masks):
         if not full:
-            column = column.copy()
-            column[~mask] = None if column.dtype == object else 0
+            column = np.where(mask, column, None if column.dtype == object else column.dtype.type(0))
         info[key] = column
         info["_" + key] = key_mask
     return info
@@ -152,7 +151,7 @@ class SubEnvGenerators:
         self.block = block
         self._generators: list[np.random.Generator | None] = [None] * num_envs
         self.seeds: list[int | None] = [None] * num_envs
-        self._buffer = np.zeros((num_envs, block), dtype=np.float64)
+        self._buffer = np.zeros(num_envs * block, dtype=np.float64)  # sub-env i owns [i * block, (i + 1) * block)
         self._position = np.full(num_envs, block, dtype=np.int64)
 
     def seed(self, index: int, seed: int | None) -> None:
@@ -165,19 +164,24 @@ class SubEnvGenerators:
     def uniforms(self, indices: np.ndarray, count: int) -> np.ndarray:
         """``(len(indices), count)`` uniforms in [0, 1): the next ``count`` draws of each listed sub-env."""
         position = self._position[indices]
-        for index in indices[position + count > self.block]:  # refills: once per block / count resets
-            generator = self._generators[index]
-            if generator is None:
-                self.seed(index, None)
-                generator = self._generators[index]
-            rest = self._buffer[index, self._position[index] :].copy()
-            self._buffer[index, : rest.size] = rest
-            self._buffer[index, rest.size :] = generator.random(self.block - rest.size)
-            self._position[index] = 0
-        position = self._position[indices]
-        draws = self._buffer[indices[:, None], position[:, None] + np.arange(count)]
+        short = position > self.block - count
+        if short.any():
+            for index in indices[short]:  # refills: once per block / count resets of a sub-env
+                self._refill(index)
+            position = self._position[indices]
+        start = indices * self.block + position
         self._position[indices] = position + count
-        return draws
+        return self._buffer[start[:, None] + np.arange(count)]
+
+    def _refill(self, index: int) -> None:
+        """Keep sub-env ``index``'s unused draws and top its block up from its generator."""
+        if self._generators[index] is None:
+            self.seed(index, None)
+        block = self._buffer[index * self.block : (index + 1) * self.block]
+        rest = block[self._position[index] :].copy()
+        block[: rest.size] = rest
+        block[rest.size :] = self._generators[index].random(self.block - rest.size)
+        self._position[index] = 0
 
 
 class NativeVectorEnv(gym.vector.VectorEnv):

@@ -116,18 +116,26 @@ def _cue_sprites() -> np.ndarray:
 CUE_SPRITES = _cue_sprites()  # (225, 9, 9, 3): the cue of every object kind, indexed by kind
 
 
+FRAME_PIXELS = VIEW_CELLS * CELL_PIXELS  # 63: side of an egocentric frame
+_FRAME_ROW = np.dtype((np.void, FRAME_PIXELS * 3))  # one frame row (63 RGB pixels) as a single item
+
+
 def pixel_windows(padded_images: np.ndarray, height: int, width: int) -> np.ndarray:
     """Every 63x63 egocentric crop of stacked padded map images, as a read-only strided view.
 
-    ``padded_images`` is ``(M, (H + 6) * 9, (W + 6) * 9, 3)``; the result is
-    ``(M, H, W, 63, 63, 3)``: entry ``[m, row, col]`` is the crop centred on cell (row, col) of
-    map m. It copies nothing, so a batch of frames is one gather from the map images.
+    ``padded_images`` is ``(M, (H + 6) * 9, (W + 6) * 9, 3)`` uint8. Entry ``[m, row, col]`` of
+    the result is the crop centred on cell (row, col) of map m, as 63 frame rows of 189 bytes
+    each (one opaque item per row, so a gather copies whole rows rather than single bytes:
+    about twice as fast). It copies nothing: a batch of frames is one gather from the map images.
     """
-    s = padded_images.strides
-    side = VIEW_CELLS * CELL_PIXELS
-    shape = (padded_images.shape[0], height, width, side, side, 3)
-    strides = (s[0], CELL_PIXELS * s[1], CELL_PIXELS * s[2], s[1], s[2], s[3])
-    return np.lib.stride_tricks.as_strided(padded_images, shape, strides, writeable=False)
+    images = np.ascontiguousarray(padded_images)
+    s = images.strides
+    return np.ndarray(
+        shape=(images.shape[0], height, width, FRAME_PIXELS),
+        dtype=_FRAME_ROW,
+        buffer=images,
+        strides=(s[0], CELL_PIXELS * s[1], CELL_PIXELS * s[2], s[1]),
+    )
 
 
 _AGENT_PATCH = np.full((CELL_PIXELS, CELL_PIXELS, 3), AGENT_RGB, dtype=np.uint8)
@@ -141,9 +149,11 @@ def egocentric_views(windows: np.ndarray, map_index, row, col, target_kind) -> n
     ``windows`` is :func:`pixel_windows` of the maps. Scalar indices give one ``(63, 63, 3)``
     frame; equal-length index arrays give a ``(N, 63, 63, 3)`` batch from one gather.
     """
-    views = windows[map_index, row, col]
+    rows = windows[map_index, row, col]
+    if rows.ndim == 1:
+        rows = rows.copy()  # scalar indexing gives a view of the map image: never paint on that
+    views = rows.view(np.uint8).reshape(*rows.shape[:-1], FRAME_PIXELS, FRAME_PIXELS, 3)
     if views.ndim == 3:
-        views = views.copy()  # scalar indexing gives a view of the map image: never paint on that
         views[_CENTRE, _CENTRE] = _AGENT_PATCH
         views[_CUE, _CUE] = CUE_SPRITES[target_kind]
     else:

@@ -245,10 +245,11 @@ class GridworldVectorEnv(vector.NativeVectorEnv):
             if pins is not None:
                 values, pinned = pins[0][indices], pins[1][indices]
                 ranks[pinned] = values[pinned]
-        self._map[indices] = map_ranks - 1
-        self._target[indices] = item_ranks - 1
-        self._target_kind[indices] = self._world.object_kinds[map_ranks - 1, item_ranks - 1]
-        self._cell[indices] = self._world.start_cell[map_ranks - 1]
+        maps, targets = map_ranks - 1, item_ranks - 1
+        self._map[indices] = maps
+        self._target[indices] = targets
+        self._target_kind[indices] = self._world.object_kinds[maps, targets]
+        self._cell[indices] = self._world.start_cell[maps]
         self._steps[indices] = 0
         self._done[indices] = False
 
