@@ -79,7 +79,14 @@ FUNCTION_WORDS = (
 )  # fmt: skip
 
 # Words added later go here, at the end: append-only keeps every token id stable.
-EXTRA_WORDS: tuple[str, ...] = ()
+EXTRA_WORDS: tuple[str, ...] = (
+    # Zipf's Playroom object kinds (zipfian_envs.playroom.catalogue).
+    "train", "truck", "helicopter", "dinosaur", "rabbit", "cat", "dog", "drum", "kite", "crown", "shoe", "clock",
+    "book", "giraffe", "elephant", "pig", "owl", "penguin", "snail", "turtle", "frog", "butterfly", "spider", "crab",
+    "whale", "snake", "trumpet", "sock", "glove", "scissors", "phone", "anchor", "bucket", "shovel", "windmill",
+    "castle", "tent", "lighthouse", "icecream", "pear", "cherry", "carrot", "pineapple", "donut", "teapot", "vase",
+    "fork", "lock", "bone", "leaf", "snowman", "ghost", "yoyo", "submarine",
+)  # fmt: skip
 
 VOCABULARY: tuple[str, ...] = (PAD, *COLOUR_WORDS, *SHAPE_WORDS, *FUNCTION_WORDS, *EXTRA_WORDS)
 if len(set(VOCABULARY)) != len(VOCABULARY):

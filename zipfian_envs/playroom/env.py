@@ -1,0 +1,332 @@
+"""Zipf's Playroom as a Gymnasium environment: follow an instruction about one object in a furnished room."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from zipfian_envs import language, skew
+from zipfian_envs.engine.raycast import Camera, View, pack, render_packed, unpack
+from zipfian_envs.engine.sprites import SPRITE_SIZE
+from zipfian_envs.engine.topdown import top_down
+from zipfian_envs.human import HumanWindow
+from zipfian_envs.playroom import rules, tasks
+from zipfian_envs.playroom.catalogue import ATLAS
+from zipfian_envs.playroom.oracle import oracle_action
+from zipfian_envs.playroom.room import RoomState, build_room
+
+ACTION_MODES = ("discrete", "continuous")
+EPISODE_SECONDS = 120.0
+HELD_FRACTION = 0.42  # the held object's height as a fraction of the image height
+
+
+class PlayroomEnv(gym.Env):
+    """Lift, put or find the instructed object in a furnished room; the object's kind is drawn by Zipf.
+
+    ## Description
+    A re-creation of Zipf's Playroom on the suite's first-person numpy engine (the reference is a
+    Unity room shipped only as a Docker image). Each episode builds a new room (6-8 m by 7-9 m)
+    with a bed, a tray on a low stand, a table, a shelf and a chest at per-episode positions, and
+    8 to 16 objects of distinct kinds on the floor and on furniture tops, colours drawn at random
+    (a nuisance). The instructed kind is drawn from the level's distribution over the catalogue's
+    ranks (40 kinds; 103 for ``many`` levels); the distractors' kinds are uniform over the other
+    kinds, so rare kinds appear as distractors as often as common ones. What the reference does
+    not publish (catalogue, wording, rules) is ours: see :mod:`zipfian_envs.playroom.rules` and
+    :mod:`zipfian_envs.playroom.tasks`.
+
+    ## Observation
+    ``Dict(image=Box(0, 255, (72, 96, 3), uint8), instruction=Box(0, V - 1, (16,), int64))``: the
+    first-person view (90 degree field of view, eye 0.5 m up, pitch shifts the horizon; a held
+    object shows at the bottom) and the instruction's token ids (:mod:`zipfian_envs.language`,
+    0 = padding, ``language.decode`` gives the text), e.g. "lift a duck", "put a cup on the bed".
+
+    ## Action Space
+    ``action_mode="discrete"`` (default): ``Discrete(10)``: no-op, forward, backward, strafe left,
+    strafe right, turn left, turn right, look up, look down, grip (grip again releases).
+    ``action_mode="continuous"``: the reference's five controls as ``Box(-1, 1, (5,), float32)``:
+    move (+ forward), strafe (+ right), look left/right (+ right), look down/up (+ up) and grip,
+    held while > 0 (an object is taken while it is > 0 and released when it drops to <= 0).
+    Full scale is 0.2 m per step, 12 degrees of turn and 8 degrees of pitch (+-50 degrees at most).
+    Reach: 1.2 m from the eye to the object's centre; release: onto a furniture top faced within
+    0.9 m, else 0.45 m ahead on the floor.
+
+    ## Rewards
+    1 on success, else 0. Lift: gripping the instructed kind. Find: gripping it while it is
+    centred in view within reach (the grip rule itself). Put: releasing it on the receptacle (its
+    top), or on the floor within 0.75 m of its footprint for "near".
+
+    ## Termination
+    Terminates on success, and with 0 on gripping an object of another kind (any task).
+    Truncates after 120 simulated seconds at 7.5 steps/s (900 steps; ``time_limit_scale`` in
+    (0, 1] shortens it, for smoke tests only). ``info["success"]`` at episode end equals reward > 0.
+
+    ## Levels
+    ``level`` takes the reference's names (``lift/lift_shape_zipf2``; the id-safe
+    ``lift.lift_shape_zipf2`` too; see :data:`zipfian_envs.playroom.tasks.LEVELS`) or a
+    distribution alone (the shared grammar, e.g. ``zipf_2``, ``uniform_rare``, or ``frequent``)
+    applied to ``task`` (default ``lift/lift_shape``). The default is ``lift/lift_shape_zipf2``.
+    ``info["level"]`` is the distribution, ``info["task"]`` the task. ``reset(options={"item_rank":
+    r})`` pins the item. Supervised (``find``) levels add ``target_kind``, ``target_visible``,
+    ``target_bearing`` and ``target_elevation`` (radians from the gaze) to every step's info.
+    """
+
+    metadata = {"render_modes": ["rgb_array", "human"], "render_fps": 8}
+    action_names = rules.ACTION_NAMES
+    key_map = rules.KEY_MAP
+
+    def __init__(
+        self,
+        level: str | None = None,
+        *,
+        task: str | None = None,
+        action_mode: str = "discrete",
+        time_limit_scale: float = 1.0,
+        width: int = 96,
+        height: int = 72,
+        render_mode: str | None = None,
+    ) -> None:
+        self.spec_task = tasks.parse(level, task)
+        if action_mode not in ACTION_MODES:
+            raise ValueError(f"unknown action_mode {action_mode!r}; valid: {', '.join(ACTION_MODES)}")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"unknown render_mode {render_mode!r}; valid: {self.metadata['render_modes']}")
+        if (
+            isinstance(time_limit_scale, bool)
+            or not isinstance(time_limit_scale, (int, float, np.integer, np.floating))
+            or not 0 < time_limit_scale <= 1
+        ):
+            raise ValueError(f"time_limit_scale must be a number in (0, 1], got {time_limit_scale!r}")
+        self.camera = Camera(width=width, height=height)
+        self.level = self.spec_task.distribution
+        self.task = self.spec_task.task
+        self.mode = self.spec_task.mode
+        self.kinds = self.spec_task.kinds
+        self.action_mode = action_mode
+        self.time_limit_scale = float(time_limit_scale)
+        self.max_steps = max(1, round(EPISODE_SECONDS * rules.STEPS_PER_SECOND * self.time_limit_scale))
+        self.render_mode = render_mode
+        self.sampler = skew.RankSampler(self.spec_task.weights())
+        self.num_items = self.sampler.num_items
+
+        self.observation_space = spaces.Dict(
+            {
+                "image": spaces.Box(0, 255, (height, width, 3), np.uint8),
+                "instruction": spaces.Box(0, language.VOCAB_SIZE - 1, (language.MAX_TOKENS,), np.int64),
+            }
+        )
+        if action_mode == "discrete":
+            self.action_space = spaces.Discrete(len(rules.ACTION_NAMES))
+        else:
+            self.action_space = spaces.Box(-1.0, 1.0, (5,), np.float32)
+        self._state: RoomState | None = None
+        self._done = True
+        self._instruction = ""
+        self._tokens = np.zeros(language.MAX_TOKENS, np.int64)
+        self._episode_info: dict[str, Any] = {}
+        self._window: HumanWindow | None = None
+        self._held_pictures: dict[tuple, np.ndarray] = {}
+
+    # -- Gymnasium API -------------------------------------------------------------------------
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        """Start an episode: draw the item (or take ``options["item_rank"]``) and build a room for it."""
+        super().reset(seed=seed)
+        options = dict(options or {})
+        pinned = options.pop("item_rank", None)
+        if options:
+            raise ValueError(f"unknown reset options {sorted(options)}; valid: item_rank")
+        drawn = self.sampler.sample(self.np_random)
+        if pinned is not None:
+            if (
+                isinstance(pinned, bool)
+                or not isinstance(pinned, (int, np.integer))
+                or not 1 <= pinned <= self.num_items
+            ):
+                raise ValueError(f"item_rank must be an integer in 1..{self.num_items}, got {pinned!r}")
+            rank = int(pinned)
+        else:
+            rank = drawn
+        kind, receptacle = self.spec_task.item(rank)
+        exclude = receptacle if self.mode == "put_on" else -1
+        self._state = build_room(self.np_random, kind, receptacle, len(self.kinds), exclude_support=exclude)
+        self._instruction = self.spec_task.instruction(kind, receptacle)
+        self._tokens = language.encode(self._instruction)
+        self._done = False
+        self._episode_info = {
+            "item": self.spec_task.item_name(rank),
+            "item_rank": rank,
+            "num_items": self.num_items,
+            "frequency_bin": self.sampler.frequency_bin(rank),
+            "level": self.level,
+            "task": self.task,
+            "instruction": self._instruction,
+        }
+        if self.render_mode == "human":
+            self.render()
+        return self._observe(), self._info()
+
+    def step(self, action):
+        """Apply one action: move, then grip or release, then the task's reward rule."""
+        if self._done or self._state is None:
+            raise RuntimeError("step() called on a finished episode (or before reset()); call reset() first")
+        forward, strafe, turn, look, grip = self._commands(action)
+        state = self._state
+        state.pose = rules.move(state, forward, strafe, turn, look)
+        reward, terminated = 0.0, False
+        if self.action_mode == "discrete":
+            wants_grip, wants_release = grip > 0 and state.held < 0, grip > 0 and state.held >= 0
+        else:
+            wants_grip, wants_release = grip > 0 and state.held < 0, grip <= 0 and state.held >= 0
+        if wants_grip:
+            taken = rules.grip(state)
+            if taken >= 0:
+                correct = taken == state.target
+                terminated = not correct or self.mode in ("lift", "find")
+                reward = 1.0 if correct and terminated else 0.0
+        elif wants_release:
+            released = state.held
+            x, y, support = rules.release(state)
+            if (
+                released == state.target
+                and self.mode in ("put_on", "put_near")
+                and rules.put_done(state, self.mode, x, y, support)
+            ):
+                reward, terminated = 1.0, True
+        state.steps += 1
+        truncated = not terminated and state.steps >= self.max_steps
+        info = self._info()
+        if terminated or truncated:
+            self._done = True
+            info["success"] = reward > 0
+        if self.render_mode == "human":
+            self.render()
+        return self._observe(), reward, terminated, truncated, info
+
+    def _commands(self, action) -> tuple[float, float, float, float, float]:
+        if self.action_mode == "continuous":
+            array = np.asarray(action, dtype=np.float64) if not isinstance(action, (str, bytes)) else None
+            if array is None or array.shape != (5,) or not np.all(np.isfinite(array)):
+                raise ValueError(
+                    f"action must be 5 finite numbers in [-1, 1] (move, strafe, look, pitch, grip), got {action!r}"
+                )
+            a = np.clip(array, -1.0, 1.0)
+            return float(a[0]), float(a[1]), float(a[2]), float(a[3]), float(a[4])
+        if isinstance(action, (int, np.integer)) and not isinstance(action, bool):
+            value = int(action)
+        elif isinstance(action, np.ndarray) and action.shape in ((), (1,)) and np.issubdtype(action.dtype, np.integer):
+            value = int(action.reshape(()))
+        else:
+            raise TypeError(
+                f"action must be an integer in 0..{len(rules.ACTION_NAMES) - 1}, "
+                f"got {action!r} of type {type(action).__name__}"
+            )
+        if not 0 <= value < len(rules.ACTION_NAMES):
+            raise ValueError(
+                f"action must be in 0..{len(rules.ACTION_NAMES) - 1} ({', '.join(rules.ACTION_NAMES)}), got {value}"
+            )
+        return tuple(float(v) for v in rules.ACTION_COMMANDS[value])  # type: ignore[return-value]
+
+    def _info(self) -> dict[str, Any]:
+        info = dict(self._episode_info)
+        state = self._state
+        info["held"] = self.kinds[state.object_kind[state.held]] if state.held >= 0 else ""
+        if self.mode == "find":
+            visible, bearing, elevation = rules.target_signal(state, (self.camera.height / 2) / self.camera.focal)
+            info["target_kind"] = int(state.object_kind[state.target])
+            info["target_visible"] = visible
+            info["target_bearing"] = bearing
+            info["target_elevation"] = elevation
+        return info
+
+    def _observe(self) -> dict[str, np.ndarray]:
+        state = self._state
+        packed = render_packed(state.grid, state.pose, self.camera, View(entities=state.entities, atlas=ATLAS))
+        if state.held >= 0:
+            self._draw_held(packed, state)
+        return {"image": unpack(packed), "instruction": self._tokens.copy()}
+
+    def _draw_held(self, packed: np.ndarray, state: RoomState) -> None:
+        """Paint the held object at the bottom centre of the view (its lower part cut by the frame)."""
+        entity = state.first_object + state.held
+        shape = int(state.entities.shape[entity])
+        colour = tuple(int(v) for v in state.entities.colour[entity])
+        height, width = packed.shape
+        key = (shape, colour, height, width)
+        if key not in self._held_pictures:
+            if len(self._held_pictures) > 64:
+                self._held_pictures.clear()
+            size = max(4, round(HELD_FRACTION * height))
+            texel = np.arange(size) * SPRITE_SIZE // size
+            alpha = ATLAS.alpha[shape][texel[:, None], texel[None, :]]
+            rgb = ATLAS.shade[shape][texel[:, None], texel[None, :], None] * np.asarray(colour, np.float32)
+            rgb = rgb + ATLAS.fixed[shape][texel[:, None], texel[None, :], None]
+            self._held_pictures[key] = (alpha, pack(rgb))
+        alpha, picture = self._held_pictures[key]
+        size = alpha.shape[0]
+        top, left = height - round(0.8 * size), (width - size) // 2
+        shown = height - top
+        region = packed[top:, left : left + size]
+        np.copyto(region, picture[:shown], where=alpha[:shown])
+
+    # -- Privileged access for scripted oracles -----------------------------------------------
+    def oracle_action(self) -> int | np.ndarray:
+        """The scripted oracle's action (a discrete index, or its five-control equivalent)."""
+        if self._state is None or self._done:
+            raise RuntimeError("oracle_action() needs a running episode; call reset() first")
+        action = oracle_action(self._state, self.mode)
+        if self.action_mode == "discrete":
+            return action
+        command = rules.ACTION_COMMANDS[action].astype(np.float32)
+        # Continuous grip is held: keep it up while holding, except to release.
+        holding = self._state.held >= 0
+        command[4] = 1.0 if (holding and action != rules.GRIP) or (not holding and action == rules.GRIP) else -1.0
+        return command
+
+    @property
+    def state(self) -> RoomState:
+        """The running episode's room state (privileged: for oracles, tests and tools)."""
+        if self._state is None:
+            raise RuntimeError("no state yet; call reset() first")
+        return self._state
+
+    # -- Rendering -------------------------------------------------------------------------------
+    def render(self):
+        """Dispatch on ``render_mode``: the top-down map as an RGB array, or drawn in a pygame window."""
+        if self.render_mode is None:
+            gym.logger.warn("render() called without a render_mode; pass render_mode='rgb_array' or 'human'")
+            return None
+        if self._state is None:
+            raise RuntimeError("render() needs a running episode; call reset() first")
+        frame = top_down_frame(self._state, self.camera)
+        if self.render_mode == "rgb_array":
+            return frame
+        if self._window is None:
+            self._window = HumanWindow("Zipf's Playroom", scale=max(1, math.ceil(480 / max(frame.shape[:2]))))
+        self._window.show(frame, self.metadata["render_fps"])
+        return None
+
+    def close(self) -> None:
+        """Close the pygame window if one is open."""
+        if self._window is not None:
+            self._window.close()
+            self._window = None
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_window"] = None
+        return state
+
+
+def top_down_frame(state: RoomState, camera: Camera) -> np.ndarray:
+    """The room from above: furniture cells in their colours, objects as sprites, the agent and its view."""
+    grid = state.grid.copy()
+    first = state.first_object
+    for index in range(first):
+        row, col = math.floor(state.entities.y[index]), math.floor(state.entities.x[index])
+        grid.floor[row, col] = (state.entities.colour[index].astype(np.int64) * 3 // 4).astype(np.uint8)
+    objects = state.entities.copy()
+    objects.active[:first] = False
+    return top_down(grid, state.pose, objects, ATLAS, camera, scale=40)
