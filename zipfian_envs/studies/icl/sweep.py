@@ -1,10 +1,10 @@
 """Presets, the sweep's cells, and running many runs in parallel processes (one result file per run).
 
 The ``small`` sweep holds the cells the paper's findings need: burstiness 0 / 0.5 / 0.9 at uniform
-classes; Zipf exponent 0 / 1 / 2 at burstiness 0.9 (exponent 0 is the 0.9 cell above); the LSTM at
-burstiness 0.9 with exponents 0 and 1. Runs whose file already exists are skipped (``force`` redoes
-them), so an interrupted sweep resumes, and :func:`~zipfian_envs.studies.icl.results.report` merges
-whatever is there.
+classes; Zipf exponent 0 / 0.5 / 1 / 2 at burstiness 0.9 (exponent 0 is the 0.9 cell above; 0.5 helps
+locate where ICL gives way to IWL at this scale); the LSTM at burstiness 0.9 with exponents 0 and 1.
+Runs whose file already exists are skipped (``force`` redoes them), so an interrupted sweep resumes,
+and :func:`~zipfian_envs.studies.icl.results.report` merges whatever is there.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ SWEEP_CELLS: tuple[Cell, ...] = (
     Cell("transformer", 0.0, 0.0),
     Cell("transformer", 0.5, 0.0),
     Cell("transformer", 0.9, 0.0),
+    Cell("transformer", 0.9, 0.5),
     Cell("transformer", 0.9, 1.0),
     Cell("transformer", 0.9, 2.0),
     Cell("lstm", 0.9, 0.0),
@@ -79,8 +80,7 @@ def select_cells(names: Sequence[str] | None) -> list[Cell]:
 
 
 def _limit_threads() -> None:
-    """Worker start-up: one CPU thread per process, so N jobs use N cores."""
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    """Worker start-up: one torch CPU thread per process, so N jobs use N cores."""
     import torch
 
     torch.set_num_threads(1)
@@ -130,6 +130,10 @@ def run_sweep(configs: Sequence[RunConfig], out: str | Path, jobs: int = 1, prog
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")
+    # Spawned workers inherit the environment: one OpenMP / BLAS thread each, set before they import numpy.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    os.environ.setdefault("MKL_NUM_THREADS", "1")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_limit_threads) as pool, tqdm(
         total=len(configs), unit="run", disable=not progress, desc="icl sweep"
     ) as bar:
