@@ -31,6 +31,7 @@ HUD_SQUARE = 12
 SKY_TOP = np.array([70, 110, 190], np.float32)
 SKY_HORIZON = np.array([185, 205, 230], np.float32)
 VOID_COLOUR = np.array([12, 12, 24], np.uint8)
+_VOID_PACKED = np.uint32(12 | 12 << 8 | 24 << 16)
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,7 @@ MAX_BRIGHTNESS = 1.5
 
 def pack(rgb: np.ndarray) -> np.ndarray:
     """Pack (..., 3) colours (any real dtype, clipped to 0..255) into (...) uint32."""
-    rgb = np.clip(np.asarray(rgb), 0, 255).astype(np.uint32)
+    rgb = np.minimum(np.maximum(np.asarray(rgb), 0), 255).astype(np.uint32)
     return (rgb[..., 0] | (rgb[..., 1] << 8) | (rgb[..., 2] << 16)).astype(PACKED)
 
 
@@ -221,6 +222,38 @@ def _cached(key: tuple, build, cache: dict[tuple, np.ndarray] = _TABLES, limit: 
 
 _HEIGHT_STEPS = 4  # wall slice heights are looked up in quarter pixels
 _MAX_WALL_SCREENS = 8  # slices taller than 8 image heights are all clipped alike
+
+
+@functools.lru_cache(maxsize=64)
+def _upper_rows(
+    H: int, W: int, focal: float, horizon: float, split: int, fog_m: float, light: float, ceiling: tuple, sky: bool
+) -> np.ndarray:
+    """Packed colours of the rows above the horizon, as (split, 1): a sky gradient or a fogged ceiling."""
+    rows = np.arange(split) + 0.5
+    if sky:
+        t = np.minimum(np.maximum(rows / max(horizon, 1.0), 0.0), 1.0)[:, None]
+        colours = (SKY_TOP * (1 - t) + SKY_HORIZON * t) * light
+    else:
+        distance = (1.0 - EYE_HEIGHT_M) * focal / np.maximum(horizon - rows, 1e-3)
+        colours = np.asarray(ceiling, np.float32)[None, :] * (light / (1.0 + (distance / fog_m) ** 2))[:, None]
+    table = pack(colours)[:, None]
+    table.flags.writeable = False
+    return table
+
+
+@functools.lru_cache(maxsize=64)
+def _floor_rows(
+    H: int, W: int, focal: float, horizon: float, split: int, fog_m: float, light: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per floor row: twice its plane distance (R, 1), that times each column's offset (R, W), its light level."""
+    rows = np.arange(split, H)[:, None] + 0.5
+    plane = EYE_HEIGHT_M * focal / np.maximum(rows - horizon, 1e-3)
+    offsets = (np.arange(W) + 0.5 - W / 2) / focal
+    levels = _light_index(light / (1.0 + (plane / fog_m) ** 2))
+    tables = (2 * plane, 2 * plane * offsets[None, :], levels)
+    for table in tables:
+        table.flags.writeable = False
+    return tables
 
 
 @functools.lru_cache(maxsize=32)
@@ -287,31 +320,28 @@ def render_packed(grid: Grid, pose: Pose, camera: Camera = DEFAULT_CAMERA, view:
 
     # Ceiling or sky above the horizon, floor below: both are functions of the row (and cell).
     split = int(min(max(math.ceil(horizon - 0.5), 0), H))
+    key = (H, W, f, round(horizon, 3), split, grid.fog_m, grid.light)
     if split > 0:
-        upper_rows = rows[:split, 0]
-        if grid.sky:
-            t = np.clip(upper_rows / max(horizon, 1.0), 0.0, 1.0)[:, None]
-            colours = (SKY_TOP * (1 - t) + SKY_HORIZON * t) * grid.light
-        else:
-            distance = (1.0 - EYE_HEIGHT_M) * f / np.maximum(horizon - upper_rows, 1e-3)
-            colours = np.asarray(grid.ceiling, np.float32)[None, :] * _fog(distance, grid)[:, None]
-        out[:split] = pack(colours)[:, None]
+        out[:split] = _upper_rows(*key, tuple(grid.ceiling), bool(grid.sky))
     if split < H:
-        plane = EYE_HEIGHT_M * f / np.maximum(rows[split:] - horizon, 1e-3)  # (R, 1)
         grid_rows, grid_cols = grid.walls.shape
-        wx = pose.x + plane * dir_x[None, :]
-        wy = pose.y + plane * dir_y[None, :]
-        fx = np.minimum(np.maximum(wx * 2, 0), 2 * grid_cols - 1).astype(np.int64)
-        fy = np.minimum(np.maximum(wy * 2, 0), 2 * grid_rows - 1).astype(np.int64)
-        brightness = _fog(plane, grid)
-        if grid.heights is not None:
-            below = grid.heights[fy >> 1, fx >> 1]
-            brightness = brightness * np.clip(1.0 - 0.12 * (pose.z - below), 0.35, 1.0)
-        level = _light_index(brightness)
+        plane2, plane2_u, row_levels = _floor_rows(*key)
+        cos_yaw, sin_yaw = math.cos(pose.yaw), math.sin(pose.yaw)
+        # Half-cell coordinates of each floor pixel: 2 * (position + plane distance * ray direction).
+        fx = (2 * pose.x + cos_yaw * plane2) - sin_yaw * plane2_u
+        fy = (2 * pose.y + sin_yaw * plane2) + cos_yaw * plane2_u
+        fx = np.minimum(np.maximum(fx, 0), 2 * grid_cols - 1).astype(np.int64)
+        fy = np.minimum(np.maximum(fy, 0), 2 * grid_rows - 1).astype(np.int64)
         cells = 4 * grid_rows * grid_cols
-        floor = _shaded_floor(grid.floor, grid.floor_checker)[level * cells + fy * (2 * grid_cols) + fx]
+        if grid.heights is None:
+            index = (row_levels * cells) + fy * (2 * grid_cols) + fx
+        else:
+            below = grid.heights[fy >> 1, fx >> 1]
+            drop = np.minimum(np.maximum(1.0 - 0.12 * (pose.z - below), 0.35), 1.0)
+            index = _light_index(_fog(plane2 / 2, grid) * drop) * cells + fy * (2 * grid_cols) + fx
+        floor = _shaded_floor(grid.floor, grid.floor_checker)[index]
         if grid.heights is not None:
-            floor = np.where(below <= VOID_HEIGHT, pack(VOID_COLOUR), floor)
+            floor = np.where(below <= VOID_HEIGHT, _VOID_PACKED, floor)
         out[split:] = floor
 
     # Walls, textured and shaded per column, drawn over floor and ceiling. With the eye at mid-height
