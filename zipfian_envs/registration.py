@@ -28,7 +28,23 @@ class EnvFamily:
     paper_levels: tuple[str, ...]
     kwargs: dict = field(default_factory=dict)
     vector_entry_point: str | None = None
+    # A pinned id's kwargs per paper level, where they are not just {"level": level} (the Playroom's
+    # level names carry a task, so its ids pass task= plus a level of the shared grammar).
+    level_kwargs: dict = field(default_factory=dict)
 
+
+# Playroom id level -> (task, level of the shared grammar or "frequent"); see zipfian_envs.playroom.tasks.
+_PLAYROOM_LEVELS: dict[str, tuple[str, str]] = {
+    **{f"lift.lift_shape_{d}": ("lift/lift_shape", d) for d in ("uniform", "uniform_rare", "zipf2", "zipf3", "zipf4")},
+    **{f"put.lift_shape_{d}": ("put/lift_shape", d) for d in ("uniform", "uniform_rare", "zipf2")},
+    **{f"put.lift_shape_many_{d}": ("put/lift_shape_many", d) for d in ("zipf1", "zipf4")},
+    "put.put_on_bed_tray_frequent": ("put/put_on_bed_tray", "frequent"),
+    "put.put_on_bed_tray_rare": ("put/put_on_bed_tray", "uniform_rare"),
+    "put.put_on_bed_tray_all": ("put/put_on_bed_tray", "uniform"),
+    "put.put_near_bed_tray_frequent": ("put/put_near_bed_tray", "frequent"),
+    **{f"supervised.find_shape_{d}": ("supervised/find_shape", d) for d in ("uniform", "uniform_rare", "zipf2")},
+    "supervised.find_shape_zipf3": ("supervised/find_shape", "zipf3"),
+}
 
 FAMILIES: tuple[EnvFamily, ...] = (
     EnvFamily(
@@ -38,11 +54,19 @@ FAMILIES: tuple[EnvFamily, ...] = (
         default_level="zipf_2",
         paper_levels=("uniform", "uniform_rare", "zipf_1", "zipf_1.5", "zipf_2", "zipf_3"),
     ),
+    EnvFamily(
+        name="Playroom",
+        entry_point="zipfian_envs.playroom.env:PlayroomEnv",
+        default_level="lift/lift_shape_zipf2",
+        # The reference's 18 levels, "/" written "." in ids: Zipfian/Playroom-lift.lift_shape_zipf2-v0.
+        paper_levels=tuple(_PLAYROOM_LEVELS),
+        level_kwargs={name: {"task": task, "level": level} for name, (task, level) in _PLAYROOM_LEVELS.items()},
+    ),
 )
 
 # Families registered without a native vector env (vector_entry_point=None): each needs its own
 # issue for a batched version. tests/test_vector_envs.py checks this set against FAMILIES.
-WITHOUT_VECTOR_ENV: frozenset[str] = frozenset()
+WITHOUT_VECTOR_ENV: frozenset[str] = frozenset({"Playroom"})
 
 
 def env_ids() -> list[str]:
@@ -59,7 +83,10 @@ def register_all() -> None:
     for family in FAMILIES:
         # The plain id leaves level to the env's own default so exponent= can stand in for it.
         entries = [(f"{NAMESPACE}/{family.name}-v0", {})]
-        entries += [(f"{NAMESPACE}/{family.name}-{level}-v0", {"level": level}) for level in family.paper_levels]
+        entries += [
+            (f"{NAMESPACE}/{family.name}-{level}-v0", family.level_kwargs.get(level, {"level": level}))
+            for level in family.paper_levels
+        ]
         for env_id, level_kwargs in entries:
             if env_id not in gym.registry:
                 gym.register(
