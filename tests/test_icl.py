@@ -209,7 +209,7 @@ def test_tiny_training_run_is_seeded_and_writes_a_file_the_reader_accepts(tmp_pa
 def test_reader_refuses_other_schemas_and_empty_folders(tmp_path):
     with pytest.raises(StudyError, match="no run files"):
         results.load_runs(tmp_path)
-    bad = tmp_path / "runs" / "x.json"
+    bad = tmp_path / results.RUNS_DIR / "x.json"
     bad.parent.mkdir()
     bad.write_text(json.dumps({"schema": "zipfian-icl-run/0"}))
     with pytest.raises(StudyError, match="zipfian-icl-run/1"):
@@ -225,7 +225,7 @@ def test_cli_sweep_in_parallel_then_report(tmp_path, capsys):
     assert cli.main(argv) == 0
     table = capsys.readouterr().out
     assert "| transformer | 0.9 | 0 | 2 |" in table and "| lstm | 0.9 | 1 | 2 |" in table
-    assert len(list((tmp_path / "runs").glob("*.json"))) == 4
+    assert len(list((tmp_path / results.RUNS_DIR).glob("*.json"))) == 4
     for png in ("icl_iwl_vs_burstiness.png", "icl_iwl_vs_exponent.png", "icl_iwl_over_training.png"):
         assert (tmp_path / png).stat().st_size > 0
     # A rerun skips the finished runs and still merges.
@@ -259,6 +259,6 @@ def test_cli_run_writes_one_result_file(tmp_path, capsys):
     argv = ["icl", "run", "--preset", "tiny", "--model", "lstm", "--p-bursty", "0.5", "--zipf-exponent", "1",
             "--seed", "2", "--no-progress", "--out", str(tmp_path)]  # fmt: skip
     assert cli.main(argv) == 0
-    run = results.load_run(tmp_path / "runs" / "lstm_p0.5_zipf1_seed2.json")
+    run = results.load_run(tmp_path / results.RUNS_DIR / "lstm_p0.5_zipf1_seed2.json")
     assert run["config"]["data"]["p_bursty"] == 0.5 and run["config"]["model"] == "lstm"
     assert "step 20: loss" in capsys.readouterr().err  # --no-progress prints each evaluation

@@ -2,7 +2,7 @@
 
 Subcommands:
 
-* ``run``: one training run (preset settings, overridable), written to ``OUT/runs/<cell>_seed<k>.json``;
+* ``run``: one training run (preset settings, overridable), written to ``OUT/run_files/<cell>_seed<k>.json``;
 * ``sweep``: the preset's cells x seeds, ``--jobs`` runs in parallel processes, then ``report``;
 * ``report``: merge the run files in ``OUT`` (a partial sweep too) into table.md, summary.json and PNGs.
 
@@ -101,7 +101,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     sweep.set_defaults(func=_sweep)
 
     merge = commands.add_parser("report", help="merge the run files in --out into a table and plots")
-    merge.add_argument("--out", default=DEFAULT_OUT, help="folder holding runs/ (default: %(default)s)")
+    merge.add_argument("--out", default=DEFAULT_OUT, help="folder holding run_files/ (default: %(default)s)")
     merge.add_argument("--no-plots", action="store_true", help="table and summary only")
     merge.set_defaults(func=_report)
     parser.set_defaults(func=_no_command)

@@ -21,7 +21,7 @@ from zipfian_envs.studies import StudyError
 
 SCHEMA = "zipfian-icl-run/1"
 SUMMARY_SCHEMA = "zipfian-icl-summary/1"
-RUNS_DIR = "runs"
+RUNS_DIR = "run_files"  # not "runs/": that name is git-ignored (training run folders)
 METRICS = ("icl", "icl_open", "iwl", "iwl_uniform")
 METRIC_TITLES = {
     "icl": "ICL 2-way",
@@ -50,7 +50,7 @@ def cell_name(config: dict[str, Any]) -> str:
 
 
 def run_path(directory: str | Path, config: dict[str, Any]) -> Path:
-    """Where a run's file goes: ``DIR/runs/<cell>_seed<k>.json``."""
+    """Where a run's file goes: ``DIR/run_files/<cell>_seed<k>.json``."""
     return Path(directory) / RUNS_DIR / f"{cell_name(config)}_seed{config['seed']}.json"
 
 
@@ -83,7 +83,7 @@ def load_run(path: str | Path) -> dict[str, Any]:
 
 
 def load_runs(directory: str | Path) -> list[dict[str, Any]]:
-    """Every run file under ``DIR/runs`` (sorted by name); an empty or missing folder is an error."""
+    """Every run file under ``DIR/run_files`` (sorted by name); an empty or missing folder is an error."""
     folder = Path(directory) / RUNS_DIR
     paths = sorted(folder.glob("*.json"))
     if not paths:
