@@ -1,0 +1,278 @@
+"""Ray Tune sweeps (zipfian-sweep) and RLlib training (zipfian-train --backend rllib), on a local 2-CPU Ray.
+
+Skipped where Ray is not installed (the main venv); CI runs this file in a venv of its own with the
+`ray` extra (ray 2.60 pins gymnasium 1.2.2): `pytest tests/test_ray.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium import spaces
+
+ray = pytest.importorskip("ray")
+
+from zipfian_envs.agents import rllib_backend, sweep  # noqa: E402
+from zipfian_envs.agents.rllib_policy import FloatObservations, RLlibPolicy, float_observations  # noqa: E402
+from zipfian_envs.agents.train import run  # noqa: E402
+from zipfian_envs.evaluation.harness import evaluate  # noqa: E402
+from zipfian_envs.records import load_records  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = {"rooms": 1, "num_objects": 2, "num_maps": 1}
+TINY_ARGS = [arg for k, v in TINY.items() for arg in ("--env-kwarg", f"{k}={v}")]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def local_ray():
+    """One local Ray limited to 2 CPUs for the whole file (sweeps and RLlib runs join it)."""
+    if not ray.is_initialized():
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def tiny_config(tmp_path: Path, grid: dict, name: str = "tiny") -> Path:
+    """A TOML sweep of 256-step PPO runs on the one-room symbolic Gridworld, 10 episodes per protocol."""
+    grid_lines = "\n".join(f"{k} = {json.dumps(v)}" for k, v in grid.items())
+    path = tmp_path / f"{name}.toml"
+    path.write_text(
+        f"""
+[sweep]
+name = "{name}"
+[grid]
+algo = ["ppo"]
+{grid_lines}
+[train]
+obs_mode = "symbolic"
+steps = 256
+n_envs = 2
+hp = {{ n_steps = 64, batch_size = 64 }}
+final_episodes = 10
+checkpoint_every = 0
+env_kwargs = {{ rooms = 1, num_objects = 2, num_maps = 1 }}
+[results]
+baseline_episodes = 10
+"""
+    )
+    return path
+
+
+# -- observations and the adapter (no Ray cluster needed) ------------------------------------------
+
+
+def test_float_observations_scale_uint8_and_flatten_dicts():
+    box, cast = float_observations(spaces.Box(0, 255, (2, 3), np.uint8))
+    assert box.dtype == np.float32 and box.shape == (2, 3)
+    raw = np.array([[0, 255, 51], [102, 0, 255]], dtype=np.uint8)
+    np.testing.assert_allclose(cast(raw), raw / 255.0, rtol=1e-6)
+    assert cast(np.stack([raw, raw])).shape == (2, 2, 3)  # a batch keeps its leading dimension
+
+    space = spaces.Dict({"image": spaces.Box(0, 255, (2, 2, 3), np.uint8),
+                         "instruction": spaces.Box(0, 9, (4,), np.int64)})  # fmt: skip
+    flat, cast = float_observations(space)
+    assert flat.shape == (16,) and flat.dtype == np.float32
+    sample = space.sample()
+    one = cast(sample)
+    batch = cast({k: np.stack([v, v, v]) for k, v in sample.items()})
+    assert one.shape == (16,) and batch.shape == (3, 16)
+    np.testing.assert_array_equal(batch[1], one)
+    np.testing.assert_allclose(one[:12], sample["image"].reshape(-1) / 255.0, rtol=1e-6)  # keys sorted
+    np.testing.assert_allclose(one[12:], sample["instruction"] / 9.0, rtol=1e-6)
+    assert flat.contains(one)
+
+    with pytest.raises(ValueError, match="Discrete"):
+        float_observations(spaces.Discrete(3))
+
+
+def test_env_creator_registers_the_package_and_casts():
+    env = rllib_backend.make_rllib_env({"env_id": "Zipfian/Gridworld-v0", "env_kwargs": {"obs_mode": "symbolic"}})
+    obs, _ = env.reset(seed=0)
+    assert isinstance(env, FloatObservations)
+    assert obs.dtype == np.float32 and env.observation_space.contains(obs)
+    assert env.unwrapped.observation_space.dtype == np.uint8  # the env itself keeps uint8
+
+
+def test_missing_ray_gives_an_install_hint(monkeypatch, capsys):
+    monkeypatch.setattr(rllib_backend.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(SystemExit) as exit_info:
+        rllib_backend.require_ray("zipfian-sweep")
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "pip install 'zipfian-envs[ray]'" in err
+
+
+# -- sweep configs ---------------------------------------------------------------------------------
+
+
+def test_committed_matrix_config_expands_to_the_hand_run_matrix():
+    config = sweep.check_config(sweep.load_config(ROOT / "configs" / "gridworld_matrix.toml"))
+    trials = sweep.expand(config)
+    names = {t.name for t in trials}
+    expected = {f"small_ppo_{obs}_{level}_s{seed}"
+                for seed in (0, 1, 2) for obs in ("symbolic", "pixels") for level in ("zipf_2", "uniform")}  # fmt: skip
+    assert names == expected
+    argv = sweep.to_argv(next(t for t in trials if t.name == "small_ppo_pixels_uniform_s1").options)
+    text = " ".join(argv)
+    for part in ("--algo ppo", "--env Zipfian/Gridworld-v0", "--level uniform", "--obs-mode pixels", "--seed 1",
+                 "--env-kwarg rooms=2", "--env-kwarg num_objects=10", "--env-kwarg num_maps=10",
+                 "--steps 200000", "--n-envs 8", "--eval-every 50000", "--eval-episodes 50",
+                 "--final-episodes 500", "--stochastic-eval"):  # fmt: skip
+        assert part in text
+
+
+def test_yaml_example_config_is_valid():
+    config = sweep.check_config(sweep.load_config(ROOT / "configs" / "example_sweep.yaml"))
+    trials = sweep.expand(config)
+    assert len(trials) == np.prod([len(v) for v in config.grid.values()])
+    assert len(trials) == 9 and {t.options["backend"] for t in trials} == {"sb3", "rllib"}
+    assert {t.options["algo"] for t in trials} == {"ppo", "appo"}
+    assert "gridworld_backends_rllib-appo_s2" in {t.name for t in trials}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"grid": {"algo": ["ppo"], "stepz": [1]}}, r"unknown key\(s\) \['stepz'\] in \[grid\]"),
+        ({"grid": {"algo": "ppo"}}, "must be a non-empty list"),
+        ({"grid": {"algo": ["ppo"]}, "train": {"seed": [0, 1]}}, "put axes to sweep under"),
+        ({"grid": {"algo": ["ppo"]}, "extra": {}}, r"unknown config section"),
+        ({"grid": {"algo": ["ppo"]}, "sweep": {"cpus_per_trial": 0}}, "positive number"),
+        ({"grid": {"seed": [0]}}, "names no algo"),
+        ({"grid": {"algo": ["ppo"], "out": ["x"]}}, r"unknown key\(s\) \['out'\]"),
+        ({"grid": {"variant": [{"algo": "ppo", "n_env": 2}]}}, r"unknown key\(s\) \['n_env'\] in a \[grid\] variant"),
+        ({"grid": {"variant": [{"algo": "ppo"}]}, "train": {"algo": "a2c"}}, r"variant sets \['algo'\]"),
+    ],
+)
+def test_bad_configs_name_the_bad_entry(data, message):
+    with pytest.raises(sweep.SweepError, match=message):
+        sweep.check_config(data)
+
+
+def test_cli_errors_are_one_line(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        sweep.main([str(tmp_path / "missing.toml")])
+    assert exit_info.value.code == 2
+    assert "config file not found" in capsys.readouterr().err
+
+
+# -- sweeps on Ray Tune ----------------------------------------------------------------------------
+
+
+def test_sweep_merges_seeds_and_resumes(tmp_path, capsys):
+    config_path = tiny_config(tmp_path, {"seed": [0, 1]})
+    out = tmp_path / "out"
+    assert sweep.main([str(config_path), "--out", str(out)]) == 0
+    runs = sorted(p.name for p in (out / "runs").iterdir())
+    assert runs == ["tiny_s0", "tiny_s1"]
+    for name, seed in (("tiny_s0", 0), ("tiny_s1", 1)):
+        results = [p for p in (out / "runs" / name).glob("*.json") if p.name != "config.json"]
+        assert len(results) == 1
+        records = load_records(out / "runs" / name / json.loads(results[0].read_text())["files"]["records"])
+        assert {r["seed"] for r in records} == {1_000_000 + seed}  # zipfian-train's evaluation seeds
+
+    # Seeds merged as by the hand-run matrix: one result with an IQM per protocol, baselines, table, plot.
+    group = out / "results" / "gridworld" / "symbolic_zipf_2_num_maps-1_num_objects-2_rooms-1"
+    merged = json.loads((group / "ppo-symbolic.json").read_text())
+    assert merged["train_seeds"] == [0, 1] and merged["episodes"]["rare"] == 20
+    assert merged["protocols"]["rare"]["aggregate"]["success"]["runs"] == 2
+    assert {p.name for p in group.glob("*.json")} == {"ppo-symbolic.json", "random.json", "oracle.json"}
+    table = (out / "results" / "leaderboard_agents.md").read_text()
+    assert "ppo-symbolic" in table and "oracle" in table and "random" in table
+    assert (out / "results" / "plots" / "success_by_rank.png").stat().st_size > 0
+    summary = json.loads((out / "sweep.json").read_text())
+    assert summary["ran"] == ["tiny_s0", "tiny_s1"] and summary["failed"] == {}
+
+    # Without --resume an existing sweep is refused; with it, only the unfinished trial runs again.
+    with pytest.raises(SystemExit):
+        sweep.main([str(config_path), "--out", str(out)])
+    assert "--resume" in capsys.readouterr().err
+    shutil.rmtree(out / "runs" / "tiny_s1")
+    assert sweep.main([str(config_path), "--out", str(out), "--resume"]) == 0
+    summary = json.loads((out / "sweep.json").read_text())
+    assert summary["ran"] == ["tiny_s1"] and summary["skipped_finished"] == ["tiny_s0"]
+
+
+def test_a_failing_trial_does_not_stop_the_sweep(tmp_path, capsys):
+    config_path = tiny_config(tmp_path, {"level": ["zipf_2", "zipf_bad"], "seed": [0]}, name="fail")
+    out = tmp_path / "out"
+    assert sweep.main([str(config_path), "--out", str(out)]) == 1  # 1: some trial failed
+    summary = json.loads((out / "sweep.json").read_text())
+    assert list(summary["failed"]) == ["fail_zipf_bad_s0"]
+    assert "zipf_bad" in summary["failed"]["fail_zipf_bad_s0"]
+    assert sweep.is_finished(out / "runs" / "fail_zipf_2_s0")
+    assert (out / "results" / "leaderboard_agents.md").is_file()
+    assert "failed: fail_zipf_bad_s0" in capsys.readouterr().out
+
+
+# -- RLlib -----------------------------------------------------------------------------------------
+
+
+def test_rllib_ppo_with_a_remote_runner_trains_resumes_and_is_evaluated(tmp_path):
+    out = tmp_path / "rllib"
+    argv = ["--backend", "rllib", "--algo", "ppo", "--obs-mode", "symbolic", *TINY_ARGS, "--steps", "256",
+            "--num-env-runners", "1", "--num-envs-per-env-runner", "2", "--hp", "train_batch_size_per_learner=256",
+            "--hp", "minibatch_size=64", "--hp", "num_epochs=1", "--model", "fcnet_hiddens=[32]",
+            "--out", str(out), "--final-episodes", "10", "--no-progress"]  # fmt: skip
+    outcome = run(argv)  # zipfian-train's one entry point hands --backend rllib on
+    assert outcome["training"]["steps"] >= 256  # a remote runner that cannot build the env samples nothing
+    config = json.loads((out / "config.json").read_text())
+    assert config["algo"] == "rllib-ppo" and config["observation_kind"] == "symbolic"
+    result = json.loads(outcome["results"][0].read_text())
+    assert result["policy"] == "rllib-ppo-symbolic" and result["episodes"]["rare"] == 10
+    first = load_records(out / result["files"]["records"])
+
+    # Resume with nothing left to train: the restored module gives the same greedy episodes.
+    again = run([*argv[:-5], "--resume", str(out / "checkpoint"), "--out", str(tmp_path / "resumed"),
+                 "--final-episodes", "10", "--no-progress"])  # fmt: skip
+    assert again["training"]["steps_this_run"] == 0
+    second = load_records(tmp_path / "resumed" / json.loads(again["results"][0].read_text())["files"]["records"])
+    key = ("protocol", "episode", "item_rank", "length", "success")
+    assert [tuple(r[k] for k in key) for r in first] == [tuple(r[k] for k in key) for r in second]
+
+    # The checkpoint loads without the Algorithm, and the adapter samples reproducibly.
+    env = gym.make("Zipfian/Gridworld-v0", obs_mode="symbolic", **TINY)
+    policy = RLlibPolicy.from_checkpoint(out / "checkpoint", env.observation_space, seed=3)
+    records = [evaluate(RLlibPolicy.from_checkpoint(out / "checkpoint", env.observation_space, seed=3),
+                        "Zipfian/Gridworld-v0", "zipf_2", episodes=8, deterministic=False, obs_mode="symbolic",
+                        **TINY) for _ in range(2)]  # fmt: skip
+    assert records[0] == records[1]
+    assert policy.predict(np.stack([env.reset(seed=0)[0]] * 3))[0].shape == (3,)
+
+
+def test_rllib_recurrent_policy_carries_state_on_dict_observations(tmp_path):
+    env_id = "Zipfian/Labyrinth-v0"
+    if env_id not in gym.registry:  # the family is being registered: use its entry point under a test id
+        env_id = "ZipfianRayTest/Labyrinth-v0"
+        if env_id not in gym.registry:
+            gym.register(env_id, entry_point="zipfian_envs.labyrinth.env:LabyrinthEnv")
+    kwargs = ["--env-kwarg", "width=16", "--env-kwarg", "height=12", "--env-kwarg", "time_limit_scale=0.02"]
+    out = tmp_path / "lab"
+    outcome = run(["--backend", "rllib", "--algo", "ppo", "--env", env_id, *kwargs, "--steps", "128",
+                   "--num-envs-per-env-runner", "2", "--hp", "train_batch_size_per_learner=128",
+                   "--hp", "minibatch_size=64", "--hp", "num_epochs=1", "--model", "use_lstm=True",
+                   "--model", "lstm_cell_size=16", "--model", "max_seq_len=8", "--model", "fcnet_hiddens=[32]",
+                   "--out", str(out), "--final-episodes", "6", "--min-episodes-per-rank", "0",
+                   "--stochastic-eval", "--no-progress"])  # fmt: skip
+    assert outcome["training"]["steps"] >= 128
+    assert json.loads((out / "config.json").read_text())["observation_kind"] == "dict"
+    result = json.loads(outcome["results"][0].read_text())
+    assert result["episodes"]["zipfian"] == 6 and result["episodes"]["uniform"] == 30  # one per level rank
+
+    env = gym.make(env_id, width=16, height=12, time_limit_scale=0.02)
+    policy = RLlibPolicy.from_checkpoint(out / "checkpoint", env.observation_space)
+    assert policy.recurrent
+    obs = {k: np.stack([v, v]) for k, v in env.reset(seed=0)[0].items()}
+    _, state = policy.predict(obs, None, np.array([True, True]))
+    _, carried = policy.predict(obs, state, np.array([False, True]))
+    _, fresh = policy.predict(obs, None, np.array([True, True]))
+    # Row 0 went on from its state; row 1 restarted, so it equals a fresh first step's state.
+    for key in state:
+        np.testing.assert_allclose(carried[key][1], state[key][1], rtol=1e-5)
+        assert not np.allclose(carried[key][0], state[key][0])
+        np.testing.assert_allclose(fresh[key], state[key], rtol=1e-5)

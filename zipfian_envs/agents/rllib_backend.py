@@ -1,0 +1,286 @@
+"""``zipfian-train --backend rllib --algo ppo|appo|impala``: train on any ``Zipfian/*`` id with Ray RLlib.
+
+Example::
+
+    zipfian-train --backend rllib --algo appo --env Zipfian/Gridworld-v0 --obs-mode symbolic \\
+        --steps 1000000 --num-env-runners 0 --num-envs-per-env-runner 32 --out runs/appo_sym
+
+The run folder has the layout of an SB3 run, so ``python -m zipfian_envs.agents.results`` and
+``zipfian-sweep`` merge RLlib runs like any other: ``config.json`` (with ``training``),
+``progress.csv`` (one row per RLlib iteration), ``checkpoint/`` (the latest RLlib Algorithm
+checkpoint; ``--resume checkpoint`` goes on from it) and the harness's result JSON, evaluated
+through :class:`zipfian_envs.agents.rllib_policy.RLlibPolicy` with the same protocols and
+evaluation seeds as ``zipfian-train``. Policy names are ``rllib-<algo>-<obs>``.
+
+Workers build envs with :func:`make_rllib_env`, which imports the package (remote workers do not
+otherwise know the ``Zipfian`` ids) and casts observations to float32 (RLlib's encoders reject
+uint8). Locally, sampling runs in the driver by default (``--num-env-runners 0``): on 2 cores
+that is faster than a remote runner; on a cluster give ``--address`` and more runners.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib.util
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, NoReturn
+
+ENV_NAME = "zipfian_envs"
+RLLIB_ALGOS = ("ppo", "appo", "impala")
+INSTALL_HINT = "pip install 'zipfian-envs[ray]'"
+# Small-batch defaults sized for a 2-core machine; --hp overrides any of them.
+TRAINING_DEFAULTS: dict[str, dict[str, Any]] = {
+    "ppo": {"lr": 5e-4, "train_batch_size_per_learner": 2048, "minibatch_size": 256, "num_epochs": 4,
+            "entropy_coeff": 0.01},
+    "appo": {"lr": 5e-4, "train_batch_size_per_learner": 512, "entropy_coeff": 0.01},
+    "impala": {"lr": 5e-4, "train_batch_size_per_learner": 512, "entropy_coeff": 0.01},
+}
+# The Gridworld's 63x63 pixels: one 9x9 stride-9 convolution per cell (7x7 cells), then a 3x3 one.
+PIXEL_CONV_FILTERS = [[32, 9, 9], [64, 3, 1]]
+
+
+def require_ray(command: str) -> None:
+    """Exit 1 with a one-line install hint when Ray is not installed."""
+    if importlib.util.find_spec("ray") is None:
+        print(f"{command}: error: Ray is not installed; {INSTALL_HINT}", file=sys.stderr)
+        raise SystemExit(1)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``zipfian-train --backend rllib`` argument parser."""
+    p = _Parser(prog="zipfian-train --backend rllib", description="Train on a Zipfian env with Ray RLlib.")
+    p.add_argument("--backend", choices=("rllib",), default="rllib")
+    p.add_argument("--algo", required=True, choices=RLLIB_ALGOS, help="RLlib algorithm")
+    p.add_argument("--env", default="Zipfian/Gridworld-v0", help="registered env id")
+    p.add_argument("--level", default=None, help="training level (e.g. zipf_2, uniform); default: the env's")
+    p.add_argument("--obs-mode", default=None, help="observation mode passed to the env")
+    p.add_argument("--env-kwarg", action="append", default=[], metavar="KEY=VALUE", help="extra env kwarg")
+    p.add_argument("--hp", action="append", default=[], metavar="KEY=VALUE",
+                   help="an AlgorithmConfig.training() argument, e.g. lr=1e-3")  # fmt: skip
+    p.add_argument("--model", action="append", default=[], metavar="KEY=VALUE",
+                   help="a DefaultModelConfig field, e.g. use_lstm=True, fcnet_hiddens=[64,64]")  # fmt: skip
+    p.add_argument("--steps", type=int, required=True, help="total environment steps (resume trains the rest)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--num-env-runners", type=int, default=0, help="remote sampling workers (0: in the driver)")
+    p.add_argument("--num-envs-per-env-runner", type=int, default=8, help="envs per runner")
+    p.add_argument("--address", default=None, help="Ray cluster to join (auto, ray://host:port); default: local")
+    p.add_argument("--num-cpus", type=int, default=None, help="CPUs of a local Ray (default: all)")
+    p.add_argument("--out", type=Path, required=True, help="run directory, e.g. runs/NAME")
+    p.add_argument("--resume", type=Path, default=None, help="RLlib checkpoint folder to continue from")
+    p.add_argument("--checkpoint-every", type=int, default=100_000, help="steps between checkpoints (0: end only)")
+    p.add_argument("--final-episodes", type=int, default=500, help="episodes per protocol in the final eval (0: skip)")
+    p.add_argument("--min-episodes-per-rank", type=int, default=10, help="uniform-protocol floor per rank")
+    p.add_argument("--results-dir", type=Path, default=None, help="also write the result JSON here")
+    p.add_argument("--stochastic-eval", action="store_true", help="sample actions in evaluation (default: greedy)")
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    p.add_argument("--no-progress", action="store_true", help="print no line per iteration")
+    return p
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Parse and check arguments; a problem exits 2 with one line (as ``zipfian-train`` does)."""
+    import gymnasium as gym
+
+    import zipfian_envs  # noqa: F401  (registers the ids the probe env needs)
+    from zipfian_envs.agents.train import _pairs
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    for name in ("steps", "threads", "num_envs_per_env_runner"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
+    for name in ("num_env_runners", "checkpoint_every", "final_episodes", "min_episodes_per_rank"):
+        if getattr(args, name) < 0:
+            parser.error(f"--{name.replace('_', '-')} must be >= 0, got {getattr(args, name)}")
+    if args.env not in gym.registry:
+        known = ", ".join(i for i in gym.registry if i.startswith("Zipfian/") and i.count("-") == 1)
+        parser.error(f"unknown env id {args.env!r}; registered families: {known}")
+    if args.resume is not None and not args.resume.is_dir():
+        parser.error(f"--resume checkpoint folder {str(args.resume)!r} does not exist")
+    args.env_kwargs = _pairs(args.env_kwarg, "--env-kwarg", parser)
+    if args.level is not None:
+        args.env_kwargs["level"] = args.level
+    if args.obs_mode is not None:
+        args.env_kwargs["obs_mode"] = args.obs_mode
+    args.hp_overrides = _pairs(args.hp, "--hp", parser)
+    args.model_overrides = _pairs(args.model, "--model", parser)
+    try:
+        probe = gym.make(args.env, **args.env_kwargs)
+    except (ValueError, TypeError) as exc:
+        parser.error(f"bad env arguments for {args.env}: {exc}".replace("\n", " "))
+    args.training_level = getattr(probe.unwrapped, "level", args.level)
+    args.observation_space = probe.observation_space
+    probe.close()
+    return args
+
+
+def make_rllib_env(env_config: dict[str, Any]) -> Any:
+    """RLlib env creator: imports the package (so any worker knows ``Zipfian/*``) and casts observations."""
+    import gymnasium as gym
+
+    import zipfian_envs  # noqa: F401  (registers the Zipfian namespace in this worker process)
+    from zipfian_envs.agents.rllib_policy import FloatObservations
+
+    return FloatObservations(gym.make(env_config["env_id"], **dict(env_config.get("env_kwargs", {}))))
+
+
+def build_config(args: argparse.Namespace) -> Any:
+    """The RLlib AlgorithmConfig of a run: env creator, runners, training defaults with ``--hp``, model."""
+    from ray.rllib.algorithms.appo import APPOConfig
+    from ray.rllib.algorithms.impala import IMPALAConfig
+    from ray.rllib.algorithms.ppo import PPOConfig
+    from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
+
+    from zipfian_envs.agents.rllib_policy import float_observations
+
+    config_cls = {"ppo": PPOConfig, "appo": APPOConfig, "impala": IMPALAConfig}[args.algo]
+    model: dict[str, Any] = {"fcnet_hiddens": [256, 256]}
+    if len(float_observations(args.observation_space)[0].shape) == 3:
+        model["conv_filters"] = PIXEL_CONV_FILTERS
+    model.update(args.model_overrides)
+    training = {**TRAINING_DEFAULTS[args.algo], **args.hp_overrides}
+    try:
+        return (
+            config_cls()
+            .environment(ENV_NAME, env_config={"env_id": args.env, "env_kwargs": args.env_kwargs})
+            .framework("torch")
+            .env_runners(num_env_runners=args.num_env_runners, num_envs_per_env_runner=args.num_envs_per_env_runner)
+            .learners(num_learners=0)
+            .training(**training)
+            .rl_module(model_config=DefaultModelConfig(**model))
+            .debugging(seed=args.seed)
+        )
+    except TypeError as exc:  # an unknown --hp or --model name
+        raise SystemExit(f"zipfian-train --backend rllib: error: {exc}") from None
+
+
+def init_ray(address: str | None, num_cpus: int | None) -> float:
+    """Start a local Ray (or join ``address``) unless one is running; returns the seconds it took."""
+    import ray
+
+    if ray.is_initialized():
+        return 0.0
+    start = time.perf_counter()
+    if address:
+        ray.init(address=address, include_dashboard=False)
+    else:
+        ray.init(num_cpus=num_cpus or os.cpu_count(), include_dashboard=False)
+    return time.perf_counter() - start
+
+
+def _steps_file(checkpoint: Path) -> Path:
+    return checkpoint / "zipfian_steps.json"
+
+
+def run_rllib(argv: list[str]) -> dict[str, Any]:
+    """Train and evaluate one RLlib run (``zipfian-train --backend rllib``); returns training info and result paths."""
+    require_ray("zipfian-train --backend rllib")
+    args = parse_args(argv)
+    import torch
+    from ray.rllib.utils.metrics import ENV_RUNNER_RESULTS, EPISODE_RETURN_MEAN, NUM_ENV_STEPS_SAMPLED
+    from ray.tune.registry import register_env
+
+    from zipfian_envs.agents.extractors import observation_kind
+    from zipfian_envs.agents.rllib_policy import RLlibPolicy
+    from zipfian_envs.agents.train import _jsonable, write_results
+
+    torch.set_num_threads(args.threads)
+    args.kind = observation_kind(args.observation_space)
+    args.out.mkdir(parents=True, exist_ok=True)
+    ray_init_s = init_ray(args.address, args.num_cpus)
+    register_env(ENV_NAME, make_rllib_env)
+    config = build_config(args)
+    algo = config.build_algo()
+    done_steps = 0
+    if args.resume is not None:
+        algo.restore_from_path(args.resume.resolve().as_posix())
+        if _steps_file(args.resume).is_file():
+            done_steps = json.loads(_steps_file(args.resume).read_text())["steps"]
+    checkpoint = args.out / "checkpoint"
+    run_config = {
+        "argv": argv,
+        "backend": "rllib",
+        "algo": f"rllib-{args.algo}",
+        "env": args.env,
+        "env_kwargs": _jsonable(args.env_kwargs),
+        "level": args.training_level,
+        "observation_kind": args.kind,
+        "num_env_runners": args.num_env_runners,
+        "num_envs_per_env_runner": args.num_envs_per_env_runner,
+        "seed": args.seed,
+        "training_config": _jsonable({**TRAINING_DEFAULTS[args.algo], **args.hp_overrides}),
+        "model_overrides": _jsonable(args.model_overrides),
+        "ray_init_s": round(ray_init_s, 2),
+    }
+    (args.out / "config.json").write_text(json.dumps(run_config, indent=2) + "\n")
+
+    steps, next_checkpoint = done_steps, done_steps + (args.checkpoint_every or args.steps)
+    start = time.perf_counter()
+    progress_name = "progress.csv" if args.resume is None else f"progress_resumed_at_{done_steps}.csv"
+    progress_path = args.out / progress_name
+    with progress_path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["iteration", "steps", "episode_return_mean", "wall_s"])
+        iteration, idle = 0, 0
+        while steps < args.steps:
+            result = algo.train()
+            iteration += 1
+            runners = result.get(ENV_RUNNER_RESULTS, {})
+            # Our own count: RLlib's lifetime counter is not reliable across a restore.
+            sampled = int(runners.get(NUM_ENV_STEPS_SAMPLED, 0))
+            steps += sampled
+            # Failing remote runners do not raise: each train() waits for them and samples nothing.
+            idle = 0 if sampled else idle + 1
+            if idle == 3:
+                algo.stop()
+                raise RuntimeError("RLlib sampled no env steps in 3 iterations: the env runners are failing "
+                                   "(see the Ray worker logs)")  # fmt: skip
+            return_mean = runners.get(EPISODE_RETURN_MEAN, float("nan"))
+            row = [iteration, steps, return_mean, round(time.perf_counter() - start, 2)]
+            writer.writerow(row)
+            handle.flush()
+            if not args.no_progress:
+                print(json.dumps(dict(zip(["iteration", "steps", "return_mean", "wall_s"], row))), flush=True)
+            if steps >= next_checkpoint and steps < args.steps:
+                _save(algo, checkpoint, steps)
+                next_checkpoint += args.checkpoint_every or args.steps
+    wall = time.perf_counter() - start
+    _save(algo, checkpoint, steps)
+    train_info = {
+        "algo": f"rllib-{args.algo}",
+        "steps": steps,
+        "steps_this_run": steps - done_steps,
+        "wall_s": round(wall, 1),
+        "steps_per_s": round((steps - done_steps) / max(wall, 1e-9), 1),
+        "num_env_runners": args.num_env_runners,
+        "num_envs_per_env_runner": args.num_envs_per_env_runner,
+        "observation_kind": args.kind,
+    }
+    run_config["training"] = train_info
+    (args.out / "config.json").write_text(json.dumps(run_config, indent=2) + "\n")
+    print(json.dumps({"training": train_info}), flush=True)
+    paths: list[Path] = []
+    if args.final_episodes:
+        policy = RLlibPolicy(algo.get_module(), args.observation_space, seed=args.seed)
+        # write_results is zipfian-train's own final evaluation: same protocols, seeds and files.
+        paths = write_results(policy, argparse.Namespace(**{**vars(args), "algo": f"rllib-{args.algo}"}), train_info)
+        for path in paths:
+            print(f"result: {path}", flush=True)
+    algo.stop()
+    return {"out": args.out, "training": train_info, "results": paths}
+
+
+def _save(algo: Any, checkpoint: Path, steps: int) -> None:
+    """Write the Algorithm checkpoint (and the step count a resume starts from) to ``checkpoint``."""
+    algo.save_to_path(checkpoint.resolve().as_posix())
+    _steps_file(checkpoint).write_text(json.dumps({"steps": steps}) + "\n")
