@@ -322,9 +322,7 @@ class NatLabLevel(Level):
     def view(self, scene: Scene) -> View:
         """Only the active sprites within the draw distance (the renderer draws each one separately)."""
         ents = scene.entities
-        near = ents.active & (
-            (ents.x - scene.pose.x) ** 2 + (ents.y - scene.pose.y) ** 2 <= self.draw_distance_m**2
-        )
+        near = ents.active & ((ents.x - scene.pose.x) ** 2 + (ents.y - scene.pose.y) ** 2 <= self.draw_distance_m**2)
         index = np.flatnonzero(near)
         culled = Entities(**{name: getattr(ents, name)[index] for name in Entities.__dataclass_fields__})
         return View(entities=culled, atlas=self.atlas)
