@@ -190,3 +190,25 @@ def test_plot_several_entries(tmp_path):
     results = [load_result(write_entry(tmp_path, n, r, plot=False)) for n, r in [("a", (1, 0.2)), ("b", (0.9, 0.8))]]
     path = plot_success_by_rank(results, tmp_path / "p.png", labels=["A", "B"])
     assert path.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_graded_envs_get_normalized_score_summaries(tmp_path):
+    records = [
+        {"item_rank": r, "num_items": 10, "success": s > 0.5, "normalized_score": s, "return": s, "length": 5}
+        for r, s in [(1, 1.0), (1, 0.8), (2, 0.6), (5, 0.2), (9, -0.1), (10, 0.0), (10, 0.1)]
+    ]
+    summary = summarize(records)
+    block = summary["normalized_score"]
+    assert block["overall"]["mean"] == pytest.approx(np.mean([1.0, 0.8, 0.6, 0.2, -0.1, 0.0, 0.1]))
+    assert block["bins"]["common"]["mean"] == pytest.approx(np.mean([1.0, 0.8, 0.6]))
+    assert block["bins"]["rare"]["mean"] == pytest.approx(np.mean([-0.1, 0.0, 0.1]))
+    assert block["bins"]["rare"]["ci_low"] <= block["bins"]["rare"]["mean"] <= block["bins"]["rare"]["ci_high"]
+    assert [entry["rank"] for entry in block["ranks"]] == [1, 2, 5, 9, 10]
+    path = save_records(records, tmp_path / "graded.csv")
+    loaded = load_records(path)
+    assert isinstance(loaded[0]["normalized_score"], float)
+    assert summarize(loaded)["normalized_score"] == block
+    merged = aggregate_seeds([records, records])
+    assert merged["normalized_score"]["overall"]["mean"] == pytest.approx(block["overall"]["mean"])
+    ungraded = [{k: v for k, v in r.items() if k != "normalized_score"} for r in records]
+    assert "normalized_score" not in summarize(ungraded)

@@ -22,7 +22,7 @@ RECORD_KEYS: tuple[str, ...] = (
 LEADING_KEYS: tuple[str, ...] = ("policy", "train_seed")
 # CSV stores text; these columns get their types back on load (others stay strings).
 _INT_COLUMNS = {"seed", "train_seed", "episode", "item_rank", "num_items", "map_rank", "length"}
-_FLOAT_COLUMNS = {"return"}
+_FLOAT_COLUMNS = {"return", "normalized_score"}
 _BOOL_COLUMNS = {"success"}
 _TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
 

@@ -1,7 +1,7 @@
 """Run a policy for N episodes in a Gymnasium vector env and return one record per episode.
 
 Only the shared ``info`` keys are read (``item``, ``item_rank``, ``num_items``, ``frequency_bin``,
-``success``, and ``map_rank``/``level`` when present), so any Zipfian env works unchanged.
+``success``, and ``map_rank``/``level``/``normalized_score`` when present), so any Zipfian env works unchanged.
 """
 
 from __future__ import annotations
@@ -345,6 +345,8 @@ def evaluate(
         }
         if "map_rank" in info:
             record["map_rank"] = int(info["map_rank"])
+        if "normalized_score" in info:  # graded envs (the Labyrinth): 0 = random policy, 1 = scripted reference
+            record["normalized_score"] = float(info["normalized_score"])
         records.append(record)
     return records
 

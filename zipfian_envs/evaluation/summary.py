@@ -22,6 +22,9 @@ __all__ = ["METHOD", "N_RESAMPLES", "aggregate_seeds", "summarize"]
 # Fixed per-group keys so each interval's random stream does not depend on which groups exist.
 _BIN_KEYS = {"common": 1, "medium": 2, "rare": 3}
 _RANK_KEY_OFFSET = 1000
+# Graded envs also get their normalized score summarised; its intervals use their own random streams.
+SCORE_KEY = "normalized_score"
+_SCORE_KEY_OFFSET = 100_000
 
 
 def _check(records: Sequence[dict[str, Any]]) -> int:
@@ -53,15 +56,17 @@ def _ratio(bins: dict[str, dict[str, Any]]) -> float | None:
     return bins["rare"]["success"] / bins["common"]["success"]
 
 
-def _groups(records: Sequence[dict[str, Any]], num_items: int) -> dict[tuple[str, Any], list[float]]:
-    """Success outcomes grouped as ('all', None), ('bin', name) and ('rank', r), in a stable order."""
+def _groups(
+    records: Sequence[dict[str, Any]], num_items: int, metric: str = "success"
+) -> dict[tuple[str, Any], list[float]]:
+    """Outcomes (success, or a graded ``metric``) grouped as ('all', None), ('bin', name) and ('rank', r)."""
     groups: dict[tuple[str, Any], list[float]] = {("all", None): []}
     for name in skew.FREQUENCY_BINS:
         groups[("bin", name)] = []
     for rank in range(1, num_items + 1):
         groups[("rank", rank)] = []
     for record in records:
-        outcome = float(bool(record["success"]))
+        outcome = float(bool(record["success"])) if metric == "success" else float(record[metric])
         groups[("all", None)].append(outcome)
         groups[("bin", _bin(record, num_items))].append(outcome)
         groups[("rank", int(record["item_rank"]))].append(outcome)
@@ -90,13 +95,35 @@ def _assemble(intervals: dict[tuple[str, Any], dict[str, Any]], num_items: int) 
     }
 
 
+def _has_scores(records: Sequence[dict[str, Any]]) -> bool:
+    """Whether every record carries a finite normalized score (graded envs such as the Labyrinth)."""
+    values = [r.get(SCORE_KEY) for r in records]
+    return all(v is not None and v != "" and np.isfinite(float(v)) for v in values)
+
+
+def _score_block(intervals: dict[tuple[str, Any], dict[str, Any]], num_items: int) -> dict[str, Any]:
+    """The normalized-score summary: the same layout as success, with ``mean`` for ``success``."""
+    renamed = {g: {("mean" if k == "success" else k): v for k, v in e.items()} for g, e in intervals.items()}
+    return {
+        "overall": renamed[("all", None)],
+        "bins": {value: entry for (kind, value), entry in renamed.items() if kind == "bin"},
+        "ranks": [
+            {"rank": value, "frequency_bin": skew.frequency_bin(value, num_items), **entry}
+            for (kind, value), entry in renamed.items()
+            if kind == "rank"
+        ],
+    }
+
+
 def summarize(
     records: Sequence[dict[str, Any]], seed: int = 0, confidence: float = 0.95, n_resamples: int = N_RESAMPLES
 ) -> dict[str, Any]:
     """Success overall, per frequency bin and per rank, each with a seeded bootstrap interval.
 
     Also the mean return and length, the rare-bin success (the leaderboard headline) and the
-    rare/common ratio (None when a bin is absent or common success is 0).
+    rare/common ratio (None when a bin is absent or common success is 0). When every record has a
+    ``normalized_score`` (the Labyrinth), ``summary["normalized_score"]`` holds its mean overall, per
+    bin and per rank with the same kind of intervals.
     """
     num_items = _check(records)
     groups = _groups(records, num_items)
@@ -104,6 +131,15 @@ def summarize(
     summary = {"episodes": len(records), **_assemble(intervals, num_items)}
     summary["mean_return"] = float(np.mean([float(r.get("return") or 0.0) for r in records]))
     summary["mean_length"] = float(np.mean([float(r.get("length") or 0) for r in records]))
+    if _has_scores(records):
+        scores = _groups(records, num_items, SCORE_KEY)
+        summary[SCORE_KEY] = _score_block(
+            {
+                g: _interval(v, _SCORE_KEY_OFFSET + _group_key(g), seed, confidence, n_resamples)
+                for g, v in scores.items()
+            },
+            num_items,
+        )
     summary["confidence"] = confidence
     summary["bootstrap"] = {"method": METHOD, "n_resamples": n_resamples, "seed": seed}
     return summary
@@ -146,6 +182,18 @@ def aggregate_seeds(
     order = sorted(per_group, key=_group_key)
     intervals = {g: _iqm_interval(per_group[g], _group_key(g), seed, confidence, n_resamples) for g in order}
     aggregate = {"runs": len(runs), "episodes": sum(len(r) for r in runs), **_assemble(intervals, num_items)}
+    if all(_has_scores(records) for records in runs):
+        per_score: dict[tuple[str, Any], list[list[float]]] = {}
+        for records in runs:
+            for group, values in _groups(records, num_items, SCORE_KEY).items():
+                per_score.setdefault(group, []).append(values)
+        aggregate[SCORE_KEY] = _score_block(
+            {
+                g: _iqm_interval(per_score[g], _SCORE_KEY_OFFSET + _group_key(g), seed, confidence, n_resamples)
+                for g in sorted(per_score, key=_group_key)
+            },
+            num_items,
+        )
     aggregate["confidence"] = confidence
     aggregate["bootstrap"] = {
         "method": METHOD,
