@@ -268,6 +268,12 @@ def _cell(entry: dict[str, Any] | None) -> str:
     return f"{entry['success']:.3f} [{entry['ci_low']:.3f}, {entry['ci_high']:.3f}]"
 
 
+def _score_cell(entry: dict[str, Any] | None) -> str:
+    if entry is None:
+        return "-"
+    return f"{entry['mean']:.3f} [{entry['ci_low']:.3f}, {entry['ci_high']:.3f}]"
+
+
 def format_summary(result: dict[str, Any], show_ranks: bool = False) -> str:
     """A plain-text table of a result: per protocol overall and per-bin success, then the headline."""
     seeds = ",".join(str(s) for s in result["seeds"])
@@ -286,6 +292,13 @@ def format_summary(result: dict[str, Any], show_ranks: bool = False) -> str:
             f"{protocol:<9} {entry['level'] or '-':<13} {result['episodes'][protocol]:>8}  "
             + "  ".join(f"{c:<22}" for c in cells).rstrip()
         )
+    graded = [(p, e.get("aggregate") or e["summary"]) for p, e in result["protocols"].items()]
+    graded = [(p, est["normalized_score"]) for p, est in graded if "normalized_score" in est]
+    if graded:
+        lines.append("normalized score (0 = random, 1 = scripted reference): mean, then per bin")
+        for protocol, block in graded:
+            cells = [_score_cell(block["overall"])] + [_score_cell(block["bins"].get(b)) for b in skew.FREQUENCY_BINS]
+            lines.append(f"{protocol:<9} " + "  ".join(f"{c:<22}" for c in cells).rstrip())
     if show_ranks:
         protocol, table = rank_table(result)
         lines.append(f"per rank ({protocol}): " + "  ".join(f"{r['rank']}:{r['success']:.2f}" for r in table["ranks"]))
