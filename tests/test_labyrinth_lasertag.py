@@ -12,7 +12,10 @@ from zipfian_envs.engine.world import Pose
 from zipfian_envs.labyrinth.env import LabyrinthEnv
 from zipfian_envs.labyrinth.lasertag_common import (
     AGENT_COOLDOWN_STEPS,
+    HIT_COLOUR,
+    HIT_HUD_STEPS,
     NO_PATH,
+    TAGGED_COLOUR,
     agent_target,
     all_distances,
     visible_from,
@@ -92,11 +95,14 @@ def test_fire_tags_a_bot_on_the_centre_ray_and_it_respawns_out_of_sight(name):
     face_off(scene, distance=3)
     assert agent_target(scene) == 0
     assert level.step(scene, FIRE, rng) == 1.0
-    assert scene.memory["tags"] == 1
+    assert scene.memory["tags"] == 1 and scene.hud == [HIT_COLOUR]
     ents = scene.entities
     assert not visible_from(scene.grid, scene.pose.x, scene.pose.y, ents.x[:1], ents.y[:1])[0]
     spawn_centres = {(int(r), int(c)) for r, c in scene.memory["spawn_cells"]}
     assert (int(ents.y[0]), int(ents.x[0])) in spawn_centres
+    for _ in range(HIT_HUD_STEPS):
+        level.step(scene, LOOK_LEFT, rng)
+    assert scene.hud == [] or scene.hud == [TAGGED_COLOUR]
 
 
 def test_fire_recharges_between_shots():
@@ -137,6 +143,7 @@ def test_a_bot_that_sees_the_agent_tags_it_and_the_agent_respawns_without_penalt
     assert scene.pose.cell in {tuple(c) for c in scene.memory["spawn_cells"].tolist()}
     assert (scene.pose.x % 1, scene.pose.y % 1) == (0.5, 0.5) and scene.pose.cell != start
     assert not scene.memory["seen"].any()  # the bots lose the respawned agent
+    assert scene.hud == [TAGGED_COLOUR]
 
 
 def test_bots_do_not_see_behind_them_or_through_walls():

@@ -17,6 +17,8 @@ cheap bots; every bot rule below is ours:
   within 15 degrees of the agent, at most every 0.8 s. A shot leaves with a normal aim error
   (sd 4 degrees) and tags the agent when it passes within 0.25 m of the agent's centre. A firing
   bot flashes white for 2 steps. Bots only hunt the agent (they do not tag one another).
+- **HUD.** A green square shows for 4 steps after the agent tags a bot, a red one for 8 steps
+  after a bot tags the agent (DMLab flashes the screen on hits; ours uses the engine's HUD strip).
 - **The agent** has one gadget: FIRE tags the nearest bot that the centre ray meets within 0.25 m
   of its centre, nearer than the first wall and within 30 m, at most every 5 steps (0.33 s).
 - **Tags.** A tagged bot reappears at once on a spawn cell that the agent cannot see (the
@@ -66,6 +68,8 @@ AGENT_COOLDOWN_STEPS = 5
 AGENT_RANGE_M = 30.0
 EXTRA_CONNECTIONS = 0.15
 WHITE = np.array([255, 255, 255], np.uint8)
+HIT_COLOUR, HIT_HUD_STEPS = (60, 220, 80), 4  # the agent tagged a bot
+TAGGED_COLOUR, TAGGED_HUD_STEPS = (230, 40, 40), 8  # a bot tagged the agent
 NO_PATH = np.iinfo(np.int16).max
 
 
@@ -214,6 +218,7 @@ class LaserTagLevel(Level):
             cooldown=np.zeros(count, np.int64),
             flash=np.zeros(count, np.int64),
             agent_cooldown=0,
+            hud_steps=0,  # steps left of the HUD's hit or tagged signal
             tags=0,
             tagged=0,
             cell_index=cell_index,  # every open cell's number in ``distances``
@@ -228,12 +233,17 @@ class LaserTagLevel(Level):
         reward = 0.0
         if memory["agent_cooldown"] > 0:
             memory["agent_cooldown"] -= 1
+        if memory["hud_steps"] > 0:
+            memory["hud_steps"] -= 1
+            if memory["hud_steps"] == 0:
+                scene.hud = []
         if action == FIRE and memory["agent_cooldown"] == 0:
             memory["agent_cooldown"] = AGENT_COOLDOWN_STEPS
             target = agent_target(scene)
             if target >= 0:
                 reward += TAG_REWARD
                 memory["tags"] += 1
+                scene.hud, memory["hud_steps"] = [HIT_COLOUR], HIT_HUD_STEPS
                 self.respawn_bot(scene, target, rng)
         self.bots_act(scene, rng)
         return reward
@@ -366,6 +376,7 @@ class LaserTagLevel(Level):
         far = np.argsort(-gap, kind="stable")[: max(1, len(cells) // 2)]
         scene.pose = spawn_pose(rng, cells[int(rng.choice(far))])
         memory["tagged"] += 1
+        scene.hud, memory["hud_steps"] = [TAGGED_COLOUR], TAGGED_HUD_STEPS
         memory["seen"][:] = False
         memory["seen_for"][:] = 0
         memory["alert"][:] = 0
