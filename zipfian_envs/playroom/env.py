@@ -50,7 +50,7 @@ class PlayroomEnv(gym.Env):
     ``action_mode="continuous"``: the reference's five controls as ``Box(-1, 1, (5,), float32)``:
     move (+ forward), strafe (+ right), look left/right (+ right), look down/up (+ up) and grip,
     held while > 0 (an object is taken while it is > 0 and released when it drops to <= 0).
-    Full scale is 0.2 m per step, 12 degrees of turn and 8 degrees of pitch (+-50 degrees at most).
+    Full scale is 0.2 m per step, 12 degrees of turn and 8 degrees of pitch (+-48 degrees at most).
     Reach: 1.2 m from the eye to the object's centre; release: onto a furniture top faced within
     0.9 m, else 0.45 m ahead on the floor.
 

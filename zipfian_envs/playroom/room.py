@@ -66,7 +66,7 @@ class RoomState:
     target: int  # object index of the target
     receptacle: int  # furniture index of the put receptacle, -1 otherwise
     held: int = -1
-    grip_down: bool = False
+    look_pitch: float = 0.0
     steps: int = 0
     memory: dict = field(default_factory=dict)
 
@@ -150,7 +150,7 @@ def build_room(
     grid = Grid(walls=walls, floor=floor, textures=WALL_TEXTURES, ceiling=(215, 215, 205), fog_m=16.0, light=1.0)
     collision = Grid(walls=np.where(furniture_cells >= 0, np.int16(1), walls), floor=floor, textures=WALL_TEXTURES)
 
-    entities = Entities()
+    rows_out: list[tuple] = []  # (x, y, z, size, shape, colour, kind, touchable) per entity
     boxes, tops = [], []
     for index, cells in enumerate(pieces):
         name = FURNITURE[index]
@@ -163,8 +163,8 @@ def build_room(
         tops.append(TOP_HEIGHT_M[name])
         for k, (r, c) in enumerate(cells):
             shape = FURNITURE_SHAPE["bed_head" if k == 0 else "bed_foot"] if name == "bed" else FURNITURE_SHAPE[name]
-            entities.add(c + 0.5, r + 0.5, shape, colour, kind=-1 - index, size=1.0, touchable=False)
-    first_object = len(entities)
+            rows_out.append((c + 0.5, r + 0.5, 0.0, 1.0, shape, colour, -1 - index, False))
+    first_object = len(rows_out)
 
     free_cells = np.argwhere(free)
     spawn_cell = free_cells[rng.integers(len(free_cells))]
@@ -198,14 +198,25 @@ def build_room(
         supports[i] = support
         z = TOP_HEIGHT_M[FURNITURE[support]] if support >= 0 else 0.0
         colour = COLOURS[rng.integers(len(COLOURS))]
-        entities.add(x, y, int(KIND_SHAPES[kinds[i]]), colour, kind=int(kinds[i]), size=OBJECT_SIZE_M, z=z)
+        rows_out.append((x, y, z, OBJECT_SIZE_M, int(KIND_SHAPES[kinds[i]]), colour, int(kinds[i]), True))
 
     # The target is object 0 when drawn; shuffle so its index says nothing (entities keep furniture first).
     order = rng.permutation(count)
-    for name in ("x", "y", "z", "size", "shape", "colour", "kind", "value", "active", "touchable"):
-        array = getattr(entities, name)
-        array[first_object:] = array[first_object:][order]
+    rows_out[first_object:] = [rows_out[first_object + k] for k in order]
     kinds, supports = kinds[order], supports[order]
+    columns = list(zip(*rows_out))
+    entities = Entities(
+        x=np.array(columns[0], np.float64),
+        y=np.array(columns[1], np.float64),
+        z=np.array(columns[2], np.float64),
+        size=np.array(columns[3], np.float64),
+        shape=np.array(columns[4], np.int32),
+        colour=np.array(columns[5], np.uint8).reshape(-1, 3),
+        kind=np.array(columns[6], np.int32),
+        value=np.zeros(len(rows_out), np.float64),
+        active=np.ones(len(rows_out), bool),
+        touchable=np.array(columns[7], bool),
+    )
     target = int(np.flatnonzero(order == 0)[0])
     return RoomState(
         grid=grid,

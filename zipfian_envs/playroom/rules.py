@@ -5,7 +5,7 @@ Geometry (ours; the reference does not publish its rules):
 * Time: 7.5 agent steps per simulated second (the reference's 30 frames/s with the usual action
   repeat of 4), so a 120 s episode is 900 steps.
 * One step moves 0.2 m (1.5 m/s), turns 12 degrees and looks up/down 8 degrees (pitch within
-  +-50 degrees). The eye is 0.5 m above the floor.
+  +-48 degrees, shown on a 4 degree grid). The eye is 0.5 m above the floor.
 * Grip takes the object *centred in view*: its 0.3 m sprite covers the image centre, give or take
   4% of the image width, with nothing but open floor between (walls block), within ``REACH_M``
   (1.2 m from the eye to the object's centre). Of several such objects, the nearest.
@@ -24,13 +24,15 @@ import numpy as np
 
 from zipfian_envs.engine.physics import move_agent
 from zipfian_envs.engine.raycast import cast_rays
-from zipfian_envs.engine.world import EYE_HEIGHT_M, MAX_PITCH_RAD, PITCH_STEP_RAD, TURN_STEP_RAD, Pose
+from zipfian_envs.engine.world import EYE_HEIGHT_M, TURN_STEP_RAD, Pose
 from zipfian_envs.playroom.room import RoomState
 
 STEPS_PER_SECOND = 7.5
 MOVE_M = 0.2
 TURN_RAD = math.radians(12.0)
 LOOK_RAD = math.radians(8.0)
+MAX_LOOK_RAD = math.radians(48.0)
+PITCH_GRID_RAD = math.radians(4.0)
 REACH_M = 1.2
 GAZE_MARGIN = 0.08  # image-plane units (the image is 2 units wide at a 90 degree field of view): 4% of its width
 PLACE_REACH_M = 0.9
@@ -61,16 +63,18 @@ KEY_MAP: dict[str, tuple[int, str]] = {
 
 
 def move(state: RoomState, forward: float, strafe: float, turn: float, look_up: float) -> Pose:
-    """The pose after one step of the given commands (each in [-1, 1]), with sliding collision."""
-    return move_agent(
-        state.collision,
-        state.pose,
-        forward=forward,
-        strafe=strafe,
-        turn=turn * TURN_RAD / TURN_STEP_RAD,
-        look_up=look_up * LOOK_RAD / PITCH_STEP_RAD,
-        speed=MOVE_M,
+    """The pose after one step of the given commands (each in [-1, 1]), with sliding collision.
+
+    Pitch accumulates in ``state.look_pitch`` (within +-48 degrees) and the view takes it rounded
+    to ``PITCH_GRID_RAD`` (4 degrees): the renderer caches one wall table per horizon, so a few
+    dozen horizons keep it fast in continuous mode too (discrete looks land on the grid exactly).
+    """
+    state.look_pitch = float(np.clip(state.look_pitch + look_up * LOOK_RAD, -MAX_LOOK_RAD, MAX_LOOK_RAD))
+    pose = move_agent(
+        state.collision, state.pose, forward=forward, strafe=strafe, turn=turn * TURN_RAD / TURN_STEP_RAD, speed=MOVE_M
     )
+    pose.pitch = round(state.look_pitch / PITCH_GRID_RAD) * PITCH_GRID_RAD
+    return pose
 
 
 def object_view(state: RoomState, pose: Pose) -> dict[str, np.ndarray]:
@@ -203,5 +207,5 @@ def target_signal(state: RoomState, half_height: float = 0.75) -> tuple[bool, fl
 
 
 def clamp_pitch(pitch: float) -> float:
-    """Pitch limited to the engine's +-50 degrees."""
-    return float(np.clip(pitch, -MAX_PITCH_RAD, MAX_PITCH_RAD))
+    """Pitch limited to the Playroom's +-48 degrees."""
+    return float(np.clip(pitch, -MAX_LOOK_RAD, MAX_LOOK_RAD))

@@ -1,0 +1,159 @@
+"""Playroom speed, memory and scripted-policy success: ``python -m zipfian_envs.playroom.benchmark``.
+
+Speed: uniform random actions through ``gym.make`` (the registered ids with their wrappers) at
+72x96, resets included, on one thread, per task family; the Gridworld (pixels) is timed the same
+way as a yardstick, so the ratio says something on a loaded machine. Memory: resident size added
+per env (20 envs mid-episode). ``--quality N``: the oracle's and the random policy's success rate
+over N seeded episodes of each task family (the README's table).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import resource
+import time
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+
+import zipfian_envs  # noqa: F401  (registers the ids)
+
+TARGET_STEPS_PER_S = 3000.0
+TARGET_MB_PER_ENV = 20.0
+# One id per task family (level = the distribution its reference levels use most).
+FAMILY_IDS: dict[str, str] = {
+    "lift/lift_shape": "Zipfian/Playroom-lift.lift_shape_zipf2-v0",
+    "put/lift_shape": "Zipfian/Playroom-put.lift_shape_zipf2-v0",
+    "put/lift_shape_many": "Zipfian/Playroom-put.lift_shape_many_zipf1-v0",
+    "put/put_on_bed_tray": "Zipfian/Playroom-put.put_on_bed_tray_all-v0",
+    "put/put_near_bed_tray": "Zipfian/Playroom-put.put_near_bed_tray_frequent-v0",
+    "supervised/find_shape": "Zipfian/Playroom-supervised.find_shape_zipf2-v0",
+}
+GRIDWORLD_ID = "Zipfian/Gridworld-v0"
+
+
+def steps_per_second(env_id: str, steps: int, seed: int = 0) -> float:
+    """Random-action steps per second through ``gym.make(env_id)``, resets included."""
+    env = gym.make(env_id)
+    actions = np.random.default_rng(seed).integers(0, env.action_space.n, steps)
+    env.reset(seed=seed)
+    start = time.perf_counter()
+    for action in actions:
+        _, _, terminated, truncated, _ = env.step(int(action))
+        if terminated or truncated:
+            env.reset()
+    elapsed = time.perf_counter() - start
+    env.close()
+    return steps / elapsed
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def memory_per_env_mb(env_id: str = "Zipfian/Playroom-v0", count: int = 20) -> float:
+    """Resident memory added per env: ``count`` envs, each reset and stepped, over the first one's cost."""
+    first = gym.make(env_id)
+    first.reset(seed=0)
+    gc.collect()
+    before = _rss_mb()
+    envs = []
+    for index in range(count):
+        env = gym.make(env_id)
+        env.reset(seed=index)
+        for action in np.random.default_rng(index).integers(0, 9, 50):
+            env.step(int(action))
+        envs.append(env)
+    gc.collect()
+    return (_rss_mb() - before) / count
+
+
+def success_rate(env_id: str, policy: str, episodes: int, seed: int = 0) -> tuple[float, float]:
+    """(success rate, mean episode steps) of ``oracle`` or ``random`` play over seeded episodes."""
+    env = gym.make(env_id)
+    rng = np.random.default_rng(seed)
+    successes, lengths = [], []
+    for episode in range(episodes):
+        env.reset(seed=seed * 100_000 + episode)
+        steps = 0
+        while True:
+            if policy == "oracle":
+                action = env.unwrapped.oracle_action()
+            else:
+                action = int(rng.integers(env.action_space.n))
+            _, _, terminated, truncated, info = env.step(action)
+            steps += 1
+            if terminated or truncated:
+                break
+        successes.append(info["success"])
+        lengths.append(steps)
+    env.close()
+    return float(np.mean(successes)), float(np.mean(lengths))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(
+        prog="python -m zipfian_envs.playroom.benchmark", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--steps", type=int, default=3000, help="random steps per task family")
+    parser.add_argument("--quality", type=int, default=0, metavar="N", help="also N oracle and random episodes each")
+    parser.add_argument("--families", nargs="*", help=f"task families (default: all of {', '.join(FAMILY_IDS)})")
+    parser.add_argument("--json", type=Path, help="write the figures here as JSON")
+    args = parser.parse_args(argv)
+    if args.steps < 1:
+        parser.error(f"--steps must be >= 1, got {args.steps}")
+    if args.quality < 0:
+        parser.error(f"--quality must be >= 0, got {args.quality}")
+    families = list(args.families) if args.families else list(FAMILY_IDS)
+    unknown = sorted(set(families) - set(FAMILY_IDS))
+    if unknown:
+        parser.error(f"unknown task families {unknown}; valid: {', '.join(FAMILY_IDS)}")
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:
+        pass
+    figures: dict = {"steps_per_s": {}, "quality": {}}
+    gridworld = steps_per_second(GRIDWORLD_ID, args.steps)
+    figures["gridworld_steps_per_s"] = gridworld
+    print(f"{'task family':24s} {'steps/s':>9s} {'x target':>9s} {'/ Gridworld':>12s}")
+    for family in families:
+        rate = steps_per_second(FAMILY_IDS[family], args.steps)
+        figures["steps_per_s"][family] = rate
+        print(f"{family:24s} {rate:9.0f} {rate / TARGET_STEPS_PER_S:9.2f} {rate / gridworld:12.3f}")
+    mean = float(np.mean(list(figures["steps_per_s"].values())))
+    figures["mean_steps_per_s"] = mean
+    print(f"{'mean':24s} {mean:9.0f} {mean / TARGET_STEPS_PER_S:9.2f} {mean / gridworld:12.3f}")
+    print(f"{'Gridworld (pixels)':24s} {gridworld:9.0f}")
+    memory = memory_per_env_mb()
+    figures["memory_mb_per_env"] = memory
+    print(f"memory per env: {memory:.1f} MB ({memory / TARGET_MB_PER_ENV:.2f} x the {TARGET_MB_PER_ENV:g} MB budget)")
+    if args.quality:
+        header = f"{'task family':24s} {'oracle':>8s} {'steps':>7s} {'random':>8s} {'steps':>7s}"
+        print(f"\n{header}  ({args.quality} episodes each)")
+        for family in families:
+            oracle, oracle_steps = success_rate(FAMILY_IDS[family], "oracle", args.quality)
+            random, random_steps = success_rate(FAMILY_IDS[family], "random", args.quality)
+            figures["quality"][family] = {
+                "id": FAMILY_IDS[family],
+                "episodes": args.quality,
+                "oracle": oracle,
+                "oracle_steps": oracle_steps,
+                "random": random,
+                "random_steps": random_steps,
+            }
+            print(f"{family:24s} {oracle:8.1%} {oracle_steps:7.1f} {random:8.1%} {random_steps:7.1f}")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(figures, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
