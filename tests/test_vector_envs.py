@@ -1,6 +1,8 @@
 """Native vector envs, over every registered Zipfian id with a vector entry point: a new family is
 tested without new test code. Each must equal ``SyncVectorEnv`` over single envs bit for bit."""
 
+import importlib.util
+import json
 import pickle
 
 import gymnasium as gym
@@ -274,3 +276,20 @@ def test_sb3_adapter_matches_dummy_vec_env():
     assert adapter.env_method("oracle_action", indices=[0, 2]) == dummy.env_method("oracle_action", indices=[0, 2])
     with pytest.raises(ValueError, match="SAME_STEP"):
         to_sb3(gym.make_vec(env_id, num_envs=2, vectorization_mode="vector_entry_point"))
+
+
+def test_benchmark_runs_and_writes_its_table(tmp_path, capsys):
+    from zipfian_envs import benchmark
+
+    path = tmp_path / "bench.json"
+    benchmark.main(["--steps", "2048", "--repeats", "1", "--skip-processes", "--json", str(path), "--markdown"])
+    result = json.loads(path.read_text())
+    rows = {row["configuration"]: row for row in result["rows"]}
+    for label in ("single env, pixels", "native vector env x1024, pixels", "numpy ceiling: gather of 256 frames"):
+        assert rows[label]["steps_per_s"] > 0 and rows[label]["per_reference"] > 0
+    assert rows["native vector env x256, pixels"]["per_ceiling"] > 0
+    assert result["memory"]["peak_mb"] > result["memory"]["imports_mb"] > 0
+    out = capsys.readouterr().out
+    assert "| native vector env x256, symbolic |" in out
+    if importlib.util.find_spec("minigrid") is None:
+        assert "skipped (minigrid is not installed)" in out

@@ -260,7 +260,7 @@ def _sb3_adapter_class() -> type:
             """Reset every sub-env with the seeds and options set since the last reset."""
             options = _merge_options(self._options)
             obs, info = self.env.reset(seed=list(self._seeds), options=options)
-            self.reset_infos = _info_rows(info, self.num_envs)
+            self.reset_infos = _info_rows(info, np.arange(self.num_envs))
             self._reset_seeds()
             self._reset_options()
             self._returns[:] = 0.0
@@ -283,17 +283,16 @@ def _sb3_adapter_class() -> type:
             infos: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]
             finished = np.flatnonzero(dones)
             if finished.size:
-                final_rows = _info_rows(info["final_info"], self.num_envs)
-                reset_rows = _info_rows(info, self.num_envs)
+                final_rows = _info_rows(info["final_info"], finished)
+                reset_rows = _info_rows(info, finished)
                 elapsed = round(time.time() - self._start, 6)
-                for i in finished:
-                    row = final_rows[i]
+                for i, row, reset_row in zip(finished, final_rows, reset_rows):
                     row["is_success"] = bool(row.get("success", rewards[i] > 0))
                     row["TimeLimit.truncated"] = bool(truncated[i] and not terminated[i])
                     row["terminal_observation"] = info["final_obs"][i]
                     row["episode"] = {"r": round(float(self._returns[i]), 6), "l": int(self._lengths[i]), "t": elapsed}
                     infos[i] = row
-                    self.reset_infos[i] = reset_rows[i]
+                    self.reset_infos[i] = reset_row
                 self._returns[finished] = 0.0
                 self._lengths[finished] = 0
             return obs, rewards.astype(np.float32), dones, infos
@@ -332,16 +331,17 @@ def _sb3_adapter_class() -> type:
     return Sb3VectorAdapter
 
 
-def _info_rows(info: dict[str, Any], num_envs: int) -> list[dict[str, Any]]:
-    """Per-env plain dicts from a vector info dict (entries masked out by ``_key`` are left out)."""
-    rows: list[dict[str, Any]] = [{} for _ in range(num_envs)]
+def _info_rows(info: dict[str, Any], indices: np.ndarray) -> list[dict[str, Any]]:
+    """Plain dicts for the sub-envs ``indices`` from a vector info dict (masked-out entries left out)."""
+    rows: list[dict[str, Any]] = [{} for _ in indices]
     for key, value in info.items():
         if key.startswith("_") or key in ("final_obs", "final_info") or isinstance(value, dict):
             continue
         mask = info.get("_" + key)
-        values = value.tolist()
-        for i in np.flatnonzero(mask) if mask is not None else range(num_envs):
-            rows[i][key] = values[i]
+        present = np.ones(len(indices), dtype=bool) if mask is None else mask[indices]
+        for row, item, keep in zip(rows, value[indices].tolist(), present.tolist()):
+            if keep:
+                row[key] = item
     return rows
 
 
