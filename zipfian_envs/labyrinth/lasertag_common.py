@@ -43,7 +43,7 @@ from zipfian_envs.engine.navigation import heading_error, next_cell, steer
 from zipfian_envs.engine.raycast import cast_rays, centre_ray
 from zipfian_envs.engine.sprites import shape_index
 from zipfian_envs.engine.textures import texture_bank
-from zipfian_envs.engine.world import MOVE_STEP_M, Grid, Pose
+from zipfian_envs.engine.world import MOVE_STEP_M, Grid
 from zipfian_envs.labyrinth.common import spawn_pose
 from zipfian_envs.labyrinth.level import Level, LevelOptions, Scene
 
@@ -409,8 +409,3 @@ class LaserTagLevel(Level):
         if step is None:
             return LOOK_RIGHT
         return steer(pose, step[1] + 0.5, step[0] + 0.5)
-
-
-def bot_pose(scene: Scene, bot: int) -> Pose:
-    """A bot's position and heading as a Pose (for tests and tools)."""
-    return Pose(x=float(scene.entities.x[bot]), y=float(scene.entities.y[bot]), yaw=float(scene.memory["yaw"][bot]))
