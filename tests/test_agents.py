@@ -32,6 +32,9 @@ SMOKE_HP = {
     "softq": ["learning_starts=64", "buffer_size=2000", "target_update_interval=64"],
 }
 TINY = ["--env-kwarg", "rooms=1", "--env-kwarg", "num_objects=2", "--env-kwarg", "num_maps=1"]
+# Families whose full episodes make the smoke test's evaluations slow play shortened episodes (the
+# Playroom's documented time_limit_scale: 120 s of 900 steps become 18 steps).
+SMOKE_ENV_KWARGS = {"Playroom": {"time_limit_scale": 0.02}}
 
 
 def _smoke_cases() -> list[tuple[str, str, str | None]]:
@@ -55,6 +58,8 @@ def test_train_save_load_evaluate_smoke(algo: str, family: str, obs_mode: str | 
             "--no-progress"]  # fmt: skip
     if obs_mode:
         argv += ["--obs-mode", obs_mode]
+    for key, value in SMOKE_ENV_KWARGS.get(family, {}).items():
+        argv += ["--env-kwarg", f"{key}={value}"]
     for hp in SMOKE_HP[algo]:
         argv += ["--hp", hp]
     assert train.main(argv) == 0
@@ -70,6 +75,7 @@ def test_train_save_load_evaluate_smoke(algo: str, family: str, obs_mode: str | 
     assert result["training"]["steps"] == config["training"]["steps"]
 
     env_kwargs = {"obs_mode": obs_mode} if obs_mode else {}
+    env_kwargs.update(SMOKE_ENV_KWARGS.get(family, {}))
     policy = load_policy(str(out / "model.zip"), env_id, algo=algo, **env_kwargs)
     records = evaluate(policy, env_id, episodes=2, num_envs=2, seed=1, **env_kwargs)
     assert len(records) == 2 and all(isinstance(r["success"], bool) for r in records)

@@ -164,6 +164,11 @@ def _space_matches(model_space: spaces.Space, env_space: spaces.Space) -> bool:
         return model_space.shape in (shape, (shape[-1], *shape[:-1]) if len(shape) == 3 else shape)
     if isinstance(model_space, spaces.Discrete) and isinstance(env_space, spaces.Discrete):
         return (model_space.n, model_space.start) == (env_space.n, env_space.start)
+    if isinstance(model_space, spaces.Dict) and isinstance(env_space, spaces.Dict):
+        # Dict observations (image + instruction): SB3 transposes each image entry on its own.
+        return model_space.keys() == env_space.keys() and all(
+            _space_matches(model_space[key], env_space[key]) for key in env_space
+        )
     return model_space == env_space
 
 
