@@ -197,7 +197,13 @@ def summarize_condition(trials: Sequence[dict[str, Any]], seed: int = 0) -> dict
         "final_projection_std": float(np.mean([t["history"]["projection_std"][-1] for t in trials])),
         "final_knn_accuracy": float(np.mean([t["history"]["knn_accuracy"][-1] for t in trials])),
         "mean_seconds": float(np.mean([t["seconds"]["total"] for t in trials])),
+        "mean_cpu_seconds": _mean_or_none([t["seconds"].get("cpu") for t in trials]),
     }
+
+
+def _mean_or_none(values: Sequence[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return float(np.mean(present)) if present else None
 
 
 def _order(condition: str) -> tuple[int, str]:
@@ -239,8 +245,9 @@ def format_table(summary: dict[str, Any]) -> str:
     lines = [
         f"Linear-evaluation top-1 (%) on held-out balanced glyphs ({settings['num_classes']} classes, "
         f"preset `{settings['preset']}`, {settings['steps']} pre-training steps of batch {settings['batch_size']}). "
-        "Cells: IQM over seeds [95% stratified-bootstrap CI]; bins are the classes' frequency under the "
-        "pre-training level (common = top 20% of ranks, rare = bottom 20%).",
+        "Cells: IQM over seeds [95% stratified-bootstrap CI]. Class c has rank c + 1; the bins are ranks "
+        "1-20% (common), the middle 60% (medium) and the last 20% (rare) of the Zipf order, so under "
+        "`uniform` pre-training the same class sets serve as a control.",
         "",
         "| condition | seeds | all | common | medium | rare | rare - common (pts) | proj. std (final) | kNN (final) |",
         "|---|---|---|---|---|---|---|---|---|",

@@ -213,7 +213,7 @@ def run_trial(config: TrialConfig, progress: bool = False, cache_directory: str 
     """Run one trial and return its result dict (see :func:`write_trial` for the file)."""
     torch = require_torch()
     torch.set_num_threads(config.threads)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     splits = load_splits(config, cache_directory)
     device = torch.device(resolve_device(config.device))
     trainer = _Trainer(config, splits, device)
@@ -233,7 +233,12 @@ def run_trial(config: TrialConfig, progress: bool = False, cache_directory: str 
         },
         "test": {"class_rank": (classes + 1).tolist(), "correct": "".join("1" if c else "0" for c in correct)},
         "history": trainer.history,
-        "seconds": {"train": train_seconds, "total": time.perf_counter() - start},
+        # Wall clock, and CPU time of this process (all its threads): the cost on a shared machine.
+        "seconds": {
+            "train": train_seconds,
+            "total": time.perf_counter() - start,
+            "cpu": time.process_time() - cpu_start,
+        },
         "environment": {
             "device": str(device),
             "torch": torch.__version__,
