@@ -178,8 +178,12 @@ def machine() -> dict[str, Any]:
         "numpy": np.__version__,
         "gymnasium": gym.__version__,
         "zipfian_envs": zipfian_envs.__version__,
-        "load_average_1min": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
     }
+
+
+def load_average() -> float | None:
+    """The 1-minute load average (other jobs on a shared machine slow every row)."""
+    return round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
 
 
 def run_benchmark(steps: int, repeats: int, skip_processes: bool = False) -> dict[str, Any]:
@@ -188,6 +192,7 @@ def run_benchmark(steps: int, repeats: int, skip_processes: bool = False) -> dic
     from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
 
     rows: list[dict[str, Any]] = []
+    load_at_start = load_average()
 
     def add(label: str, rate: float, num_envs: int, frames_per_copy: int | None) -> None:
         """One row. ``frames_per_copy``: the ceiling to divide by (1: slice copies, N: gathers of N
@@ -235,7 +240,16 @@ def run_benchmark(steps: int, repeats: int, skip_processes: bool = False) -> dic
     memory = resident_memory_mb(1024)
     print(f"memory: 1,024 native pixel envs: {memory['peak_mb']:.0f} MB peak resident "
           f"({memory['imports_mb']:.0f} MB of it the interpreter and imports)")  # fmt: skip
-    return {"machine": machine(), "steps": steps, "repeats": repeats, "rows": rows, "memory": memory}
+    load = {"start": load_at_start, "end": load_average()}
+    print(f"load average (1 min) at start and end: {load['start']}, {load['end']}")
+    return {
+        "machine": machine(),
+        "load_average": load,
+        "steps": steps,
+        "repeats": repeats,
+        "rows": rows,
+        "memory": memory,
+    }
 
 
 def markdown(result: dict[str, Any]) -> str:
