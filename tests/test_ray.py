@@ -7,7 +7,6 @@ Skipped where Ray is not installed (the main venv); CI runs this file in a venv 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import gymnasium as gym
@@ -164,19 +163,22 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
 # -- sweeps on Ray Tune ----------------------------------------------------------------------------
 
 
-def test_sweep_merges_seeds_and_resumes(tmp_path, capsys):
-    config_path = tiny_config(tmp_path, {"seed": [0, 1]})
+def test_sweep_merges_seeds_survives_a_failing_trial_and_resumes(tmp_path, capsys):
+    # Two good trials (seeds 0 and 1) and two that fail (a level outside the grammar).
+    config_path = tiny_config(tmp_path, {"level": ["zipf_2", "zipf_bad"], "seed": [0, 1]})
     out = tmp_path / "out"
-    assert sweep.main([str(config_path), "--out", str(out)]) == 0
-    runs = sorted(p.name for p in (out / "runs").iterdir())
-    assert runs == ["tiny_s0", "tiny_s1"]
-    for name, seed in (("tiny_s0", 0), ("tiny_s1", 1)):
-        results = [p for p in (out / "runs" / name).glob("*.json") if p.name != "config.json"]
-        assert len(results) == 1
-        records = load_records(out / "runs" / name / json.loads(results[0].read_text())["files"]["records"])
+    assert sweep.main([str(config_path), "--out", str(out)]) == 1  # 1: some trial failed, the rest finished
+    summary = json.loads((out / "sweep.json").read_text())
+    assert sorted(summary["failed"]) == ["tiny_zipf_bad_s0", "tiny_zipf_bad_s1"]
+    assert "zipf_bad" in summary["failed"]["tiny_zipf_bad_s0"]
+    assert "failed: tiny_zipf_bad_s0" in capsys.readouterr().out
+    for name, seed in (("tiny_zipf_2_s0", 0), ("tiny_zipf_2_s1", 1)):
+        assert sweep.is_finished(out / "runs" / name)
+        result = next(p for p in (out / "runs" / name).glob("*.json") if p.name != "config.json")
+        records = load_records(out / "runs" / name / json.loads(result.read_text())["files"]["records"])
         assert {r["seed"] for r in records} == {1_000_000 + seed}  # zipfian-train's evaluation seeds
 
-    # Seeds merged as by the hand-run matrix: one result with an IQM per protocol, baselines, table, plot.
+    # Seeds merged as for the hand-run matrix: one result with an IQM per protocol, baselines, table, plot.
     group = out / "results" / "gridworld" / "symbolic_zipf_2_num_maps-1_num_objects-2_rooms-1"
     merged = json.loads((group / "ppo-symbolic.json").read_text())
     assert merged["train_seeds"] == [0, 1] and merged["episodes"]["rare"] == 20
@@ -185,29 +187,15 @@ def test_sweep_merges_seeds_and_resumes(tmp_path, capsys):
     table = (out / "results" / "leaderboard_agents.md").read_text()
     assert "ppo-symbolic" in table and "oracle" in table and "random" in table
     assert (out / "results" / "plots" / "success_by_rank.png").stat().st_size > 0
-    summary = json.loads((out / "sweep.json").read_text())
-    assert summary["ran"] == ["tiny_s0", "tiny_s1"] and summary["failed"] == {}
 
-    # Without --resume an existing sweep is refused; with it, only the unfinished trial runs again.
+    # Without --resume an existing sweep is refused; with it, only the trials without a result run again.
     with pytest.raises(SystemExit):
         sweep.main([str(config_path), "--out", str(out)])
     assert "--resume" in capsys.readouterr().err
-    shutil.rmtree(out / "runs" / "tiny_s1")
-    assert sweep.main([str(config_path), "--out", str(out), "--resume"]) == 0
+    assert sweep.main([str(config_path), "--out", str(out), "--resume"]) == 1
     summary = json.loads((out / "sweep.json").read_text())
-    assert summary["ran"] == ["tiny_s1"] and summary["skipped_finished"] == ["tiny_s0"]
-
-
-def test_a_failing_trial_does_not_stop_the_sweep(tmp_path, capsys):
-    config_path = tiny_config(tmp_path, {"level": ["zipf_2", "zipf_bad"], "seed": [0]}, name="fail")
-    out = tmp_path / "out"
-    assert sweep.main([str(config_path), "--out", str(out)]) == 1  # 1: some trial failed
-    summary = json.loads((out / "sweep.json").read_text())
-    assert list(summary["failed"]) == ["fail_zipf_bad_s0"]
-    assert "zipf_bad" in summary["failed"]["fail_zipf_bad_s0"]
-    assert sweep.is_finished(out / "runs" / "fail_zipf_2_s0")
-    assert (out / "results" / "leaderboard_agents.md").is_file()
-    assert "failed: fail_zipf_bad_s0" in capsys.readouterr().out
+    assert sorted(summary["ran"]) == ["tiny_zipf_bad_s0", "tiny_zipf_bad_s1"]
+    assert sorted(summary["skipped_finished"]) == ["tiny_zipf_2_s0", "tiny_zipf_2_s1"]
 
 
 # -- RLlib -----------------------------------------------------------------------------------------
@@ -215,11 +203,14 @@ def test_a_failing_trial_does_not_stop_the_sweep(tmp_path, capsys):
 
 def test_rllib_ppo_with_a_remote_runner_trains_resumes_and_is_evaluated(tmp_path):
     out = tmp_path / "rllib"
-    argv = ["--backend", "rllib", "--algo", "ppo", "--obs-mode", "symbolic", *TINY_ARGS, "--steps", "256",
-            "--num-env-runners", "1", "--num-envs-per-env-runner", "2", "--hp", "train_batch_size_per_learner=256",
-            "--hp", "minibatch_size=64", "--hp", "num_epochs=1", "--model", "fcnet_hiddens=[32]",
-            "--out", str(out), "--final-episodes", "10", "--no-progress"]  # fmt: skip
-    outcome = run(argv)  # zipfian-train's one entry point hands --backend rllib on
+
+    def ppo(runners: int, *extra: str) -> list[str]:
+        return ["--backend", "rllib", "--algo", "ppo", "--obs-mode", "symbolic", *TINY_ARGS, "--steps", "256",
+                "--num-env-runners", str(runners), "--num-envs-per-env-runner", "2",
+                "--hp", "train_batch_size_per_learner=256", "--hp", "minibatch_size=64", "--hp", "num_epochs=1",
+                "--model", "fcnet_hiddens=[32]", "--final-episodes", "10", "--no-progress", *extra]  # fmt: skip
+
+    outcome = run(ppo(1, "--out", str(out)))  # zipfian-train's one entry point hands --backend rllib on
     assert outcome["training"]["steps"] >= 256  # a remote runner that cannot build the env samples nothing
     config = json.loads((out / "config.json").read_text())
     assert config["algo"] == "rllib-ppo" and config["observation_kind"] == "symbolic"
@@ -228,8 +219,7 @@ def test_rllib_ppo_with_a_remote_runner_trains_resumes_and_is_evaluated(tmp_path
     first = load_records(out / result["files"]["records"])
 
     # Resume with nothing left to train: the restored module gives the same greedy episodes.
-    again = run([*argv[:-5], "--resume", str(out / "checkpoint"), "--out", str(tmp_path / "resumed"),
-                 "--final-episodes", "10", "--no-progress"])  # fmt: skip
+    again = run(ppo(0, "--resume", str(out / "checkpoint"), "--out", str(tmp_path / "resumed")))
     assert again["training"]["steps_this_run"] == 0
     second = load_records(tmp_path / "resumed" / json.loads(again["results"][0].read_text())["files"]["records"])
     key = ("protocol", "episode", "item_rank", "length", "success")

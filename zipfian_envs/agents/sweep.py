@@ -326,6 +326,7 @@ def run_sweep(
             param_space={"trial": tune.grid_search([{"name": t.name, "argv": t.argv} for t in todo])},
             tune_config=tune.TuneConfig(
                 max_concurrent_trials=max_concurrent,
+                reuse_actors=True,  # one worker process per CPU: torch and SB3 are imported once, not per trial
                 trial_name_creator=lambda t: t.config["trial"]["name"],
                 trial_dirname_creator=lambda t: t.config["trial"]["name"],
             ),
