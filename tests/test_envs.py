@@ -98,8 +98,10 @@ def test_random_rollout_keeps_contract(env_id):
     env = gym.make(env_id)
     env.action_space.seed(0)
     obs, info = env.reset(seed=0)
-    episodes, previous = 0, None
-    for _ in range(1000):
+    episodes, previous, steps = 0, None, 0
+    # At least 1,000 steps and one finished episode (Labyrinth levels last up to 4,500 steps).
+    while steps < 1000 or (episodes == 0 and steps < 6000):
+        steps += 1
         assert env.observation_space.contains(obs)
         assert info.keys() >= CONTRACT_KEYS
         assert 1 <= info["item_rank"] <= info["num_items"]
@@ -108,7 +110,11 @@ def test_random_rollout_keeps_contract(env_id):
         assert previous is None or obs is not previous, "observation buffers must be fresh each step"
         previous = obs
         if terminated or truncated:
-            assert isinstance(info["success"], bool) and info["success"] == (reward > 0)
+            assert isinstance(info["success"], bool)
+            if "normalized_score" in info:  # graded envs: success is the level's own rule
+                assert np.isfinite(info["normalized_score"]) or np.isnan(info["normalized_score"])
+            else:
+                assert info["success"] == (reward > 0)
             episodes += 1
             obs, info = env.reset()
     assert episodes > 0

@@ -46,6 +46,9 @@ _PLAYROOM_LEVELS: dict[str, tuple[str, str]] = {
     "supervised.find_shape_zipf3": ("supervised/find_shape", "zipf3"),
 }
 
+# Labyrinth: the reference's level names, plus zipf_1 with the frequency order reversed.
+LABYRINTH_REVERSED = "zipf_1_reversed"
+
 FAMILIES: tuple[EnvFamily, ...] = (
     EnvFamily(
         name="Gridworld",
@@ -62,11 +65,18 @@ FAMILIES: tuple[EnvFamily, ...] = (
         paper_levels=tuple(_PLAYROOM_LEVELS),
         level_kwargs={name: {"task": task, "level": level} for name, (task, level) in _PLAYROOM_LEVELS.items()},
     ),
+    EnvFamily(
+        name="Labyrinth",
+        entry_point="zipfian_envs.labyrinth.env:LabyrinthEnv",
+        default_level="zipf_1",
+        paper_levels=("zipf_1", LABYRINTH_REVERSED, "uniform", "uniform_rare"),
+        level_kwargs={LABYRINTH_REVERSED: {"level": "zipf_1", "reverse_order": True}},
+    ),
 )
 
 # Families registered without a native vector env (vector_entry_point=None): each needs its own
 # issue for a batched version. tests/test_vector_envs.py checks this set against FAMILIES.
-WITHOUT_VECTOR_ENV: frozenset[str] = frozenset({"Playroom"})
+WITHOUT_VECTOR_ENV: frozenset[str] = frozenset({"Playroom", "Labyrinth"})
 
 
 def env_ids() -> list[str]:
