@@ -1,5 +1,6 @@
 """Zipf's Gridworld: maps, rules, observations, level statistics and the BFS oracle."""
 
+import json
 import subprocess
 import sys
 
@@ -10,7 +11,7 @@ from scipy import stats
 
 from zipfian_envs import skew
 from zipfian_envs.gridworld import dynamics
-from zipfian_envs.gridworld.maps import NUM_KINDS, make_map
+from zipfian_envs.gridworld.maps import MAP_VERSION, NUM_KINDS, make_map, max_objects
 from zipfian_envs.gridworld.render import (
     AGENT_RGB,
     CUE_BACKGROUND_RGB,
@@ -61,6 +62,97 @@ def test_map_layout_follows_reference(index):
             assert (r + dr, c + dc) not in grid.doors, "never in front of a door"
     for r, c in cells:
         assert max(abs(r - grid.start[0]), abs(c - grid.start[1])) > 1, "start's neighbourhood is clear"
+
+
+def _room_graph(walls, rooms, room_size):
+    """Door openings read from the walls alone: {opening cell: (room, room)}, rooms as (row, col)."""
+    step = room_size + 1
+    openings = {}
+    for r, c in np.argwhere(~walls).tolist():
+        if r % step == 0 and 0 < r < walls.shape[0] - 1:  # in a horizontal wall: joins the rooms above and below
+            openings[(r, c)] = ((r // step - 1, c // step), (r // step, c // step))
+        elif c % step == 0 and 0 < c < walls.shape[1] - 1:  # in a vertical wall: joins left and right
+            openings[(r, c)] = ((r // step, c // step - 1), (r // step, c // step))
+    return openings
+
+
+def _connected_rooms(edges, rooms):
+    seen, stack = {(0, 0)}, [(0, 0)]
+    while stack:
+        room = stack.pop()
+        for a, b in edges:
+            for here, there in ((a, b), (b, a)):
+                if here == room and there not in seen:
+                    seen.add(there)
+                    stack.append(there)
+    return len(seen) == rooms * rooms
+
+
+@pytest.mark.parametrize("rooms, room_size", [(1, 3), (2, 3), (3, 3), (4, 3), (4, 5)])
+def test_doors_form_a_spanning_tree_of_the_rooms(rooms, room_size):
+    """As in the reference: rooms**2 - 1 doors, every room reachable, exactly one route between two rooms."""
+    for index in range(20):
+        grid = make_map(index, min(20, max_objects(rooms, room_size)), rooms, room_size)
+        openings = _room_graph(grid.walls, rooms, room_size)
+        assert set(openings) == set(grid.doors), f"map {index}: every wall opening is a listed door"
+        edges = list(openings.values())
+        assert len(edges) == rooms * rooms - 1, f"map {index}: {len(edges)} doors"
+        assert all(abs(a[0] - b[0]) + abs(a[1] - b[1]) == 1 for a, b in edges), "doors join neighbouring rooms"
+        assert _connected_rooms(edges, rooms), f"map {index}: some room is unreachable"
+        # No loops: every door is the only route between its two sides (removing it disconnects).
+        for i in range(len(edges)):
+            assert not _connected_rooms(edges[:i] + edges[i + 1 :], rooms), f"map {index}: door {i} closes a loop"
+
+
+def test_random_policy_matches_the_reference_statistics():
+    """The calibrated maps: a random walk on zipf_2 ends like the reference's (3.5% / 95.6% / 0.9%, 18.3 steps).
+
+    Walked in one batch over the env's own move and object tables, 20,000 episodes; measured here
+    with seed 0: 3.26% success, 0.84% time-outs, 18.1 mean steps (benchmarks/calibrate_gridworld_seed.py).
+    """
+    episodes, max_steps = 20_000, 100
+    tables = dynamics.world_tables(20, 20, 3, 3)
+    rng = np.random.default_rng(0)
+    map_index = skew.RankSampler.from_level("zipf_2", 20).sample(rng, episodes) - 1
+    target = skew.RankSampler.from_level("zipf_2", 20).sample(rng, episodes) - 1
+    cell = tables.start_cell[map_index]
+    touched, length = np.full(episodes, -1), np.full(episodes, max_steps)
+    running = np.ones(episodes, dtype=bool)
+    for step in range(1, max_steps + 1):
+        live = np.flatnonzero(running)
+        cell[live] = tables.next_cell[map_index[live], cell[live], rng.integers(8, size=live.size)]
+        hit = tables.object_at[map_index[live], cell[live]]
+        ended = live[hit >= 0]
+        touched[ended], length[ended], running[ended] = hit[hit >= 0], step, False
+    success, timeout = np.mean(touched == target), np.mean(touched < 0)
+    assert abs(success - 0.035) < 0.006 and abs(timeout - 0.009) < 0.003
+    assert abs(length.mean() - 18.3) < 0.6
+    assert 0.95 < 1 - success - timeout < 0.962
+
+
+def test_results_from_other_map_versions_are_never_merged(tmp_path):
+    lb = pytest.importorskip("zipfian_envs.evaluation.leaderboard")
+    from zipfian_envs.evaluation import evaluate_protocols
+    from zipfian_envs.evaluation.report import write_result
+
+    records = evaluate_protocols("oracle", "Zipfian/Gridworld-v0", "zipf_2", episodes=4, seed=0, num_envs=1)
+    args = {"env_id": "Zipfian/Gridworld-v0", "level": "zipf_2", "env_kwargs": {}, "seeds": [0], "plot": False}
+    new = write_result(tmp_path / "new", records, policy_name="oracle", **args)
+    assert MAP_VERSION == 2 and json.loads(new.read_text())["env_config"]["map_version"] == MAP_VERSION
+    again = write_result(tmp_path / "again", records, policy_name="again", **args)
+    assert len(lb.load_results([new, again])) == 2
+    for name, version in (("unversioned", None), ("v1", 1)):
+        data = json.loads(new.read_text())
+        if version is None:  # files from before map versions were recorded
+            del data["env_config"]["map_version"]
+        else:
+            data["env_config"]["map_version"] = version
+        old = tmp_path / f"{name}.json"
+        old.write_text(json.dumps(data))
+        expected = "no map_version" if version is None else f"map_version {version}"
+        with pytest.raises(lb.SchemaError, match=expected):
+            lb.load_results([new, old])
+        assert lb.main([str(old), str(new)]) == 2
 
 
 def _map_fingerprint() -> str:
@@ -214,7 +306,7 @@ def test_configuration_and_validation():
     big = gym.make("Zipfian/Gridworld-v0", rooms=4, room_size=5, num_objects=60, num_maps=3)
     assert big.reset(seed=0)[0].shape == (63, 63, 3)
     bad = [
-        ({"num_objects": 48}, "num_objects=48"),
+        ({"num_objects": 52}, "num_objects=52"),  # max_objects(3, 3) == 51 with the 8 doors of a tree
         ({"rooms": 1, "num_objects": 8}, "num_objects=8"),
         ({"num_objects": 0}, "num_objects"),
         ({"num_maps": 0}, "num_maps"),

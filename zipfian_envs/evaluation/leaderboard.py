@@ -19,9 +19,18 @@ COLUMNS = (
 )  # fmt: skip
 
 
-def _config_text(result: dict[str, Any]) -> str:
-    kwargs = ", ".join(f"{k}={v}" for k, v in result["env_config"]["kwargs"].items())
-    return f"{result['env_config']['entry_point']}({kwargs})"
+def _config_text(result: dict[str, Any], other: dict[str, Any]) -> str:
+    config = result["env_config"]
+    kwargs = ", ".join(f"{k}={v}" for k, v in config["kwargs"].items())
+    text = f"{config['entry_point']}({kwargs})"
+    if config.get("map_version") != other["env_config"].get("map_version"):
+        version = config.get("map_version")
+        text += (
+            " with no map_version (maps older than any recorded version)"
+            if version is None
+            else f" with map_version {version}"
+        )
+    return text
 
 
 def load_results(paths: Sequence[str | Path]) -> list[tuple[Path, dict[str, Any]]]:
@@ -33,7 +42,7 @@ def load_results(paths: Sequence[str | Path]) -> list[tuple[Path, dict[str, Any]
     for path, result in loaded[1:]:
         if result["env_config"] != first["env_config"]:
             raise SchemaError(
-                f"{path} was run on {_config_text(result)} but {first_path} on {_config_text(first)}; "
+                f"{path} was run on {_config_text(result, first)} but {first_path} on {_config_text(first, result)}; "
                 "a leaderboard compares one env configuration"
             )
     return loaded

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from gymnasium.envs.registration import load_env_creator
+
 import zipfian_envs
 from zipfian_envs import skew
 from zipfian_envs.evaluation import protocols as proto
@@ -31,14 +33,20 @@ def env_config(env_id: str, level: str | None, env_kwargs: dict[str, Any]) -> di
     """What makes two results comparable: entry point and the full constructor kwargs.
 
     ``Zipfian/Gridworld-v0`` with ``level=zipf_2`` and ``Zipfian/Gridworld-zipf_2-v0`` give the
-    same configuration, so the leaderboard accepts them side by side.
+    same configuration, so the leaderboard accepts them side by side. An env class with a
+    ``map_version`` attribute (generated maps) adds it, so results from other maps never merge.
     """
     spec = find_spec(env_id)
     kwargs = {**spec.kwargs, **env_kwargs}
     if level is not None:
         kwargs.pop("exponent", None)
         kwargs["level"] = level
-    return {"entry_point": str(spec.entry_point), "kwargs": dict(sorted(kwargs.items()))}
+    config: dict[str, Any] = {"entry_point": str(spec.entry_point), "kwargs": dict(sorted(kwargs.items()))}
+    env_class = load_env_creator(spec.entry_point) if isinstance(spec.entry_point, str) else spec.entry_point
+    map_version = getattr(env_class, "map_version", None)
+    if map_version is not None:
+        config["map_version"] = int(map_version)
+    return config
 
 
 def _train_seed_groups(records: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:

@@ -11,7 +11,7 @@ from gymnasium import spaces
 
 from zipfian_envs import skew
 from zipfian_envs.gridworld import dynamics
-from zipfian_envs.gridworld.maps import NUM_KINDS, GridMap, max_objects
+from zipfian_envs.gridworld.maps import MAP_VERSION, NUM_KINDS, GridMap, max_objects
 from zipfian_envs.gridworld.render import CELL_PIXELS, VIEW_CELLS, egocentric_views, full_frame
 from zipfian_envs.human import HumanWindow
 
@@ -138,6 +138,8 @@ class GridworldEnv(gym.Env):
     """
 
     metadata = {"render_modes": ["rgb_array", "human"], "render_fps": 8}
+    # The map generator's version: result files record it in env_config, so results from other maps never merge.
+    map_version = MAP_VERSION
 
     action_names = dynamics.ACTION_NAMES
     obs_modes = OBS_MODES
