@@ -33,8 +33,8 @@ SMOKE_HP = {
 }
 TINY = ["--env-kwarg", "rooms=1", "--env-kwarg", "num_objects=2", "--env-kwarg", "num_maps=1"]
 # Families whose full episodes make the smoke test's evaluations slow play shortened episodes (the
-# Playroom's documented time_limit_scale: 120 s of 900 steps become 18 steps).
-SMOKE_ENV_KWARGS = {"Playroom": {"time_limit_scale": 0.02}}
+# Playroom's and the Labyrinth's documented time_limit_scale: e.g. 120 s of 900 steps become 18 steps).
+SMOKE_ENV_KWARGS = {"Playroom": {"time_limit_scale": 0.02}, "Labyrinth": {"time_limit_scale": 0.01}}
 
 
 def _smoke_cases() -> list[tuple[str, str, str | None]]:
