@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import gymnasium as gym
 import numpy as np
@@ -376,3 +377,37 @@ def test_the_viewer_plays_it(tmp_path):
     finally:
         view.close()
     assert view.records[0]["success"] and (tmp_path / "playroom.png").stat().st_size > 0
+
+
+def test_same_seed_same_room_and_continuous_mode_passes_the_checkers():
+    from gymnasium.utils.env_checker import check_env
+
+    a, b = PlayroomEnv("put/put_on_bed_tray_all"), PlayroomEnv("put/put_on_bed_tray_all")
+    a.reset(seed=11)
+    b.reset(seed=11)
+    for name in ("x", "y", "z", "shape", "colour", "kind"):
+        np.testing.assert_array_equal(getattr(a.state.entities, name), getattr(b.state.entities, name))
+    assert (a.state.pose, a.state.target, a.state.receptacle) == (b.state.pose, b.state.target, b.state.receptacle)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_env(gym.make("Zipfian/Playroom-v0", action_mode="continuous", render_mode="rgb_array").unwrapped)
+
+
+def test_spawned_async_workers_match_sync():
+    kwargs = {"num_envs": 2, "time_limit_scale": 0.05}
+    sync = gym.make_vec("Zipfian/Playroom-v0", vectorization_mode="sync", **kwargs)
+    spawned = gym.make_vec(
+        "Zipfian/Playroom-v0", vectorization_mode="async", vector_kwargs={"context": "spawn"}, **kwargs
+    )
+    try:
+        a, _ = sync.reset(seed=5)
+        b, _ = spawned.reset(seed=5)
+        np.testing.assert_array_equal(a["image"], b["image"])
+        for action in np.random.default_rng(0).integers(0, 10, (60, 2)):
+            sa, sb = sync.step(action), spawned.step(action)
+            for key in ("image", "instruction"):
+                np.testing.assert_array_equal(sa[0][key], sb[0][key])
+            np.testing.assert_array_equal(sa[1], sb[1])
+    finally:
+        sync.close()
+        spawned.close()
