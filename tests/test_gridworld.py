@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
@@ -153,6 +154,25 @@ def test_results_from_other_map_versions_are_never_merged(tmp_path):
         with pytest.raises(lb.SchemaError, match=expected):
             lb.load_results([new, old])
         assert lb.main([str(old), str(new)]) == 2
+
+
+def test_committed_old_map_results_are_refused_next_to_new_ones(tmp_path):
+    """A result file run on the version-1 maps (kept in results/old_maps_v1/) never joins a current one."""
+    lb = pytest.importorskip("zipfian_envs.evaluation.leaderboard")
+    from zipfian_envs.evaluation import evaluate_protocols
+    from zipfian_envs.evaluation.report import write_result
+
+    old = Path(__file__).resolve().parents[1] / "results/old_maps_v1/gridworld/symbolic_zipf_2/random.json"
+    old_result = json.loads(old.read_text())
+    assert "map_version" not in old_result["env_config"]
+    kwargs = old_result["env_kwargs"]
+    records = evaluate_protocols("random", "Zipfian/Gridworld-v0", "zipf_2", episodes=4, seed=0, num_envs=1, **kwargs)
+    new = write_result(tmp_path, records, env_id="Zipfian/Gridworld-v0", level="zipf_2", env_kwargs=kwargs,
+                       policy_name="random", seeds=[0], plot=False)  # fmt: skip
+    new_config = json.loads(new.read_text())["env_config"]
+    assert {k: v for k, v in new_config.items() if k != "map_version"} == old_result["env_config"]
+    with pytest.raises(lb.SchemaError, match="no map_version"):
+        lb.load_results([new, old])
 
 
 def _map_fingerprint() -> str:
