@@ -132,3 +132,34 @@ def test_image_size_is_configurable():
     env = LabyrinthEnv(task="rooms_collect_good_objects", width=64, height=48)
     obs, _ = env.reset(seed=0)
     assert obs["image"].shape == (48, 64, 3) and env.observation_space["image"].shape == (48, 64, 3)
+
+
+def test_key_map_leaves_the_viewer_keys_alone_and_covers_every_action():
+    assert not {"r", "p", "h", "escape"} & set(LabyrinthEnv.key_map)
+    assert {action for action, _ in LabyrinthEnv.key_map.values()} == set(range(9))
+
+
+def test_the_viewer_plays_it_with_keys_and_records_the_score(tmp_path):
+    pygame = pytest.importorskip("pygame")
+    import gymnasium as gym
+
+    from zipfian_envs import play
+
+    env = gym.make("Zipfian/Labyrinth-v0", task="language_select_described_object", render_mode="rgb_array")
+    view = play.Viewer(env, env_id="Zipfian/Labyrinth-v0", seed=0, fps=0, scale=2, record_path=tmp_path / "h.csv")
+
+    def events():
+        for _ in range(120):
+            action = view.env.unwrapped.oracle_action()
+            name = next(key for key, (act, _) in view.key_map.items() if act == action)
+            yield pygame.event.Event(pygame.KEYDOWN, key=pygame.key.key_code(name))
+            yield pygame.event.Event(pygame.KEYUP, key=pygame.key.key_code(name))
+        yield pygame.event.Event(pygame.KEYDOWN, key=pygame.key.key_code("escape"))
+
+    try:
+        view.run(max_frames=1000, events=events())
+        view.screenshot(tmp_path / "labyrinth.png")
+    finally:
+        view.close()
+    assert view.env.unwrapped.scene.steps > 0 and (tmp_path / "labyrinth.png").stat().st_size > 0
+    assert view.env.unwrapped.score >= 10  # the oracle picked the described object at least once

@@ -225,6 +225,11 @@ class LabyrinthEnv(gym.Env):
         return self._scene
 
     @property
+    def score(self) -> float:
+        """The running episode's summed reward so far."""
+        return self._score
+
+    @property
     def current_level(self) -> Level:
         """The level being played."""
         if self._current is None:
