@@ -17,6 +17,7 @@ from gymnasium import spaces
 ray = pytest.importorskip("ray")
 
 from zipfian_envs.agents import rllib_backend, sweep  # noqa: E402
+from zipfian_envs.agents.results import main as merge_results  # noqa: E402
 from zipfian_envs.agents.rllib_policy import FloatObservations, RLlibPolicy, float_observations  # noqa: E402
 from zipfian_envs.agents.train import run  # noqa: E402
 from zipfian_envs.evaluation.harness import evaluate  # noqa: E402
@@ -233,6 +234,18 @@ def test_rllib_ppo_with_a_remote_runner_trains_resumes_and_is_evaluated(tmp_path
                         **TINY) for _ in range(2)]  # fmt: skip
     assert records[0] == records[1]
     assert policy.predict(np.stack([env.reset(seed=0)[0]] * 3))[0].shape == (3,)
+
+    # An SB3 run of the same env configuration lands on the same leaderboard as the RLlib agent.
+    run(["--algo", "ppo", "--obs-mode", "symbolic", *TINY_ARGS, "--steps", "64", "--n-envs", "2", "--hp", "n_steps=32",
+         "--hp", "batch_size=32", "--final-episodes", "10", "--checkpoint-every", "0", "--no-progress",
+         "--out", str(tmp_path / "sb3")])  # fmt: skip
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    for name in ("rllib", "sb3"):
+        (runs / name).symlink_to(tmp_path / name)
+    merge_results(["--runs", str(runs), "--out", str(tmp_path / "results"), "--baseline-episodes", "10"])
+    table = (tmp_path / "results" / "leaderboard_agents.md").read_text()
+    assert table.count("### ") == 1 and "| rllib-ppo-symbolic |" in table and "| ppo-symbolic |" in table
 
 
 def test_rllib_recurrent_policy_carries_state_on_dict_observations(tmp_path):

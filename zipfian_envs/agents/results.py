@@ -102,7 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     for run in runs:
         groups[group_key(run["config"])].append(run)
 
-    trained, labels, sections = [], [], []
+    trained, labels = [], []
+    # One table per env configuration, with every algorithm trained on it (SB3 and RLlib agents side by side).
+    sections: dict[Path, str] = {}
+    agents_in: dict[Path, list[Path]] = defaultdict(list)
     reference: dict[str, Any] | None = None
     for (env_id, kwargs_json, level, algo, kind), members in sorted(groups.items()):
         members.sort(key=lambda r: r["config"]["seed"])
@@ -120,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
             trained.append(result)
             labels.append(f"{algo} {kind}, trained on {level}, {'/'.join(f'{s // 1000}k' for s in steps)} steps")
 
-        files = [path]
+        agents_in[target].append(path)
+        files = list(agents_in[target])
         episodes = args.baseline_episodes
         for name in ("random", "oracle"):
             baseline = target / f"{name}.json"
@@ -136,9 +140,9 @@ def main(argv: list[str] | None = None) -> int:
         table = target / "leaderboard.md"
         leaderboard.main([str(f) for f in files] + ["--markdown", str(table)])
         heading = f"### `{target.relative_to(args.out).as_posix()}`: {env_id} {json.loads(kwargs_json) or ''}"
-        sections.append(f"{heading}\n\n{table.read_text()}")
+        sections[target] = f"{heading}\n\n{table.read_text()}"
 
-    (args.out / args.leaderboard).write_text("\n".join(sections))
+    (args.out / args.leaderboard).write_text("\n".join(sections.values()))
     if not trained:
         parser.exit(2, f"{parser.prog}: error: --plot-only {args.plot_only!r} matched no result folder\n")
     if reference is not None:
