@@ -231,6 +231,9 @@ def test_cli_sweep_in_parallel_then_report(tmp_path, capsys):
     # A rerun skips the finished runs and still merges.
     assert cli.main(argv) == 0
     assert "0 runs to do, 4 already" in capsys.readouterr().err
+    # Other settings under the same names are not silently taken for finished runs.
+    assert cli.main([*argv, "--steps", "30"]) == 2
+    assert "holds a run with other settings" in capsys.readouterr().err
     assert cli.main(["icl", "report", "--out", out, "--no-plots"]) == 0
 
 
@@ -262,3 +265,11 @@ def test_cli_run_writes_one_result_file(tmp_path, capsys):
     run = results.load_run(tmp_path / results.RUNS_DIR / "lstm_p0.5_zipf1_seed2.json")
     assert run["config"]["data"]["p_bursty"] == 0.5 and run["config"]["model"] == "lstm"
     assert "step 20: loss" in capsys.readouterr().err  # --no-progress prints each evaluation
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message given when no GPU is there")
+def test_cuda_without_a_gpu_is_a_one_line_error(capsys):
+    from zipfian_envs.studies import cli
+
+    assert cli.main(["icl", "sweep", "--preset", "tiny", "--device", "cuda"]) == 2
+    assert "torch sees no CUDA device" in capsys.readouterr().err

@@ -20,7 +20,7 @@ from typing import Any
 
 from zipfian_envs.studies import StudyError
 from zipfian_envs.studies.icl.data import DataConfig
-from zipfian_envs.studies.icl.results import cell_name, run_path, write_run
+from zipfian_envs.studies.icl.results import cell_name, load_run, run_path, write_run
 from zipfian_envs.studies.icl.train import RunConfig
 
 # small: one run takes at most 5 minutes on one CPU core (see the README for the measured time).
@@ -108,7 +108,14 @@ def plan(base: RunConfig, cells: Sequence[Cell], seeds: Sequence[int], device: s
     for cell in cells:
         for seed in seeds:
             config = cell_config(base, cell, seed, device)
-            (done if run_path(out, config.to_dict()).exists() and not force else todo).append(config)
+            path = run_path(out, config.to_dict())
+            if force or not path.exists():
+                todo.append(config)
+                continue
+            stored = dict(load_run(path)["config"], device=device)
+            if stored != config.to_dict():
+                raise StudyError(f"{path} holds a run with other settings; use --force to redo it or another --out")
+            done.append(config)
     return todo, done
 
 
