@@ -104,7 +104,8 @@ def test_same_seed_same_batch_and_world():
 @pytest.mark.parametrize(
     ("change", "match"),
     [({"exemplar": "photo"}, "symbolic, glyph"), ({"p_bursty": 1.5}, "p_bursty"), ({"heldout_classes": 1}, "heldout"),
-     ({"zipf_exponent": -1.0}, "zipf_exponent"), ({"senses": 0}, "senses"), ({"rare_classes": 1}, "trained classes")],
+     ({"zipf_exponent": -1.0}, "zipf_exponent"), ({"senses": 0}, "senses"), ({"rare_classes": 1}, "trained classes"),
+     ({"ways": 3, "context_length": 9, "heldout_classes": 2}, "must be >= ways=3")],
 )  # fmt: skip
 def test_bad_data_settings_name_the_value(change, match):
     import dataclasses

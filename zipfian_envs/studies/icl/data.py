@@ -65,6 +65,10 @@ class DataConfig:
                 raise StudyError(f"{name} must be an integer >= {low}, got {value!r}")
         if self.num_train < self.ways:
             raise StudyError(f"need at least ways={self.ways} trained classes, got {self.num_train}")
+        if self.heldout_classes < self.ways or self.num_labels < self.ways:
+            raise StudyError(
+                f"heldout_classes={self.heldout_classes} and num_labels={self.num_labels} must be >= ways={self.ways}"
+            )
         if self.shots * self.ways > self.context_length:
             raise StudyError(f"shots*ways={self.shots * self.ways} exceeds context_length={self.context_length}")
         if self.context_length % self.ways:
