@@ -286,3 +286,10 @@ def test_parallel_jobs_write_one_file_per_trial(tmp_path):
     assert failures == {} and len(written) == 2
     summary = compare.merge(tmp_path, plots=False)
     assert summary["rows"][0]["seeds"] == [0, 1]
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_cuda_without_cuda_is_one_line_error(capsys, tmp_path):
+    assert main(["byol", "run", "--preset", "tiny", "--device", "cuda", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "sees no CUDA device" in err

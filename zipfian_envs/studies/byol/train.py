@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from zipfian_envs import skew
-from zipfian_envs.studies import require_torch
+from zipfian_envs.studies import StudyError, require_torch
 from zipfian_envs.studies.byol.config import GlyphSplits, TrialConfig, frequency_bins, load_splits
 
 SCHEMA = "zipfian-study-byol"
@@ -203,8 +203,6 @@ def resolve_device(requested: str) -> str:
     if requested == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     if requested.startswith("cuda") and not torch.cuda.is_available():
-        from zipfian_envs.studies import StudyError
-
         raise StudyError(f"device {requested!r} requested but torch {torch.__version__} sees no CUDA device")
     return requested
 
