@@ -153,6 +153,7 @@ class SubEnvGenerators:
         self.seeds: list[int | None] = [None] * num_envs
         self._buffer = np.zeros(num_envs * block, dtype=np.float64)  # sub-env i owns [i * block, (i + 1) * block)
         self._position = np.full(num_envs, block, dtype=np.int64)
+        self._offsets = np.arange(block)
 
     def seed(self, index: int, seed: int | None) -> None:
         """Reseed sub-env ``index`` (None: keep its generator, or start one from OS entropy)."""
@@ -165,13 +166,13 @@ class SubEnvGenerators:
         """``(len(indices), count)`` uniforms in [0, 1): the next ``count`` draws of each listed sub-env."""
         position = self._position[indices]
         short = position > self.block - count
-        if short.any():
+        if np.count_nonzero(short):
             for index in indices[short]:  # refills: once per block / count resets of a sub-env
                 self._refill(index)
             position = self._position[indices]
-        start = indices * self.block + position
         self._position[indices] = position + count
-        return self._buffer[start[:, None] + np.arange(count)]
+        start = indices * self.block + position
+        return self._buffer[start[:, None] + self._offsets[:count]]
 
     def _refill(self, index: int) -> None:
         """Keep sub-env ``index``'s unused draws and top its block up from its generator."""

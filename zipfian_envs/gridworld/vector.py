@@ -153,7 +153,8 @@ class GridworldVectorEnv(vector.NativeVectorEnv):
                 f"sub-envs {waiting} finished their episodes and autoreset_mode is DISABLED; "
                 "reset them with reset(options={'reset_mask': mask}) before stepping"
             )
-        resetting = self._done.copy() if mode == AutoresetMode.NEXT_STEP else None
+        # Next-step autoreset: sub-envs that finished last step start a new episode instead of moving.
+        restarting = np.flatnonzero(self._done) if mode == AutoresetMode.NEXT_STEP else None
 
         world = self._world
         self._cell = world.next_cell[self._map, self._cell, actions]
@@ -161,17 +162,15 @@ class GridworldVectorEnv(vector.NativeVectorEnv):
         self._steps += 1
         truncated = dynamics.truncation(terminated, self._steps, self.max_steps)
 
-        if resetting is not None and resetting.any():
-            # Next-step autoreset: these sub-envs start a new episode instead of moving.
-            indices = np.flatnonzero(resetting)
-            self._start_episodes(indices)
-            rewards[indices], terminated[indices], truncated[indices] = 0.0, False, False
+        if restarting is not None and restarting.size:
+            self._start_episodes(restarting)
+            rewards[restarting], terminated[restarting], truncated[restarting] = 0.0, False, False
         dones = terminated | truncated
         self._done = dones.copy()
+        finished = np.flatnonzero(dones)
         observations = self._observe()
         columns = self._info_columns()
-        if mode == AutoresetMode.SAME_STEP and dones.any():
-            finished = np.flatnonzero(dones)
+        if mode == AutoresetMode.SAME_STEP and finished.size:
             final_obs = vector.object_array(list(observations[finished]), self.num_envs, finished)
             final_info = vector.vector_info({**columns, "success": rewards > 0}, dones)
             self._start_episodes(finished)
@@ -180,8 +179,9 @@ class GridworldVectorEnv(vector.NativeVectorEnv):
             info.update(final_obs=final_obs, _final_obs=dones.copy(), final_info=final_info, _final_info=dones.copy())
         else:
             info = vector.vector_info(columns)
-            if dones.any():
-                info.update(vector.vector_info({"success": rewards > 0}, dones))
+            if finished.size:
+                # Success is False wherever the mask is: what vector_info's fill would write, for less work.
+                info.update(success=rewards > 0, _success=dones)
         return observations, rewards, terminated, truncated, info
 
     def render(self) -> tuple[np.ndarray, ...] | None:
