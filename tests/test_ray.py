@@ -126,6 +126,12 @@ def test_committed_matrix_config_expands_to_the_hand_run_matrix():
         assert part in text
 
 
+@pytest.mark.parametrize("path", sorted((ROOT / "configs").glob("*.*")), ids=lambda p: p.name)
+def test_every_committed_config_expands(path):
+    trials = sweep.expand(sweep.check_config(sweep.load_config(path)))
+    assert trials and all(sweep.to_argv(t.options) for t in trials)
+
+
 def test_yaml_example_config_is_valid():
     config = sweep.check_config(sweep.load_config(ROOT / "configs" / "example_sweep.yaml"))
     trials = sweep.expand(config)
