@@ -106,7 +106,8 @@ class GridworldEnv(gym.Env):
 
     ## Description
     A top-down world of ``rooms x rooms`` rooms, each ``room_size x room_size`` floor cells with
-    one-cell walls and doors that connect every room (13x13 cells by default). There are
+    one-cell walls (13x13 cells by default); the doors form a spanning tree of the rooms, as in the
+    reference: ``rooms**2 - 1`` doors, one route between any two rooms. There are
     ``num_maps`` fixed maps, each holding ``num_objects`` objects, unique (colour, shape) pairs of
     15 colours and 15 shapes, standing against walls and never in front of a door. Each episode
     draws a map and, independently, a target object from the level's distribution over ranks:
