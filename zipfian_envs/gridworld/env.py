@@ -238,7 +238,7 @@ class GridworldEnv(gym.Env):
         self._target_kind = target_kind
         self._target_code = dynamics.OBJECT_CODE_OFFSET + target_kind
         self._episode_info = {
-            "item": self._map.object_names[self._target],
+            "item": self._world.item_names[self._map_index, self._target],  # precomputed: naming at each reset was slow
             "item_index": self._target,
             "item_rank": item_rank,
             "num_items": self.num_objects,
