@@ -28,7 +28,6 @@ import contextlib
 import io
 import itertools
 import json
-import os
 import re
 import sys
 import time
@@ -36,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-from zipfian_envs.agents.rllib_backend import require_ray
+from zipfian_envs.agents.rllib_backend import init_ray, require_ray
 
 SECTIONS = ("sweep", "grid", "train", "results")
 SWEEP_KEYS = ("name", "out", "cpus_per_trial", "num_cpus", "address", "max_concurrent")
@@ -271,21 +270,6 @@ def _trial_lines() -> Any:
     return TrialLines()
 
 
-def init_ray(address: str | None, num_cpus: float | None) -> float:
-    """Start Ray on this machine (or join ``address``) unless it is running; returns the seconds it took."""
-    import ray
-
-    if ray.is_initialized():
-        return 0.0
-    start = time.perf_counter()
-    kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": True}
-    if address:
-        ray.init(address=address, **kwargs)
-    else:
-        ray.init(num_cpus=int(num_cpus) if num_cpus else os.cpu_count(), **kwargs)
-    return time.perf_counter() - start
-
-
 def run_sweep(
     config: SweepConfig,
     out: Path,
@@ -317,7 +301,7 @@ def run_sweep(
         trial.argv = to_argv(options)
         todo.append(trial)
 
-    init_s = init_ray(address, num_cpus)
+    init_s = init_ray(address, int(num_cpus) if num_cpus else None)
     start = time.perf_counter()
     failures: dict[str, str] = {}
     if todo:
