@@ -160,6 +160,21 @@ def test_bad_configs_name_the_bad_entry(data, message):
         sweep.check_config(data)
 
 
+def test_an_interrupted_trial_goes_on_from_its_latest_checkpoint(tmp_path):
+    run_dir = tmp_path / "runs" / "t"
+    (run_dir / "checkpoints").mkdir(parents=True)
+    for steps in (64, 1024, 256):
+        (run_dir / "checkpoints" / f"model_{steps}_steps.zip").write_bytes(b"")
+    assert sweep.latest_checkpoint(run_dir).name == "model_1024_steps.zip"
+    assert not sweep.is_finished(run_dir)
+    (run_dir / "config.json").write_text(json.dumps({"training": {"steps": 1024}}))
+    assert not sweep.is_finished(run_dir)  # no result JSON yet
+    (run_dir / "result.json").write_text("{}")
+    assert sweep.is_finished(run_dir)
+    argv = sweep.to_argv({"algo": "ppo", "resume": str(sweep.latest_checkpoint(run_dir)), "stochastic_eval": False})
+    assert argv == ["--algo", "ppo", "--resume", str(run_dir / "checkpoints" / "model_1024_steps.zip")]
+
+
 def test_cli_errors_are_one_line(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         sweep.main([str(tmp_path / "missing.toml")])
