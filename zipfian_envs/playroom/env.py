@@ -22,6 +22,7 @@ from zipfian_envs.playroom.room import RoomState, build_room
 ACTION_MODES = ("discrete", "continuous")
 EPISODE_SECONDS = 120.0
 HELD_FRACTION = 0.42  # the held object's height as a fraction of the image height
+TOP_DOWN_SCALE = 40  # pixels per metre in render()
 
 
 class PlayroomEnv(gym.Env):
@@ -320,13 +321,26 @@ class PlayroomEnv(gym.Env):
         return state
 
 
-def top_down_frame(state: RoomState, camera: Camera) -> np.ndarray:
-    """The room from above: furniture cells in their colours, objects as sprites, the agent and its view."""
+def top_down_frame(state: RoomState, camera: Camera, scale: int = TOP_DOWN_SCALE) -> np.ndarray:
+    """The room from above: furniture cells in their colours, objects as small sprites, the agent and its view."""
     grid = state.grid.copy()
     first = state.first_object
     for index in range(first):
         row, col = math.floor(state.entities.y[index]), math.floor(state.entities.x[index])
         grid.floor[row, col] = (state.entities.colour[index].astype(np.int64) * 3 // 4).astype(np.uint8)
-    objects = state.entities.copy()
-    objects.active[:first] = False
-    return top_down(grid, state.pose, objects, ATLAS, camera, scale=40)
+    image = top_down(grid, state.pose, None, ATLAS, camera, scale=scale)
+    e = state.entities
+    side = max(4, round(2 * e.size[first] * scale)) if len(e) > first else 4  # drawn twice their size, to be seen
+    texel = np.arange(side) * SPRITE_SIZE // side
+    for index in np.flatnonzero(e.active[first:]) + first:
+        shape = int(e.shape[index])
+        alpha = ATLAS.alpha[shape][texel[:, None], texel[None, :]]
+        rgb = ATLAS.shade[shape][texel[:, None], texel[None, :], None] * e.colour[index].astype(np.float32)
+        rgb = np.clip(rgb + ATLAS.fixed[shape][texel[:, None], texel[None, :], None], 0, 255).astype(np.uint8)
+        top, left = round(e.y[index] * scale - side / 2), round(e.x[index] * scale - side / 2)
+        r0, c0 = max(top, 0), max(left, 0)
+        r1, c1 = min(top + side, image.shape[0]), min(left + side, image.shape[1])
+        patch = image[r0:r1, c0:c1]
+        mask = alpha[r0 - top : r1 - top, c0 - left : c1 - left]
+        patch[mask] = rgb[r0 - top : r1 - top, c0 - left : c1 - left][mask]
+    return image
