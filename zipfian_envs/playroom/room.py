@@ -16,7 +16,7 @@ entities (furniture billboards first, then objects) and the episode's bookkeepin
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -68,17 +68,11 @@ class RoomState:
     held: int = -1
     look_pitch: float = 0.0
     steps: int = 0
-    memory: dict = field(default_factory=dict)
 
     @property
     def num_objects(self) -> int:
         """Objects in the room (held one included)."""
         return int(self.object_kind.shape[0])
-
-    def furniture_index(self, kind: int) -> int:
-        """Index of the first piece of furniture of ``kind`` (-1 if absent)."""
-        hits = np.flatnonzero(self.furniture_kind == kind)
-        return int(hits[0]) if hits.size else -1
 
 
 def _wall_side_cells(rows: int, cols: int) -> np.ndarray:
