@@ -177,3 +177,20 @@ def test_language_round_trip_and_errors():
     with pytest.raises(ValueError, match="more than"):
         language.encode(" ".join(["red"] * 17))
     assert set(SHAPES[:48]) <= set(language.VOCABULARY)
+
+
+def test_two_pass_casting_on_big_maps_equals_one_pass(monkeypatch):
+    from zipfian_envs.engine import raycast
+
+    rng = np.random.default_rng(3)
+    grid = random_maze(rng, size=41)
+    grid.walls[(rng.random(grid.walls.shape) < 0.6) & (grid.walls == 1)] = 0  # long views
+    grid.walls[0, :] = grid.walls[-1, :] = grid.walls[:, 0] = grid.walls[:, -1] = 1
+    angles = np.linspace(-math.pi, math.pi, 181)
+    cases = [(rng.uniform(1, 40), rng.uniform(1, 40)) for _ in range(30)]
+    fast = [cast_rays(grid.walls, x, y, np.cos(angles), np.sin(angles)) for x, y in cases]
+    monkeypatch.setattr(raycast, "_FIRST_PASS_CROSSINGS", 10**6)
+    for (x, y), hits in zip(cases, fast):
+        full = cast_rays(grid.walls, x, y, np.cos(angles), np.sin(angles))
+        for name in ("depth", "material", "along", "x_side", "cell_row", "cell_col"):
+            np.testing.assert_array_equal(getattr(hits, name), getattr(full, name))

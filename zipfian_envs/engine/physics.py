@@ -99,7 +99,7 @@ def move_agent(
     by ``turn`` * 8.4 degrees; ``look_up`` > 0 raises the view, clamped to +-50 degrees.
     """
     yaw = (pose.yaw + turn * TURN_STEP_RAD) % (2 * math.pi)
-    pitch = float(np.clip(pose.pitch + look_up * PITCH_STEP_RAD, -MAX_PITCH_RAD, MAX_PITCH_RAD))
+    pitch = min(max(pose.pitch + look_up * PITCH_STEP_RAD, -MAX_PITCH_RAD), MAX_PITCH_RAD)
     turned = Pose(x=pose.x, y=pose.y, yaw=yaw, pitch=pitch, z=pose.z)
     if not forward and not strafe:
         return turned

@@ -107,6 +107,11 @@ def opaque_materials(grid: Grid, z: float) -> np.ndarray:
     return np.where(cliff, np.int16(grid.cliff_material), grid.walls)
 
 
+# Rays are first marched over this many crossings per axis; only rays that meet no wall within them
+# (long views in big maps) are marched again over every crossing.
+_FIRST_PASS_CROSSINGS = 12
+
+
 def cast_rays(materials: np.ndarray, x: float, y: float, dir_x: np.ndarray, dir_y: np.ndarray) -> RayHits:
     """First opaque cell along each ray from (x, y) with direction (dir_x, dir_y); depth in ray units.
 
@@ -119,10 +124,50 @@ def cast_rays(materials: np.ndarray, x: float, y: float, dir_x: np.ndarray, dir_
     padded[1:-1, 1:-1] = materials
     flat_cells = padded.ravel()
     # An exactly axis-aligned ray would divide by zero; a tiny component never reaches a crossing.
-    dir_x = np.where(dir_x == 0, 1e-12, dir_x)[:, None]
-    dir_y = np.where(dir_y == 0, 1e-12, dir_y)[:, None]
+    dir_x = np.where(dir_x == 0, 1e-12, dir_x)
+    dir_y = np.where(dir_y == 0, 1e-12, dir_y)
+    every = (cols + 1, rows + 1)
+    if max(every) <= 2 * _FIRST_PASS_CROSSINGS:
+        depth, x_side, cell, material, _ = _march(flat_cells, width, x, y, dir_x, dir_y, *every)
+    else:
+        depth, x_side, cell, material, reach = _march(
+            flat_cells, width, x, y, dir_x, dir_y, _FIRST_PASS_CROSSINGS, _FIRST_PASS_CROSSINGS
+        )
+        # A first-pass hit is final when no unexamined crossing comes before it.
+        again = np.flatnonzero(depth > reach)
+        if again.size:
+            far = _march(flat_cells, width, x, y, dir_x[again], dir_y[again], *every)
+            for array, values in zip((depth, x_side, cell, material), far[:4]):
+                array[again] = values
+    along = np.where(x_side, y + depth * dir_y, x + depth * dir_x)
+    return RayHits(
+        depth=depth,
+        material=np.maximum(material, 0),
+        along=along,
+        x_side=x_side,
+        cell_row=cell // width - 1,
+        cell_col=cell % width - 1,
+    )
+
+
+def _march(
+    flat_cells: np.ndarray,
+    width: int,
+    x: float,
+    y: float,
+    dir_x: np.ndarray,
+    dir_y: np.ndarray,
+    count_x: int,
+    count_y: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The nearest opaque crossing among each ray's first ``count_x`` / ``count_y`` crossings.
+
+    Returns per ray: its depth (inf if none), whether it is on a vertical grid line, the padded cell
+    index and material, and the depth up to which every crossing was examined.
+    """
+    dir_x, dir_y = dir_x[:, None], dir_y[:, None]
     east, south = dir_x > 0, dir_y > 0
-    kx, ky = _crossing_steps(cols), _crossing_steps(rows)
+    kx, ky = _crossing_steps(count_x), _crossing_steps(count_y)
     # Vertical grid lines x = line_x; the cell entered is east or west of the line.
     line_x = np.where(east, kx + (math.floor(x) + 1), (math.floor(x) - kx))
     t_x = (line_x - x) / dir_x
@@ -136,25 +181,16 @@ def cast_rays(materials: np.ndarray, x: float, y: float, dir_x: np.ndarray, dir_
     # already met the outside border, so they never win the minimum below.
     cell = np.minimum(np.maximum(np.concatenate([cell_x, cell_y], axis=1), 0), flat_cells.size - 1).astype(np.int64)
     material = flat_cells[cell]
-    k = np.argmin(np.where(material != 0, t, np.inf), axis=1)
+    t_hit = np.where(material != 0, t, np.inf)
+    k = np.argmin(t_hit, axis=1)
     index = np.arange(t.shape[0])
-    depth = t[index, k]
-    hit_cell = cell[index, k]
-    x_side = k <= cols
-    along = np.where(x_side, y + depth * dir_y[:, 0], x + depth * dir_x[:, 0])
-    return RayHits(
-        depth=depth,
-        material=np.maximum(material[index, k], 0),
-        along=along,
-        x_side=x_side,
-        cell_row=hit_cell // width - 1,
-        cell_col=hit_cell % width - 1,
-    )
+    reach = np.minimum(t_x[:, -1], t_y[:, -1])
+    return t_hit[index, k], k < count_x, cell[index, k], material[index, k], reach
 
 
 @functools.lru_cache(maxsize=64)
 def _crossing_steps(count: int) -> np.ndarray:
-    steps = np.arange(count + 1, dtype=np.float64)[None, :]
+    steps = np.arange(count, dtype=np.float64)[None, :]
     steps.flags.writeable = False
     return steps
 
@@ -360,8 +396,9 @@ def render_packed(grid: Grid, pose: Pose, camera: Camera = DEFAULT_CAMERA, view:
         on = hits.material == screen.material
         if on.any():
             sh, sw = screen.image.shape[:2]
-            su = np.clip(((hits.along - screen.start) / (screen.end - screen.start) * sw).astype(np.int64), 0, sw - 1)
-            sv = np.clip(((rows - top) / height * sh).astype(np.int64), 0, sh - 1)
+            su = ((hits.along - screen.start) / (screen.end - screen.start) * sw).astype(np.int64)
+            sv = ((rows - top) / height * sh).astype(np.int64)
+            su, sv = np.minimum(np.maximum(su, 0), sw - 1), np.minimum(np.maximum(sv, 0), sh - 1)
             picture = screen.image if screen.image.ndim == 2 else pack(screen.image)
             wall = np.where(on[None, :], picture[sv, su[None, :]], wall)
     np.copyto(out, wall, where=is_wall)
@@ -416,8 +453,8 @@ def _draw_sprites(
             continue
         step = SPRITE_SIZE / size
         # A sprite under a pixel wide can start past the first pixel centre: clip, never index from the end.
-        tu = np.clip(((centres[cc0:cc1] - lo) * step).astype(np.int64), 0, SPRITE_SIZE - 1)
-        tv = np.clip(((centres[rr0:rr1] - top) * step).astype(np.int64), 0, SPRITE_SIZE - 1)
+        tu = np.minimum(np.maximum(((centres[cc0:cc1] - lo) * step).astype(np.int64), 0), SPRITE_SIZE - 1)
+        tv = np.minimum(np.maximum(((centres[rr0:rr1] - top) * step).astype(np.int64), 0), SPRITE_SIZE - 1)
         shape = int(entities.shape[i])
         mask = atlas.alpha[shape][tv[:, None], tu[None, :]] & front[None, :]
         picture = _sprite_picture(atlas, shape, tuple(colours[j].tolist()), int(levels[j]))
