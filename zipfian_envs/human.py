@@ -52,3 +52,43 @@ class HumanWindow:
         if self.surface is not None:
             self.pygame.display.quit()
             self.surface = None
+
+
+class RendersForHumans:
+    """``render()`` dispatch, the pygame window and pickling without it, shared by the first-person envs.
+
+    A subclass sets ``window_title`` and implements ``_render_frame()`` (the RGB frame both modes show);
+    ``render_mode`` and ``metadata["render_fps"]`` come from the Gymnasium env.
+    """
+
+    window_title = "Zipfian"
+    _window: HumanWindow | None = None
+
+    def _render_frame(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def render(self):
+        """Dispatch on ``render_mode``: the frame as an RGB array, or drawn in a pygame window."""
+        if self.render_mode is None:
+            from gymnasium import logger
+
+            logger.warn("render() called without a render_mode; pass render_mode='rgb_array' or 'human'")
+            return None
+        frame = self._render_frame()
+        if self.render_mode == "rgb_array":
+            return frame
+        if self._window is None:
+            self._window = HumanWindow(self.window_title, scale=max(1, -(-480 // max(frame.shape[:2]))))
+        self._window.show(frame, self.metadata["render_fps"])
+        return None
+
+    def close(self) -> None:
+        """Close the pygame window if one is open."""
+        if self._window is not None:
+            self._window.close()
+            self._window = None
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_window"] = None
+        return state

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import gymnasium as gym
@@ -13,7 +12,7 @@ from zipfian_envs import language, skew
 from zipfian_envs.engine.actions import ACTION_NAMES, KEY_MAP, NUM_ACTIONS
 from zipfian_envs.engine.raycast import Camera, render_view
 from zipfian_envs.engine.topdown import top_down
-from zipfian_envs.human import HumanWindow
+from zipfian_envs.human import RendersForHumans
 from zipfian_envs.labyrinth.level import Level, LevelOptions, Scene
 from zipfian_envs.labyrinth.levels import LEVEL_ORDER, NUM_LEVELS, check_level_name, load_level
 from zipfian_envs.labyrinth.scores import REFERENCE_SCORES
@@ -28,7 +27,7 @@ def normalized(level: str, score: float) -> float:
     return float((score - random_mean) / span) if span > 0 else float("nan")
 
 
-class LabyrinthEnv(gym.Env):
+class LabyrinthEnv(RendersForHumans, gym.Env):
     """Each episode is one of 30 first-person maze tasks modelled on DMLab-30, the level drawn by Zipf.
 
     ## Description
@@ -70,6 +69,7 @@ class LabyrinthEnv(gym.Env):
     """
 
     metadata = {"render_modes": ["rgb_array", "human"], "render_fps": 15}
+    window_title = "Zipf's Labyrinth"
     action_names = ACTION_NAMES
     key_map = KEY_MAP
 
@@ -124,7 +124,6 @@ class LabyrinthEnv(gym.Env):
         self._done = True
         self._episode_info: dict[str, Any] = {}
         self._tokens: tuple[str, np.ndarray] = ("", np.zeros(language.MAX_TOKENS, np.int64))
-        self._window: HumanWindow | None = None
 
     # -- Gymnasium API -------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
@@ -237,29 +236,9 @@ class LabyrinthEnv(gym.Env):
         return self._current
 
     # -- Rendering -------------------------------------------------------------------------------
-    def render(self):
-        """Dispatch on ``render_mode``: the top-down map as an RGB array, or drawn in a pygame window."""
-        if self.render_mode is None:
-            gym.logger.warn("render() called without a render_mode; pass render_mode='rgb_array' or 'human'")
-            return None
+    def _render_frame(self) -> np.ndarray:
+        """The top-down map with the agent and its field of view."""
         if self._scene is None:
             raise RuntimeError("render() needs a running episode; call reset() first")
         scene = self._scene
-        frame = top_down(scene.grid, scene.pose, scene.entities, self._current.atlas, self.camera)
-        if self.render_mode == "rgb_array":
-            return frame
-        if self._window is None:
-            self._window = HumanWindow("Zipf's Labyrinth", scale=max(1, math.ceil(480 / max(frame.shape[:2]))))
-        self._window.show(frame, self.metadata["render_fps"])
-        return None
-
-    def close(self) -> None:
-        """Close the pygame window if one is open."""
-        if self._window is not None:
-            self._window.close()
-            self._window = None
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state["_window"] = None
-        return state
+        return top_down(scene.grid, scene.pose, scene.entities, self._current.atlas, self.camera)

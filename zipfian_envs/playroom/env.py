@@ -13,7 +13,7 @@ from zipfian_envs import language, skew
 from zipfian_envs.engine.raycast import Camera, View, pack, render_packed, unpack
 from zipfian_envs.engine.sprites import SPRITE_SIZE
 from zipfian_envs.engine.topdown import top_down
-from zipfian_envs.human import HumanWindow
+from zipfian_envs.human import RendersForHumans
 from zipfian_envs.playroom import rules, tasks
 from zipfian_envs.playroom.catalogue import ATLAS
 from zipfian_envs.playroom.oracle import oracle_action
@@ -25,7 +25,7 @@ HELD_FRACTION = 0.42  # the held object's height as a fraction of the image heig
 TOP_DOWN_SCALE = 40  # pixels per metre in render()
 
 
-class PlayroomEnv(gym.Env):
+class PlayroomEnv(RendersForHumans, gym.Env):
     """Lift, put or find the instructed object in a furnished room; the object's kind is drawn by Zipf.
 
     ## Description
@@ -76,6 +76,7 @@ class PlayroomEnv(gym.Env):
     """
 
     metadata = {"render_modes": ["rgb_array", "human"], "render_fps": 8}
+    window_title = "Zipf's Playroom"
     action_names = rules.ACTION_NAMES
     key_map = rules.KEY_MAP
 
@@ -128,7 +129,6 @@ class PlayroomEnv(gym.Env):
         self._instruction = ""
         self._tokens = np.zeros(language.MAX_TOKENS, np.int64)
         self._episode_info: dict[str, Any] = {}
-        self._window: HumanWindow | None = None
         self._held_pictures: dict[tuple, np.ndarray] = {}
 
     # -- Gymnasium API -------------------------------------------------------------------------
@@ -294,31 +294,11 @@ class PlayroomEnv(gym.Env):
         return self._state
 
     # -- Rendering -------------------------------------------------------------------------------
-    def render(self):
-        """Dispatch on ``render_mode``: the top-down map as an RGB array, or drawn in a pygame window."""
-        if self.render_mode is None:
-            gym.logger.warn("render() called without a render_mode; pass render_mode='rgb_array' or 'human'")
-            return None
+    def _render_frame(self) -> np.ndarray:
+        """The top-down map with the agent and its field of view."""
         if self._state is None:
             raise RuntimeError("render() needs a running episode; call reset() first")
-        frame = top_down_frame(self._state, self.camera)
-        if self.render_mode == "rgb_array":
-            return frame
-        if self._window is None:
-            self._window = HumanWindow("Zipf's Playroom", scale=max(1, math.ceil(480 / max(frame.shape[:2]))))
-        self._window.show(frame, self.metadata["render_fps"])
-        return None
-
-    def close(self) -> None:
-        """Close the pygame window if one is open."""
-        if self._window is not None:
-            self._window.close()
-            self._window = None
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state["_window"] = None
-        return state
+        return top_down_frame(self._state, self.camera)
 
 
 def top_down_frame(state: RoomState, camera: Camera, scale: int = TOP_DOWN_SCALE) -> np.ndarray:
