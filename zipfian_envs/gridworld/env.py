@@ -10,21 +10,13 @@ import numpy as np
 from gymnasium import spaces
 
 from zipfian_envs import skew
+from zipfian_envs.checks import check_discrete_action, check_int
 from zipfian_envs.gridworld import dynamics
 from zipfian_envs.gridworld.maps import MAP_VERSION, NUM_KINDS, GridMap, max_objects
 from zipfian_envs.gridworld.render import CELL_PIXELS, VIEW_CELLS, egocentric_views, full_frame
-from zipfian_envs.human import HumanWindow
+from zipfian_envs.human import RendersForHumans
 
 OBS_MODES = ("pixels", "symbolic")
-
-
-def _check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
-    if value < low or (high is not None and value > high):
-        bound = f">= {low}" if high is None else f"in {low}..{high}"
-        raise ValueError(f"{name} must be {bound}, got {value!r}")
-    return int(value)
 
 
 @dataclass(frozen=True)
@@ -81,10 +73,10 @@ def gridworld_config(
     skew.parse_level(level)
     if obs_mode not in OBS_MODES:
         raise ValueError(f"unknown obs_mode {obs_mode!r}; valid: {', '.join(OBS_MODES)}")
-    rooms = _check_int("rooms", rooms, 1)
-    room_size = _check_int("room_size", room_size, 3)
+    rooms = check_int("rooms", rooms, 1)
+    room_size = check_int("room_size", room_size, 3)
     limit = min(max_objects(rooms, room_size), NUM_KINDS)
-    checked_objects = _check_int("num_objects", num_objects, 1)
+    checked_objects = check_int("num_objects", num_objects, 1)
     if checked_objects > limit:
         raise ValueError(
             f"num_objects={num_objects} is more than the {limit} free wall-side cells "
@@ -93,15 +85,15 @@ def gridworld_config(
     return GridworldConfig(
         level=level,
         obs_mode=obs_mode,
-        num_maps=_check_int("num_maps", num_maps, 1),
+        num_maps=check_int("num_maps", num_maps, 1),
         num_objects=checked_objects,
         rooms=rooms,
         room_size=room_size,
-        max_steps=_check_int("max_steps", max_steps, 1),
+        max_steps=check_int("max_steps", max_steps, 1),
     )
 
 
-class GridworldEnv(gym.Env):
+class GridworldEnv(RendersForHumans, gym.Env):
     """Find the cued object in one of a fixed set of Zipf-distributed maps.
 
     ## Description
@@ -139,6 +131,7 @@ class GridworldEnv(gym.Env):
     """
 
     metadata = {"render_modes": ["rgb_array", "human"], "render_fps": 8}
+    window_title = "Zipf's Gridworld"
     # The map generator's version: result files record it in env_config, so results from other maps never merge.
     map_version = MAP_VERSION
 
@@ -196,7 +189,6 @@ class GridworldEnv(gym.Env):
         self.action_space = spaces.Discrete(dynamics.NUM_ACTIONS)
         self.observation_space = config.observation_space()
 
-        self._window: HumanWindow | None = None
         self._map: GridMap | None = None
         self._map_index = 0
         self._cell = 0
@@ -223,8 +215,8 @@ class GridworldEnv(gym.Env):
         # Both draws happen every reset so pinning one rank leaves the other's stream unchanged.
         drawn_map = self.map_sampler.sample(self.np_random)
         drawn_item = self.item_sampler.sample(self.np_random)
-        map_rank = drawn_map if map_rank is None else _check_int("map_rank", map_rank, 1, self.num_maps)
-        item_rank = drawn_item if item_rank is None else _check_int("item_rank", item_rank, 1, self.num_objects)
+        map_rank = drawn_map if map_rank is None else check_int("map_rank", map_rank, 1, self.num_maps)
+        item_rank = drawn_item if item_rank is None else check_int("item_rank", item_rank, 1, self.num_objects)
 
         self._map_index = map_rank - 1
         self._map = self.maps[self._map_index]
@@ -255,7 +247,7 @@ class GridworldEnv(gym.Env):
         """Move one cell; end on any object or after ``max_steps`` steps."""
         if self._done:
             raise RuntimeError("step() called on a finished episode (or before reset()); call reset() first")
-        action = self._check_action(action)
+        action = check_discrete_action(action, self.action_names)
         self._cell = self._next_cells[self._cell][action]
         reward, terminated = dynamics.outcome(self._object_at[self._cell], self._target)
         self._steps += 1
@@ -267,17 +259,6 @@ class GridworldEnv(gym.Env):
         if self.render_mode == "human":
             self.render()
         return self._observe(), reward, terminated, truncated, info
-
-    def _check_action(self, action) -> int:
-        if isinstance(action, (int, np.integer)) and not isinstance(action, bool):
-            value = int(action)
-        elif isinstance(action, np.ndarray) and action.shape in ((), (1,)) and np.issubdtype(action.dtype, np.integer):
-            value = int(action.reshape(()))
-        else:
-            raise TypeError(f"action must be an integer in 0..7, got {action!r} of type {type(action).__name__}")
-        if not 0 <= value < 8:
-            raise ValueError(f"action must be in 0..7 ({', '.join(self.action_names)}), got {value}")
-        return value
 
     def _observe(self) -> np.ndarray:
         row, col = divmod(self._cell, self._width)
@@ -298,26 +279,11 @@ class GridworldEnv(gym.Env):
         return divmod(self._cell, self._width)
 
     # -- Rendering -------------------------------------------------------------------------------
-    def render(self):
-        """Dispatch on ``render_mode``: a full-map RGB array, or draw it in a pygame window."""
-        if self.render_mode is None:
-            gym.logger.warn("render() called without a render_mode; pass render_mode='rgb_array' or 'human'")
-            return None
+    def _render_frame(self) -> np.ndarray:
+        """The whole map with the agent and the target framed."""
         if self._map is None:
             raise RuntimeError("render() needs a running episode; call reset() first")
-        frame = full_frame(self._map, self.agent_cell, self._target)
-        if self.render_mode == "rgb_array":
-            return frame
-        if self._window is None:
-            self._window = HumanWindow("Zipf's Gridworld", scale=4)
-        self._window.show(frame, self.metadata["render_fps"])
-        return None
-
-    def close(self) -> None:
-        """Close the pygame window if one is open."""
-        if self._window is not None:
-            self._window.close()
-            self._window = None
+        return full_frame(self._map, self.agent_cell, self._target)
 
     # -- Pickling: maps are regenerated from their seeds instead of being copied ---------------
     def __getstate__(self):

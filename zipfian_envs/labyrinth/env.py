@@ -9,6 +9,7 @@ import numpy as np
 from gymnasium import spaces
 
 from zipfian_envs import language, skew
+from zipfian_envs.checks import check_discrete_action
 from zipfian_envs.engine.actions import ACTION_NAMES, KEY_MAP, NUM_ACTIONS
 from zipfian_envs.engine.raycast import Camera, render_view
 from zipfian_envs.engine.topdown import top_down
@@ -164,7 +165,7 @@ class LabyrinthEnv(RendersForHumans, gym.Env):
         """Apply one action through the current level's rules."""
         if self._done or self._scene is None:
             raise RuntimeError("step() called on a finished episode (or before reset()); call reset() first")
-        action = self._check_action(action)
+        action = check_discrete_action(action, ACTION_NAMES)
         reward = float(self._current.step(self._scene, action, self.np_random))
         self._score += reward
         terminated = bool(self._scene.terminated)
@@ -183,19 +184,6 @@ class LabyrinthEnv(RendersForHumans, gym.Env):
         info["score"] = self._score
         info["instruction"] = self._scene.instruction
         return info
-
-    def _check_action(self, action) -> int:
-        if isinstance(action, (int, np.integer)) and not isinstance(action, bool):
-            value = int(action)
-        elif isinstance(action, np.ndarray) and action.shape in ((), (1,)) and np.issubdtype(action.dtype, np.integer):
-            value = int(action.reshape(()))
-        else:
-            raise TypeError(
-                f"action must be an integer in 0..{NUM_ACTIONS - 1}, got {action!r} of type {type(action).__name__}"
-            )
-        if not 0 <= value < NUM_ACTIONS:
-            raise ValueError(f"action must be in 0..{NUM_ACTIONS - 1} ({', '.join(ACTION_NAMES)}), got {value}")
-        return value
 
     def _observe(self) -> dict[str, np.ndarray]:
         scene = self._scene

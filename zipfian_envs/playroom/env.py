@@ -10,6 +10,7 @@ import numpy as np
 from gymnasium import spaces
 
 from zipfian_envs import language, skew
+from zipfian_envs.checks import check_discrete_action
 from zipfian_envs.engine.raycast import Camera, View, pack, render_packed, unpack
 from zipfian_envs.engine.sprites import SPRITE_SIZE
 from zipfian_envs.engine.topdown import top_down
@@ -215,19 +216,7 @@ class PlayroomEnv(RendersForHumans, gym.Env):
                 )
             a = np.clip(array, -1.0, 1.0)
             return float(a[0]), float(a[1]), float(a[2]), float(a[3]), float(a[4])
-        if isinstance(action, (int, np.integer)) and not isinstance(action, bool):
-            value = int(action)
-        elif isinstance(action, np.ndarray) and action.shape in ((), (1,)) and np.issubdtype(action.dtype, np.integer):
-            value = int(action.reshape(()))
-        else:
-            raise TypeError(
-                f"action must be an integer in 0..{len(rules.ACTION_NAMES) - 1}, "
-                f"got {action!r} of type {type(action).__name__}"
-            )
-        if not 0 <= value < len(rules.ACTION_NAMES):
-            raise ValueError(
-                f"action must be in 0..{len(rules.ACTION_NAMES) - 1} ({', '.join(rules.ACTION_NAMES)}), got {value}"
-            )
+        value = check_discrete_action(action, rules.ACTION_NAMES)
         return tuple(float(v) for v in rules.ACTION_COMMANDS[value])  # type: ignore[return-value]
 
     def _info(self) -> dict[str, Any]:

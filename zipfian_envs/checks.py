@@ -1,0 +1,32 @@
+"""Argument checks shared by the suite's envs: one clear error naming the bad value and the valid range."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+
+def check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
+    """``value`` as an int if it is an integer in ``low..high`` (no upper bound when ``high`` is None)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    if value < low or (high is not None and value > high):
+        bound = f">= {low}" if high is None else f"in {low}..{high}"
+        raise ValueError(f"{name} must be {bound}, got {value!r}")
+    return int(value)
+
+
+def check_discrete_action(action: Any, names: Sequence[str]) -> int:
+    """The action as an int in ``0..len(names) - 1``; TypeError for a non-integer, ValueError out of range."""
+    last = len(names) - 1
+    if isinstance(action, (int, np.integer)) and not isinstance(action, bool):
+        value = int(action)
+    elif isinstance(action, np.ndarray) and action.shape in ((), (1,)) and np.issubdtype(action.dtype, np.integer):
+        value = int(action.reshape(()))
+    else:
+        raise TypeError(f"action must be an integer in 0..{last}, got {action!r} of type {type(action).__name__}")
+    if not 0 <= value <= last:
+        raise ValueError(f"action must be in 0..{last} ({', '.join(names)}), got {value}")
+    return value
