@@ -77,14 +77,6 @@ def steer(pose: Pose, x: float, y: float, tolerance: float = math.radians(12)) -
     return LOOK_RIGHT if error > 0 else LOOK_LEFT
 
 
-def face(pose: Pose, x: float, y: float, tolerance: float = math.radians(5)) -> int | None:
-    """A look action that turns towards (x, y), or ``None`` when already facing it."""
-    error = heading_error(pose, x, y)
-    if abs(error) <= tolerance:
-        return None
-    return LOOK_RIGHT if error > 0 else LOOK_LEFT
-
-
 def walk_towards(grid: Grid, pose: Pose, x: float, y: float, distance: np.ndarray | None = None) -> int:
     """Steer along the grid path to the point (x, y): straight at it once in its cell or a neighbour."""
     goal = (math.floor(y), math.floor(x))

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from zipfian_envs.engine.actions import ACTION_COMMANDS, FIRE
+from zipfian_envs.engine.actions import ACTION_COMMANDS
 from zipfian_envs.engine.physics import move_agent, touched
 from zipfian_envs.engine.raycast import Screen, View
 from zipfian_envs.engine.sprites import ATLAS, SpriteAtlas
@@ -112,11 +112,6 @@ class Level:
 
     def __repr__(self) -> str:
         return f"<Level {self.name}>"
-
-
-def fire_pressed(action: int) -> bool:
-    """Whether the action is fire/use."""
-    return action == FIRE
 
 
 def collect_touched(scene: Scene, kinds: tuple[int, ...] | None = None) -> tuple[float, np.ndarray]:
