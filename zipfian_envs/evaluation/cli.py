@@ -13,7 +13,6 @@ from typing import Any, NoReturn
 
 import gymnasium as gym
 
-from zipfian_envs import skew
 from zipfian_envs.evaluation import protocols as proto
 from zipfian_envs.evaluation.errors import EvaluationError
 from zipfian_envs.evaluation.harness import (
@@ -22,6 +21,7 @@ from zipfian_envs.evaluation.harness import (
     env_kwargs_for,
     evaluate,
     find_spec,
+    protocol_levels,
     resolve_training_level,
 )
 from zipfian_envs.evaluation.policies import ALGOS, BUILTIN_POLICIES, load_policy, policy_name
@@ -101,7 +101,7 @@ def _planned(env_id: str, kwargs: dict[str, Any], protocol: str, args: argparse.
     """Episodes a protocol will run (the uniform one rounds up to whole passes over the items)."""
     if protocol != "uniform":
         return args.episodes
-    env = gym.make(env_id, **{**kwargs, "level": "uniform"})
+    env = gym.make(env_id, **{**kwargs, "level": protocol_levels(env_id, kwargs.get("level"), **kwargs)["uniform"]})
     try:
         num_items = int(env.reset(seed=0)[1]["num_items"])
     finally:
@@ -177,8 +177,6 @@ def run(args: argparse.Namespace) -> int:
         raise EvaluationError(f"--confidence must be in (0, 1), got {args.confidence}")
     env_kwargs = parse_env_kwargs(args.env_kwarg)
     find_spec(args.env)
-    if args.level is not None:
-        skew.parse_level(args.level)
     level = resolve_training_level(args.env, args.level, **env_kwargs)
     kwargs = env_kwargs_for(level, env_kwargs)
     # Load every policy before the first episode so a bad model fails fast.

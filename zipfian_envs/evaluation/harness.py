@@ -120,8 +120,36 @@ def find_spec(env_id: str) -> gym.envs.registration.EnvSpec:
         ) from exc
 
 
+def env_creator(env_id: str) -> Callable[..., Any]:
+    """The class (or factory) ``env_id`` is registered with."""
+    entry_point = find_spec(env_id).entry_point
+    if callable(entry_point):
+        return entry_point
+    try:
+        return gym.envs.registration.load_env_creator(entry_point)
+    except (AttributeError, ImportError, ValueError) as exc:
+        raise EvaluationError(f"{env_id}: cannot load its entry point {entry_point!r} ({exc})") from exc
+
+
+def protocol_levels(env_id: str, training_level: str | None = None, **env_kwargs: Any) -> dict[str, str | None]:
+    """The ``level=`` each protocol runs ``env_id`` at, from its training level.
+
+    Asks the env class's ``protocol_levels`` classmethod (see :mod:`zipfian_envs.evaluation.protocols`)
+    with the id's registered kwargs and ``env_kwargs`` (the level left out); envs without one get the
+    shared grammar's :func:`~zipfian_envs.evaluation.protocols.default_protocol_levels`. An unknown
+    training level raises ``ValueError`` naming it and the valid forms.
+    """
+    spec = find_spec(env_id)
+    method = getattr(env_creator(env_id), proto.PROTOCOL_LEVELS_METHOD, None)
+    if method is None:
+        return proto.default_protocol_levels(training_level)
+    kwargs = {**spec.kwargs, **env_kwargs}
+    kwargs.pop("level", None)
+    return proto.check_protocol_levels(method(training_level, **kwargs), spec.id)
+
+
 def resolve_training_level(env_id: str, level: str | None = None, **env_kwargs: Any) -> str | None:
-    """``level`` if given (checked against the grammar), else the level the env reports it runs at."""
+    """``level`` if given, else the level the env reports it runs at; checked through :func:`protocol_levels`."""
     if level is None:
         level = find_spec(env_id).kwargs.get("level")
     if level is None:
@@ -132,7 +160,7 @@ def resolve_training_level(env_id: str, level: str | None = None, **env_kwargs: 
         finally:
             env.close()
     if level is not None:
-        skew.parse_level(level)
+        protocol_levels(env_id, level, **env_kwargs)
     return level
 
 
@@ -282,8 +310,9 @@ def evaluate(
     """Run ``policy`` on ``env_id`` and return one record per episode, sorted by episode index.
 
     ``level`` is the training level; ``protocol`` (zipfian, uniform, rare; None means zipfian)
-    picks the evaluation distribution from it. The uniform protocol runs a multiple of the number
-    of items, at least ``min_episodes_per_rank`` per rank, so it may run more than ``episodes``.
+    picks the evaluation distribution from it (:func:`protocol_levels`). The uniform protocol runs
+    a multiple of the number of items, at least ``min_episodes_per_rank`` per rank, so it may run
+    more than ``episodes``.
     Each episode is reset with a seed derived from (seed, protocol, episode), so which items
     and maps are drawn does not depend on ``num_envs``. ``vectorization``: ``auto`` (default)
     runs the id's native vector env when it has one, else ``sync``; all modes give the same records.
@@ -294,9 +323,8 @@ def evaluate(
     num_envs = _check_count("num_envs", num_envs, 1)
     min_episodes_per_rank = _check_count("min_episodes_per_rank", min_episodes_per_rank, 0)
     uses_native_vector_env(env_id, vectorization)  # checks the mode (and the id) before any env is made
-    if level is not None:
-        skew.parse_level(level)
-    run_level = proto.protocol_level(protocol, level)
+    # The env's own protocol-levels contract (or the shared grammar) checks the level and picks the run's.
+    run_level = protocol_levels(env_id, level, **env_kwargs)[protocol]
     kwargs = env_kwargs_for(run_level, env_kwargs)
     num_items = _probe_num_items(env_id, kwargs, seed)
 

@@ -4,11 +4,22 @@
 * ``uniform``: every item equally often; ranks are pinned through ``reset(options={"item_rank": r})``
   and spread evenly so every rank gets the same number of episodes (at least a minimum).
 * ``rare``: the ``uniform_rare`` level (uniform over the rarest 20% of ranks).
+
+Which ``level=`` each protocol runs an env at is the env's to say (the *protocol-levels
+contract*): an env class may define a classmethod ``protocol_levels(level, **kwargs)`` that takes
+a training level (None: the env's default) and the id's other constructor kwargs, and returns
+``{"zipfian": ..., "uniform": ..., "rare": ...}``, the ``level=`` values to construct the env with
+(``zipfian`` may stay None), raising ``ValueError`` naming the bad level and the valid forms. So
+an env whose level names carry more than the shared grammar (the Playroom's
+``put/put_on_bed_tray_frequent``: a task plus the ``frequent`` split) states its own training
+distribution and how to evaluate it. Without the classmethod the shared grammar applies:
+:func:`default_protocol_levels` (the training level, ``uniform``, ``uniform_rare``).
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -27,14 +38,33 @@ def check_protocol(protocol: str) -> str:
     return protocol
 
 
+PROTOCOL_LEVELS_METHOD = "protocol_levels"
+
+
+def default_protocol_levels(training_level: str | None) -> dict[str, str | None]:
+    """The shared grammar's protocol levels: the training level (checked), ``uniform``, ``uniform_rare``."""
+    if training_level is not None:
+        skew.parse_level(training_level)
+    return {"zipfian": training_level, "uniform": "uniform", "rare": "uniform_rare"}
+
+
+def check_protocol_levels(levels: Any, owner: str) -> dict[str, str | None]:
+    """Return ``levels`` if it maps each protocol to a level (a string; None allowed for zipfian), else raise."""
+    if not isinstance(levels, dict) or set(levels) != set(PROTOCOLS):
+        raise EvaluationError(
+            f"{owner}.{PROTOCOL_LEVELS_METHOD}() must return a dict with the keys {', '.join(PROTOCOLS)}, "
+            f"got {levels!r}"
+        )
+    for protocol, level in levels.items():
+        if not (isinstance(level, str) or (level is None and protocol == "zipfian")):
+            raise EvaluationError(f"{owner}.{PROTOCOL_LEVELS_METHOD}() gave {protocol!r} the level {level!r}")
+    return {protocol: levels[protocol] for protocol in PROTOCOLS}
+
+
 def protocol_level(protocol: str, training_level: str | None) -> str | None:
-    """The level an env runs at under ``protocol`` (None: the env's own default)."""
+    """The level an env of the shared grammar runs at under ``protocol`` (None: the env's own default)."""
     check_protocol(protocol)
-    if protocol == "zipfian":
-        if training_level is not None:
-            skew.parse_level(training_level)
-        return training_level
-    return "uniform" if protocol == "uniform" else "uniform_rare"
+    return default_protocol_levels(training_level)[protocol]
 
 
 def protocol_of_level(level: str, training_level: str | None) -> str:

@@ -132,6 +132,14 @@ class PlayroomEnv(RendersForHumans, gym.Env):
         self._episode_info: dict[str, Any] = {}
         self._held_pictures: dict[tuple, np.ndarray] = {}
 
+    @classmethod
+    def protocol_levels(cls, level: str | None = None, *, task: str | None = None, **_: Any) -> dict[str, str | None]:
+        """The evaluation harness's contract: the ``level=`` of each protocol for training level ``level``.
+
+        See :func:`zipfian_envs.playroom.tasks.protocol_levels`; the other constructor kwargs do not matter.
+        """
+        return tasks.protocol_levels(level, task)
+
     # -- Gymnasium API -------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         """Start an episode: draw the item (or take ``options["item_rank"]``) and build a room for it."""

@@ -145,6 +145,27 @@ def check_task(task: str) -> str:
     return task
 
 
+def _slash_name(level: str) -> str:
+    """A level name with its family written with ``/`` (ids write ``lift.lift_shape_zipf2``)."""
+    if "/" not in level and level.split(".", 1)[0] in ("lift", "put", "supervised"):
+        return level.replace(".", "/", 1)
+    return level
+
+
+def protocol_levels(level: str | None, task: str | None = None) -> dict[str, str | None]:
+    """The ``level=`` of each evaluation protocol (zipfian, uniform, rare) for training level ``level``.
+
+    ``zipfian`` is the level itself, its own training distribution (``frequent`` included);
+    ``uniform`` and ``rare`` are ``uniform`` and ``uniform_rare`` over the same task's items (for the
+    bed/tray levels the rare protocol is exactly the held-out rare split). A reference name keeps its
+    task in the returned names (``put/put_on_bed_tray_uniform``), a bare distribution leaves it to
+    ``task``. Raises ``ValueError`` as :func:`parse` does.
+    """
+    parsed = parse(level, task)
+    prefix = f"{parsed.task}_" if level is not None and "/" in _slash_name(level) else ""
+    return {"zipfian": level, "uniform": prefix + "uniform", "rare": prefix + "uniform_rare"}
+
+
 def parse(level: str | None, task: str | None = None) -> Task:
     """Parse ``level`` (a reference name, or a distribution for ``task``) into a :class:`Task`.
 
@@ -156,11 +177,7 @@ def parse(level: str | None, task: str | None = None) -> Task:
         level = DEFAULT_DISTRIBUTION
     if not isinstance(level, str):
         raise ValueError(f"level must be a string, got {level!r}; valid forms: {LEVEL_FORMS}")
-    name = (
-        level.replace(".", "/", 1)
-        if "/" not in level and level.split(".", 1)[0] in ("lift", "put", "supervised")
-        else level
-    )
+    name = _slash_name(level)
     if "/" in name:
         for prefix in sorted(TASKS, key=len, reverse=True):
             if name.startswith(prefix + "_"):
@@ -176,5 +193,10 @@ def parse(level: str | None, task: str | None = None) -> Task:
     if mode in ("put_on", "put_near"):
         distribution = COMBO_ALIASES.get(distribution, distribution)
     result = Task(task=parsed_task, mode=mode, catalogue=cat, distribution=distribution)
-    result.weights()  # validates the distribution name
+    try:
+        result.weights()  # validates the distribution name
+    except ValueError:
+        raise ValueError(
+            f"unknown level {level!r} (distribution {distribution!r}); valid forms: {LEVEL_FORMS}"
+        ) from None
     return result
