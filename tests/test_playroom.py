@@ -11,12 +11,13 @@ import pytest
 from scipy import stats
 
 from zipfian_envs import language, skew
+from zipfian_envs.engine.navigation import distance_field
 from zipfian_envs.engine.physics import is_free
 from zipfian_envs.engine.world import AGENT_RADIUS_M, EYE_HEIGHT_M, Pose
 from zipfian_envs.playroom import rules, tasks
 from zipfian_envs.playroom.catalogue import ATLAS, BASE_KINDS, MANY_KINDS, max_silhouette_overlap
 from zipfian_envs.playroom.env import PlayroomEnv
-from zipfian_envs.playroom.room import BED, TABLE, TOP_HEIGHT_M, TRAY
+from zipfian_envs.playroom.room import BED, OBJECT_SIZE_M, TABLE, TOP_HEIGHT_M, TRAY
 from zipfian_envs.registration import FAMILIES
 
 
@@ -113,14 +114,31 @@ def test_frequent_and_rare_combination_splits_never_overlap():
         assert info["frequency_bin"] == "rare" and env.spec_task.item(info["item_rank"]) in tasks.RARE_COMBINATIONS
 
 
-def test_instructed_kind_frequencies_match_the_level_weights():
-    env = PlayroomEnv("lift/lift_shape_zipf2")
+@pytest.mark.parametrize(
+    "level",
+    ["lift/lift_shape_zipf2", "supervised/find_shape_zipf3", "put/lift_shape_many_zipf1",
+     "put/put_on_bed_tray_frequent", "put/put_on_bed_tray_rare", "put/put_near_bed_tray_frequent",
+     "lift/lift_shape_uniform_rare"],
+)  # fmt: skip
+def test_instructed_kind_frequencies_match_the_level_weights(level):
+    env = PlayroomEnv(level)
     env.reset(seed=0)
-    ranks = np.array([env.reset()[1]["item_rank"] for _ in range(500)])
-    weights = skew.level_weights("zipf2", 40)
-    edges = [(1, 1), (2, 2), (3, 3), (4, 6), (7, 40)]
-    observed = [np.sum((ranks >= lo) & (ranks <= hi)) for lo, hi in edges]
-    expected = [weights[lo - 1 : hi].sum() * ranks.size for lo, hi in edges]
+    draws = 600
+    ranks = np.array([env.reset()[1]["item_rank"] for _ in range(draws)])
+    weights = env.spec_task.weights()
+    assert np.all(weights[ranks - 1] > 0)  # never a rank the level leaves out
+    counts = np.bincount(ranks - 1, minlength=weights.size)
+    # Chi-square over bins of consecutive ranks, each expecting at least 10 draws.
+    observed, expected, bin_observed, bin_expected = [], [], 0, 0.0
+    for count, weight in zip(counts, weights * draws):
+        bin_observed, bin_expected = bin_observed + count, bin_expected + weight
+        if bin_expected >= 10:
+            observed.append(bin_observed)
+            expected.append(bin_expected)
+            bin_observed, bin_expected = 0, 0.0
+    observed[-1] += bin_observed
+    expected[-1] += bin_expected
+    assert len(observed) >= 4
     assert stats.chisquare(observed, expected).pvalue > 1e-3
 
 
@@ -411,3 +429,238 @@ def test_spawned_async_workers_match_sync():
     finally:
         sync.close()
         spawned.close()
+
+
+# -- Audit additions: each proves one of the requirements on scripted situations. --------------------------
+
+
+def _against_wall(cells: np.ndarray, rows: int, cols: int) -> bool:
+    return any(r in (1, rows - 2) or c in (1, cols - 2) for r, c in cells)
+
+
+def test_rooms_vary_within_their_documented_bounds():
+    env = PlayroomEnv()
+    layouts, materials, sizes = set(), set(), set()
+    for seed in range(25):
+        env.reset(seed=seed)
+        state = env.state
+        rows, cols = state.grid.shape
+        assert 6 <= rows - 2 <= 8 and 7 <= cols - 2 <= 9  # interior 6-8 m by 7-9 m
+        sizes.add((rows, cols))
+        cells = [np.argwhere(state.furniture_cells == piece) for piece in range(5)]
+        assert [len(c) for c in cells] == [2, 1, 1, 1, 1]  # bed (2 cells), tray, table, shelf, chest
+        for piece in (BED, 3, 4):  # bed, shelf and chest stand against a wall
+            assert _against_wall(cells[piece], rows, cols)
+        for a in range(5):  # a free cell between pieces: no two pieces touch, diagonals included
+            for b in range(a + 1, 5):
+                gap = np.abs(cells[a][:, None, :] - cells[b][None, :, :]).max(axis=2)
+                assert gap.min() >= 2
+        free = state.collision.walls == 0
+        start = tuple(int(v) for v in np.argwhere(free)[0])
+        assert (distance_field(free, [start])[free] < np.iinfo(np.int32).max).all()  # every free cell reachable
+        assert {int(m) for m in np.unique(state.grid.walls[0])} <= set(range(1, 6))
+        materials.update(int(state.grid.walls[r, c]) for r, c in ((0, 1), (rows - 1, 1), (1, 0), (1, cols - 1)))
+        layouts.add(tuple(map(tuple, np.concatenate(cells))))
+    assert len(layouts) == 25 and len(sizes) >= 4 and len(materials) >= 4
+
+
+def test_colour_is_a_nuisance_drawn_whatever_the_kind():
+    env = PlayroomEnv("lift/lift_shape_uniform")
+    colours = set()
+    for seed in range(30):
+        env.reset(seed=seed, options={"item_rank": 1})
+        entity = env.state.first_object + env.state.target
+        colours.add(tuple(int(v) for v in env.state.entities.colour[entity]))
+    assert len(colours) >= 8  # the same kind in many of the 12 colours
+
+
+@pytest.mark.parametrize(("level", "num_kinds"), [("lift/lift_shape_zipf2", 40), ("put/lift_shape_many_zipf4", 103)])
+def test_distractor_kinds_are_uniform_so_rare_kinds_are_distractors_too(level, num_kinds):
+    env = PlayroomEnv(level)
+    counts = np.zeros(num_kinds)
+    for seed in range(300):
+        env.reset(seed=seed, options={"item_rank": 1})  # the commonest kind is the target
+        kinds = np.delete(env.state.object_kind, env.state.target)
+        assert 0 not in kinds and len(set(kinds.tolist())) == len(kinds)
+        np.add.at(counts, kinds, 1)
+    assert counts[0] == 0
+    others = counts[1:]
+    assert stats.chisquare(others).pvalue > 1e-3  # uniform over the other kinds
+    tail = skew.tail_size(num_kinds)
+    assert others[-tail:].sum() / others.sum() == pytest.approx(tail / (num_kinds - 1), rel=0.25)
+
+
+def test_the_many_levels_use_the_large_catalogue():
+    for level in ("put/lift_shape_many_zipf1", "put/lift_shape_many_zipf4"):
+        env = gym.make(f"Zipfian/Playroom-{level.replace('/', '.')}-v0").unwrapped
+        obs, info = env.reset(seed=0, options={"item_rank": 103})
+        assert info["num_items"] == len(MANY_KINDS) >= 100 and info["item"] == MANY_KINDS[-1]
+        assert language.decode(obs["instruction"]) == f"lift a {MANY_KINDS[-1]}"
+    assert PlayroomEnv("put/lift_shape_zipf2").num_items == len(BASE_KINDS) == 40
+
+
+def test_step_sizes_are_the_documented_metres_and_degrees():
+    env = PlayroomEnv()
+    env.reset(seed=1)
+    _empty_room(env)
+    x, y = _middle(env)
+    state = env.state
+    for action, forward, right in ((rules.FORWARD, 1, 0), (rules.BACKWARD, -1, 0),
+                                   (rules.STRAFE_RIGHT, 0, 1), (rules.STRAFE_LEFT, 0, -1)):  # fmt: skip
+        state.pose = Pose(x=x, y=y, yaw=0.3)
+        env.step(action)
+        ahead = (state.pose.x - x) * math.cos(0.3) + (state.pose.y - y) * math.sin(0.3)
+        side = -(state.pose.x - x) * math.sin(0.3) + (state.pose.y - y) * math.cos(0.3)  # right is +90 deg (y down)
+        assert (ahead, side) == (pytest.approx(forward * rules.MOVE_M), pytest.approx(right * rules.MOVE_M))
+    assert math.isclose(rules.MOVE_M * rules.STEPS_PER_SECOND, 1.5)  # 1.5 m/s
+    state.pose = Pose(x=x, y=y, yaw=1.0)
+    env.step(rules.TURN_RIGHT)
+    assert state.pose.yaw == pytest.approx(1.0 + math.radians(12))
+    env.step(rules.TURN_LEFT)
+    env.step(rules.TURN_LEFT)
+    assert state.pose.yaw == pytest.approx(1.0 - math.radians(12))
+    state.look_pitch = 0.0
+    env.step(rules.LOOK_UP)
+    assert state.pose.pitch == pytest.approx(math.radians(8))
+
+
+def test_continuous_controls_match_the_discrete_ones_at_full_scale():
+    discrete, continuous = PlayroomEnv(), PlayroomEnv(action_mode="continuous")
+    rng = np.random.default_rng(0)
+    for env in (discrete, continuous):
+        env.reset(seed=12)
+    for action in rng.integers(0, 9, 40):  # every action but grip
+        a = discrete.step(int(action))[0]
+        b = continuous.step(rules.ACTION_COMMANDS[action].astype(np.float32))[0]
+        assert discrete.state.pose == continuous.state.pose
+        np.testing.assert_array_equal(a["image"], b["image"])
+    # Half scale moves half as far; out-of-range values are clipped to [-1, 1].
+    _empty_room(continuous)
+    x, y = _middle(continuous)
+    continuous.state.pose = pose = Pose(x=x, y=y, yaw=0.7)
+    continuous.step(np.array([0.5, 0, 0, 0, -1], np.float32))
+    moved = math.hypot(continuous.state.pose.x - pose.x, continuous.state.pose.y - pose.y)
+    assert moved == pytest.approx(0.5 * rules.MOVE_M)
+    pose = continuous.state.pose
+    continuous.step(np.array([0, 0, 3.0, 0, -1], np.float32))
+    assert (continuous.state.pose.yaw - pose.yaw) % (2 * math.pi) == pytest.approx(rules.TURN_RAD)
+
+
+def test_continuous_grip_holds_while_positive_and_releases_at_zero():
+    env = PlayroomEnv("put/put_on_bed_tray_all", action_mode="continuous")
+    env.reset(seed=2)
+    _empty_room(env, keep=0)
+    state = env.state
+    state.entities.active[state.first_object + state.target] = True
+    x, y = _middle(env)
+    _place(env, state.target, x + 0.8, y)
+    _aim(env, x, y, state.target)
+    hold = np.array([0, 0, 0, 0, 1.0], np.float32)
+    _, _, terminated, _, info = env.step(hold)
+    assert state.held == state.target and not terminated and info["held"] == env.kinds[state.object_kind[state.target]]
+    for _ in range(3):
+        env.step(hold)  # keeps holding; no re-grip, no release
+        assert state.held == state.target
+    spot = rules.release_spot(state)
+    env.step(np.zeros(5, np.float32))  # let go
+    entity = state.first_object + state.target
+    assert state.held == -1 and state.entities.active[entity]
+    assert (state.entities.x[entity], state.entities.y[entity]) == (pytest.approx(spot[0]), pytest.approx(spot[1]))
+
+
+def test_a_released_object_lands_where_the_rules_say_through_step():
+    env = PlayroomEnv("put/lift_shape_uniform")
+    env.reset(seed=4)
+    state = env.state
+    _empty_room(env)
+    x, y = _middle(env)
+    state.pose = Pose(x=x, y=y, yaw=math.pi / 2)
+    state.held = 0
+    state.entities.active[state.first_object] = False
+    env.step(rules.GRIP)  # grip again releases, 0.45 m ahead on the floor
+    e, entity = state.entities, state.first_object
+    assert (e.x[entity], e.y[entity], e.z[entity]) == (pytest.approx(x), pytest.approx(y + rules.DROP_M), 0.0)
+    assert state.held == -1 and e.active[entity] and state.object_support[0] == -1
+    # Onto a furniture top faced within reach: at the top's height, and the object counts as resting there.
+    env.reset(seed=4)
+    state = env.state
+    r, c = (int(v) for v in np.argwhere(state.furniture_cells == TABLE)[0])
+    state.pose = Pose(x=c - 0.3, y=r + 0.5, yaw=0.0)
+    state.held = state.target if state.target != 0 else 1
+    held = state.held
+    state.entities.active[state.first_object + held] = False
+    env.step(rules.GRIP)
+    entity = state.first_object + held
+    assert state.entities.z[entity] == TOP_HEIGHT_M["table"] and state.object_support[held] == TABLE
+    assert c <= state.entities.x[entity] <= c + 1 and r <= state.entities.y[entity] <= r + 1
+
+
+def test_grip_reach_is_1_2_metres_and_a_missed_grip_changes_nothing():
+    env = PlayroomEnv()
+    env.reset(seed=1)
+    _empty_room(env)
+    x, y = _middle(env)
+    state = env.state
+    centre = OBJECT_SIZE_M / 2
+    # The documented figures (README, env docstring): reach, placing reach, drop distance, "near" radius.
+    assert (rules.REACH_M, rules.PLACE_REACH_M, rules.DROP_M, rules.NEAR_M) == (1.2, 0.9, 0.45, 0.75)
+    for distance, taken in ((rules.REACH_M - 0.02, 0), (rules.REACH_M + 0.02, -1)):
+        horizontal = math.sqrt(distance**2 - (EYE_HEIGHT_M - centre) ** 2)
+        _place(env, 0, x + horizontal, y)
+        _aim(env, x, y, 0)
+        assert rules.gaze_object(state) == taken
+    _, reward, terminated, truncated, info = env.step(rules.GRIP)  # beyond reach: nothing happens
+    assert (reward, terminated, truncated, state.held, info["held"]) == (0.0, False, False, -1, "")
+
+
+def test_cannot_grip_through_a_wall_straight_ahead():
+    env = PlayroomEnv()
+    env.reset(seed=2)
+    _empty_room(env)
+    state = env.state
+    r, c = 4, 3
+    _place(env, 0, c + 1.3, r + 0.5)  # 0.8 m ahead, in the next cell but one
+    _aim(env, c + 0.5, r + 0.5, 0)
+    assert rules.gaze_object(state) == 0
+    state.grid.walls[r, c + 1] = 1  # a wall between
+    state.collision.walls[r, c + 1] = 1
+    assert rules.gaze_object(state) == -1
+    assert env.step(rules.NOOP) and env.step(rules.GRIP)[4]["held"] == ""
+
+
+def test_the_supervised_signal_says_when_the_target_is_hidden_and_where_it_is():
+    env = PlayroomEnv("supervised/find_shape_uniform")
+    env.reset(seed=3)
+    _empty_room(env, keep=0)
+    state = env.state
+    t = state.target
+    state.entities.active[state.first_object + t] = True
+    x, y = _middle(env)
+    _place(env, t, x + 2.0, y)
+    state.pose = Pose(x=x, y=y, yaw=0.0)
+    info = env.step(rules.NOOP)[4]
+    assert info["target_visible"] and info["target_bearing"] == pytest.approx(0.0)
+    assert info["target_kind"] == state.object_kind[t]
+    state.pose = Pose(x=x, y=y, yaw=math.radians(30))  # target 30 degrees to the left
+    info = env.step(rules.NOOP)[4]
+    assert info["target_visible"] and info["target_bearing"] == pytest.approx(-math.radians(30))
+    state.pose = Pose(x=x, y=y, yaw=math.pi)  # behind
+    info = env.step(rules.NOOP)[4]
+    assert not info["target_visible"] and abs(info["target_bearing"]) == pytest.approx(math.pi)
+    state.pose = Pose(x=x, y=y, yaw=0.0)
+    state.grid.walls[int(y), int(x) + 1] = 1  # a wall in between
+    info = env.step(rules.NOOP)[4]
+    assert not info["target_visible"] and info["target_bearing"] == pytest.approx(0.0)
+
+
+def test_episodes_last_120_simulated_seconds():
+    env = PlayroomEnv()
+    assert env.max_steps == 900 == 120 * rules.STEPS_PER_SECOND
+    env.reset(seed=0)
+    for step in range(1, 901):
+        _, reward, terminated, truncated, info = env.step(rules.NOOP)
+        assert not terminated and truncated == (step == 900)
+    assert info["success"] is False and reward == 0.0
+    with pytest.raises(RuntimeError, match="reset"):
+        env.step(rules.NOOP)
+    assert PlayroomEnv(time_limit_scale=0.5).max_steps == 450
