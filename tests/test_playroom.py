@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import math
+import re
 import warnings
+from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
@@ -14,7 +17,7 @@ from zipfian_envs import language, skew
 from zipfian_envs.engine.navigation import distance_field
 from zipfian_envs.engine.physics import is_free
 from zipfian_envs.engine.world import AGENT_RADIUS_M, EYE_HEIGHT_M, Pose
-from zipfian_envs.playroom import rules, tasks
+from zipfian_envs.playroom import benchmark, pictures, rules, tasks
 from zipfian_envs.playroom.catalogue import ATLAS, BASE_KINDS, MANY_KINDS, max_silhouette_overlap
 from zipfian_envs.playroom.env import PlayroomEnv
 from zipfian_envs.playroom.room import BED, OBJECT_SIZE_M, TABLE, TOP_HEIGHT_M, TRAY
@@ -664,3 +667,64 @@ def test_episodes_last_120_simulated_seconds():
     with pytest.raises(RuntimeError, match="reset"):
         env.step(rules.NOOP)
     assert PlayroomEnv(time_limit_scale=0.5).max_steps == 450
+
+
+def test_the_instruction_shares_the_labyrinths_vocabulary_and_tokeniser():
+    playroom = gym.make("Zipfian/Playroom-v0").observation_space["instruction"]
+    labyrinth = gym.make("Zipfian/Labyrinth-v0").observation_space["instruction"]
+    assert playroom == labyrinth == gym.spaces.Box(0, language.VOCAB_SIZE - 1, (language.MAX_TOKENS,), np.int64)
+    obs, info = PlayroomEnv("put/put_near_bed_tray_frequent").reset(seed=0)
+    tokens = obs["instruction"]
+    assert language.decode(tokens) == info["instruction"]
+    np.testing.assert_array_equal(tokens, language.encode(info["instruction"]))
+    assert tokens[len(info["instruction"].split()) :].tolist() == [0] * (language.MAX_TOKENS - 6)  # 0 = padding
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _readme_playroom_section() -> str:
+    text = (ROOT / "README.md").read_text()
+    start = text.index("### Zip" + "f's Playroom")
+    return text[start : text.index("\n## ", start)]
+
+
+def test_the_readme_shows_the_room_and_one_line_per_level_family():
+    section = _readme_playroom_section()
+    for picture in ("docs/playroom_view.png", "docs/playroom_topdown.png"):
+        assert f"]({picture})" in section and (ROOT / picture).stat().st_size > 1000
+    # The level-family table's first column names the levels as `prefix_{a, b}` or `name`: one row per family.
+    named = set()
+    for row in (line for line in section.splitlines() if line.startswith("| `")):
+        for prefix, options in re.findall(r"`([^`{]*)\{([^}]*)\}`", row.split("|")[1]):
+            named.update(prefix + option.strip() for option in options.split(","))
+        named.update(re.findall(r"`([a-z_/]+)`", row.split("|")[1]))
+    assert set(tasks.LEVELS) <= named
+    strip, top, instruction = pictures.episode_pictures()
+    assert strip.shape == (72, 96 * pictures.FRAMES, 3) and top.ndim == 3 and instruction.startswith("put a")
+
+
+def test_the_readme_quality_table_is_the_benchmark_json_and_the_oracle_clears_95_percent():
+    figures = json.loads((ROOT / "results/playroom/benchmark.json").read_text())["quality"]
+    assert set(figures) == set(benchmark.FAMILY_IDS)
+    section = _readme_playroom_section()
+    for family, entry in figures.items():
+        assert entry["oracle_episodes"] >= 200 and entry["oracle"] >= 0.95
+        assert entry["id"] == benchmark.FAMILY_IDS[family]
+        row = next(line for line in section.splitlines() if line.startswith(f"| `{family}` |"))
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        assert cells[2:] == [f"{entry['oracle']:.1%}", f"{entry['oracle_steps']:.1f}", f"{entry['random']:.1%}",
+                             f"{entry['random_steps']:.0f}"]  # fmt: skip
+
+
+def test_harness_results_for_lift_shape_zipf2_are_committed():
+    from zipfian_envs.evaluation.report import load_result
+
+    for policy in ("oracle", "random"):
+        name = f"Playroom-lift.lift_shape_zipf2-v0_zipf2_{policy}_seed0"
+        result = load_result(ROOT / f"results/playroom/{name}.json")
+        assert result["env_id"] == "Zipfian/Playroom-lift.lift_shape_zipf2-v0" and result["level"] == "zipf2"
+        assert set(result["protocols"]) == {"zipfian", "uniform", "rare"}
+        assert (ROOT / f"results/playroom/records/{name}.csv").exists()
+        rates = [block["summary"]["success"]["success"] for block in result["protocols"].values()]
+        assert rates == [1.0] * 3 if policy == "oracle" else max(rates) < 0.2
