@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import gymnasium as gym
+import numpy as np
 import pytest
 import torch
 
@@ -141,6 +142,8 @@ def test_periodic_eval_csv_and_resume(tmp_path: Path) -> None:
         (["--algo", "ppo", "--steps", "10", "--out", "x", "--vec-env", "subproc"], "invalid choice"),
         (["--algo", "ppo", "--steps", "1", "--out", "x", "--env", "CartPole-v1", "--vec-env", "native"], "no native"),
         (["--algo", "ppo", "--steps", "10", "--out", "x", "--env-kwarg", "rooms=0"], "rooms"),
+        (["--algo", "ppo", "--steps", "10", "--out", "x", "--frame-stack", "0"], "--frame-stack must be >= 1"),
+        (["--algo", "ppo", "--steps", "10", "--out", "x", "--frame-stack", "2"], "gives pixels observations"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(argv: list[str], message: str, capsys) -> None:
@@ -198,7 +201,8 @@ def test_results_grouping_and_merge(tmp_path: Path) -> None:
     config = {"env": f"{NAMESPACE}/Gridworld-v0", "env_kwargs": {"level": "zipf_2", "obs_mode": "pixels", "rooms": 2},
               "level": "zipf_2", "algo": "ppo", "observation_kind": "pixels", "seed": 1}  # fmt: skip
     key = results.group_key(config)
-    assert key == (f"{NAMESPACE}/Gridworld-v0", '{"rooms": 2}', "zipf_2", "ppo", "pixels")
+    assert key == (f"{NAMESPACE}/Gridworld-v0", '{"rooms": 2}', "zipf_2", "ppo", "pixels", 1)
+    assert results.group_key({**config, "frame_stack": 4})[-1] == 4
     assert results.config_dir(tmp_path, key[0], key[1], "zipf_2", "pixels") == (
         tmp_path / "gridworld" / "pixels_zipf_2_rooms-2"
     )
@@ -210,3 +214,72 @@ def test_results_grouping_and_merge(tmp_path: Path) -> None:
     assert sorted(merged) == ["a", "b"]
     assert [r["train_seed"] for r in merged["a"]] == [0, 1]
     assert all("policy" not in r for r in merged["a"])
+
+
+def test_frame_stack_policy_matches_vec_frame_stack() -> None:
+    """The harness-side stack (FrameStackPolicy's state) equals SB3's VecFrameStack over episode ends."""
+    from stable_baselines3.common.vec_env import VecFrameStack
+
+    from zipfian_envs.evaluation.policies import FrameStackPolicy
+
+    class Recorder:
+        seen: list = []
+
+        def predict(self, obs, deterministic=True):
+            self.seen.append(obs.copy())
+            return rng.integers(0, 8, size=len(obs)), None
+
+    env_kwargs = {"obs_mode": "symbolic", "rooms": 2, "num_objects": 4, "num_maps": 2}
+    stacked = VecFrameStack(train.make_env(f"{NAMESPACE}/Gridworld-v0", 3, 0, env_kwargs), 3)
+    plain = train.make_env(f"{NAMESPACE}/Gridworld-v0", 3, 0, env_kwargs)
+    policy, rng = FrameStackPolicy(Recorder(), 3), np.random.default_rng(0)
+    obs_stacked, obs, state, starts = stacked.reset(), plain.reset(), None, np.ones(3, dtype=bool)
+    saw_episode_end = False
+    for _ in range(130):  # past the 100-step limit, so every sub-env has restarted at least once
+        actions, state = policy.predict(obs, state=state, episode_start=starts)
+        np.testing.assert_array_equal(Recorder.seen[-1], obs_stacked)
+        obs_stacked, _, _, _ = stacked.step(actions)
+        obs, _, starts, _ = plain.step(actions)
+        saw_episode_end |= bool(starts.any())
+    assert saw_episode_end
+    assert obs_stacked.shape == (3, 150)
+
+
+def test_frame_stack_trains_and_the_saved_model_evaluates_on_plain_envs(tmp_path: Path) -> None:
+    out = tmp_path / "stack"
+    argv = ["--algo", "ppo", "--obs-mode", "symbolic", "--steps", "256", "--n-envs", "2", "--out", str(out),
+            "--frame-stack", "3", "--final-episodes", "3", "--min-episodes-per-rank", "0", "--checkpoint-every", "0",
+            "--hp", "n_steps=64", "--hp", "batch_size=64", "--no-progress", *TINY]  # fmt: skip
+    assert train.main(argv) == 0
+    assert json.loads((out / "config.json").read_text())["frame_stack"] == 3
+    result = load_result(next(p for p in out.glob("*.json") if p.name != "config.json"))
+    assert result["policy"] == "ppo-symbolic-stack3"
+    kwargs = {"obs_mode": "symbolic", "rooms": 1, "num_objects": 2, "num_maps": 1}
+    policy = load_policy(str(out / "model.zip"), f"{NAMESPACE}/Gridworld-v0", **kwargs)
+    assert type(policy).__name__ == "FrameStackPolicy" and policy.frames == 3
+    assert len(evaluate(policy, f"{NAMESPACE}/Gridworld-v0", episodes=4, num_envs=2, **kwargs)) == 4
+
+
+def test_learning_curves_plot(tmp_path: Path) -> None:
+    from zipfian_envs.agents import curves
+
+    for seed in (0, 1):
+        run = tmp_path / f"run_s{seed}"
+        run.mkdir()
+        rows = ["timesteps,wall_s,protocol,episodes,success,success_common,success_medium,success_rare"]
+        for steps in (100, 200):
+            rows += [f"{steps},1,zipfian,10,0.{seed + 5},0.6,0.3,", f"{steps},1,uniform,20,0.2,0.5,0.2,0.0",
+                     f"{steps},1,rare,10,0.0,,,0.0"]  # fmt: skip
+        (run / "eval.csv").write_text("\n".join(rows) + "\n")
+    table = curves.read_eval_csv(tmp_path / "run_s0" / "eval.csv")
+    assert table[("uniform", "success_common")] == {100: 0.5, 200: 0.5}
+    assert ("rare", "success_common") not in table
+    runs = [curves.read_eval_csv(tmp_path / f"run_s{s}" / "eval.csv") for s in (0, 1)]
+    steps, mean, low, high = curves.group_curve(runs, ("zipfian", "success"))
+    assert steps.tolist() == [100, 200] and np.allclose(mean, 0.55) and np.allclose([low, high], [[0.5] * 2, [0.6] * 2])
+    png = tmp_path / "curves.png"
+    assert curves.main(["--group", f"PPO={tmp_path}/run_s*", "--out", str(png)]) == 0
+    assert png.stat().st_size > 10_000
+    with pytest.raises(SystemExit) as excinfo:
+        curves.main(["--group", f"PPO={tmp_path}/nothing*", "--out", str(png)])
+    assert excinfo.value.code == 2

@@ -22,6 +22,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from zipfian_envs.agents.train import agent_name
 from zipfian_envs.evaluation import leaderboard
 from zipfian_envs.evaluation.harness import evaluate_protocols
 from zipfian_envs.evaluation.policies import load_policy
@@ -50,8 +51,8 @@ def find_runs(runs_dir: Path) -> list[dict[str, Any]]:
     return runs
 
 
-def group_key(config: dict[str, Any]) -> tuple[str, str, str, str, str]:
-    """(env id, extra env kwargs as JSON, level, algo, observation kind) of a run."""
+def group_key(config: dict[str, Any]) -> tuple[str, str, str, str, str, int]:
+    """(env id, extra env kwargs as JSON, level, algo, observation kind, frames stacked) of a run."""
     kwargs = {k: v for k, v in config["env_kwargs"].items() if k not in ("level", "obs_mode")}
     return (
         config["env"],
@@ -59,6 +60,7 @@ def group_key(config: dict[str, Any]) -> tuple[str, str, str, str, str]:
         config["level"],
         config["algo"],
         config["observation_kind"],
+        int(config.get("frame_stack", 1)),
     )
 
 
@@ -98,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         runs = [r for r in runs if re.search(args.only, r["dir"].name)]
     if not runs:
         parser.exit(2, f"{parser.prog}: error: no finished runs with a result under {args.runs}\n")
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
     for run in runs:
         groups[group_key(run["config"])].append(run)
 
@@ -107,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     sections: dict[Path, str] = {}
     agents_in: dict[Path, list[Path]] = defaultdict(list)
     reference: dict[str, Any] | None = None
-    for (env_id, kwargs_json, level, algo, kind), members in sorted(groups.items()):
+    for (env_id, kwargs_json, level, algo, kind, frames), members in sorted(groups.items()):
+        agent = agent_name(algo, kind, frames)
         members.sort(key=lambda r: r["config"]["seed"])
         target = config_dir(args.out, env_id, kwargs_json, level, kind)
         env_kwargs = members[0]["result"]["env_kwargs"]
@@ -115,13 +118,14 @@ def main(argv: list[str] | None = None) -> int:
         steps = sorted({r["config"]["training"]["steps"] for r in members})
         training = [{"seed": r["config"]["seed"], "run": r["dir"].name, **r["config"]["training"]} for r in members]
         path = write_result(target, merge_group(members), env_id=env_id, level=level, env_kwargs=env_kwargs,
-                            policy_name=f"{algo}-{kind}", seeds=seeds, name=f"{algo}-{kind}",
+                            policy_name=agent, seeds=seeds, name=agent,
                             extra={"training": training})  # fmt: skip
         result = json.loads(path.read_text())
         plotted = args.plot_only is None or re.search(args.plot_only, target.as_posix())
         if plotted:
             trained.append(result)
-            labels.append(f"{algo} {kind}, trained on {level}, {'/'.join(f'{s // 1000}k' for s in steps)} steps")
+            budget = "/".join(f"{s // 1000}k" for s in steps)
+            labels.append(f"{agent.replace('-', ' ')}, trained on {level}, {budget} steps")
 
         agents_in[target].append(path)
         files = list(agents_in[target])

@@ -32,12 +32,13 @@ from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.logger import configure
 from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 from stable_baselines3.common.utils import set_random_seed
-from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
+from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecFrameStack
 
 import zipfian_envs
 from zipfian_envs.agents.callbacks import HarnessEvalCallback, TqdmCallback, success_by_bin
 from zipfian_envs.agents.extractors import extractor_for, observation_kind
 from zipfian_envs.agents.presets import ALGOS, get_preset, policy_name
+from zipfian_envs.evaluation.policies import FrameStackPolicy
 from zipfian_envs.registration import NAMESPACE
 from zipfian_envs.vector import to_sb3
 
@@ -46,6 +47,8 @@ PROTOCOLS = ("zipfian", "uniform", "rare")
 VEC_ENVS = ("auto", "native", "dummy")
 # sb3: Stable-Baselines3 in this process; rllib: Ray RLlib (extra `ray`, zipfian_envs.agents.rllib_backend).
 BACKENDS = ("sb3", "rllib")
+# VecFrameStack concatenates along the last axis: right for flat vectors, not for HxWxC images or dicts.
+FRAME_STACK_KINDS = ("symbolic", "vector")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -68,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, required=True, help="total environment steps (resume trains the rest)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--n-envs", type=int, default=None, help="parallel envs (default: the preset's)")
+    p.add_argument("--frame-stack", type=int, default=1,
+                   help="act on the last N observations (VecFrameStack, flat obs): a short memory")  # fmt: skip
     p.add_argument("--vec-env", choices=VEC_ENVS, default="auto",
                    help="auto: the native vector env when the id has one, else dummy (one object per env)")  # fmt: skip
     p.add_argument("--out", type=Path, required=True, help="run directory, e.g. runs/NAME")
@@ -112,9 +117,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse and validate arguments; any problem exits with status 2 and a one-line message."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    for name in ("steps", "threads"):
+    for name in ("steps", "threads", "frame_stack"):
         if getattr(args, name) < 1:
-            parser.error(f"--{name} must be >= 1, got {getattr(args, name)}")
+            parser.error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
     if args.n_envs is not None and args.n_envs < 1:
         parser.error(f"--n-envs must be >= 1, got {args.n_envs}")
     for name in ("checkpoint_every", "eval_every", "final_episodes", "min_episodes_per_rank"):
@@ -142,6 +147,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.training_level = getattr(probe.unwrapped, "level", args.level)
     args.observation_space = probe.observation_space
     probe.close()
+    kind = observation_kind(args.observation_space)
+    if args.frame_stack > 1 and kind not in FRAME_STACK_KINDS:
+        parser.error(f"--frame-stack works on flat observations ({', '.join(FRAME_STACK_KINDS)}); "
+                     f"{args.env} gives {kind} observations")  # fmt: skip
     return args
 
 
@@ -202,8 +211,9 @@ def evaluate_model(
     from zipfian_envs.evaluation.harness import evaluate_protocols
 
     env_kwargs = {k: v for k, v in args.env_kwargs.items() if k != "level"}
+    policy = FrameStackPolicy(model, args.frame_stack) if args.frame_stack > 1 else model
     return evaluate_protocols(
-        model,
+        policy,
         args.env,
         training_level=args.training_level,
         episodes=episodes,
@@ -239,12 +249,17 @@ def write_results(model: Any, args: argparse.Namespace, train_info: dict[str, An
                 env_id=args.env,
                 level=args.training_level,
                 env_kwargs={k: v for k, v in args.env_kwargs.items() if k != "level"},
-                policy_name=f"{args.algo}-{args.kind}",
+                policy_name=agent_name(args.algo, args.kind, args.frame_stack),
                 seeds=[args.seed],
                 extra={"training": train_info},
             )
             paths.append(path)
     return paths
+
+
+def agent_name(algo: str, kind: str, frame_stack: int = 1) -> str:
+    """A trained agent's name in result files: ``ppo-symbolic``, or ``ppo-symbolic-stack4`` with frame stacking."""
+    return f"{algo}-{kind}" + (f"-stack{frame_stack}" if frame_stack > 1 else "")
 
 
 def backend_of(argv: list[str]) -> str:
@@ -280,6 +295,8 @@ def run(argv: list[str]) -> dict[str, Any]:
     args.out.mkdir(parents=True, exist_ok=True)
 
     env = make_env(args.env, n_envs, args.seed, args.env_kwargs, args.vec_env)
+    if args.frame_stack > 1:
+        env = VecFrameStack(env, args.frame_stack)
     has_tb = importlib.util.find_spec("tensorboard") is not None
     model = build_model(args, env, str(args.out / "tb") if has_tb else None)
     formats = ["csv", "tensorboard"] if has_tb else ["csv"]
@@ -318,7 +335,8 @@ def run(argv: list[str]) -> dict[str, Any]:
         "level": args.training_level,
         "observation_kind": args.kind,
         "n_envs": n_envs,
-        "vec_env": type(env).__name__,
+        "vec_env": type(env.unwrapped).__name__,
+        "frame_stack": args.frame_stack,
         "seed": args.seed,
         "preset": _jsonable(args.preset.__dict__),
         "hp_overrides": _jsonable(args.hp_overrides),

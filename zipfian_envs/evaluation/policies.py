@@ -141,6 +141,47 @@ def policy_name(spec: str) -> str:
     return spec if spec in BUILTIN_POLICIES else Path(spec).stem
 
 
+class FrameStackPolicy:
+    """A model trained on the last ``frames`` observations (SB3's ``VecFrameStack``) as a harness policy.
+
+    The stack is the policy's recurrent ``state``: concatenated along the observation's last axis,
+    newest last, and, exactly as ``VecFrameStack`` does, zeros before an episode's first observation.
+    So the harness evaluates a frame-stacked model on plain single-observation envs.
+    """
+
+    def __init__(self, model: Any, frames: int) -> None:
+        if frames < 2:
+            raise ValueError(f"FrameStackPolicy needs frames >= 2, got {frames}")
+        self.model = model
+        self.frames = frames
+
+    def predict(
+        self, observation: Any, state: Any = None, episode_start: Any = None, deterministic: bool = True
+    ) -> tuple[np.ndarray, Any]:
+        """Push ``observation`` onto each row's stack (cleared where an episode starts), then act."""
+        observation = np.asarray(observation)
+        width = observation.shape[-1]
+        if state is None:
+            state = np.zeros((*observation.shape[:-1], width * self.frames), dtype=observation.dtype)
+        else:
+            state = np.roll(state, -width, axis=-1)
+        if episode_start is not None:
+            state[np.asarray(episode_start, dtype=bool)] = 0
+        state[..., -width:] = observation
+        actions, _ = self.model.predict(state, deterministic=deterministic)
+        return actions, state
+
+
+def stacked_frames(model_space: spaces.Space, env_space: spaces.Space) -> int:
+    """How many env observations a model's flat observation stacks (1: none; 0: it is no stack of them)."""
+    if not (isinstance(model_space, spaces.Box) and isinstance(env_space, spaces.Box)):
+        return 1 if model_space == env_space else 0
+    if len(env_space.shape) != 1 or len(model_space.shape) != 1 or model_space.dtype != env_space.dtype:
+        return 1 if _space_matches(model_space, env_space) else 0
+    frames, rest = divmod(model_space.shape[0], env_space.shape[0])
+    return frames if rest == 0 else 0
+
+
 def _load_algo_class(algo: str) -> type:
     target = ALGOS.get(algo.lower(), algo)
     if ":" not in target:
@@ -173,7 +214,11 @@ def _space_matches(model_space: spaces.Space, env_space: spaces.Space) -> bool:
 
 
 def load_model(path: str | Path, env: gym.Env, algo: str = "ppo", device: str = "cpu") -> Any:
-    """Load an SB3 / sb3-contrib model and check its spaces against ``env``'s."""
+    """Load an SB3 / sb3-contrib model and check its spaces against ``env``'s.
+
+    A model whose flat observation is ``k`` of the env's stacked (trained with ``--frame-stack k``)
+    comes back wrapped in :class:`FrameStackPolicy`.
+    """
     path = Path(path)
     if not path.is_file() and not path.with_suffix(path.suffix + ".zip").is_file():
         raise EvaluationError(f"model file not found: {path} (a policy is random, oracle or a saved model .zip)")
@@ -183,14 +228,17 @@ def load_model(path: str | Path, env: gym.Env, algo: str = "ppo", device: str = 
     except Exception as exc:  # SB3 raises many types for a wrong algo or a corrupt zip
         message = " ".join(str(exc).split()) or type(exc).__name__
         raise EvaluationError(f"could not load {path} as {algo}: {message}") from exc
+    frames = stacked_frames(model.observation_space, env.observation_space)
     for kind in ("observation_space", "action_space"):
         model_space, env_space = getattr(model, kind), getattr(env, kind)
+        if kind == "observation_space" and frames > 1:
+            continue  # a model trained with --frame-stack: wrapped below
         if not _space_matches(model_space, env_space):
             env_id = env.spec.id if env.spec else type(env).__name__
             raise EvaluationError(
                 f"model {path.name} has {kind.replace('_', ' ')} {model_space} but {env_id} has {env_space}"
             )
-    return model
+    return FrameStackPolicy(model, frames) if frames > 1 else model
 
 
 def load_policy(spec: str, env_id: str, algo: str = "ppo", seed: int = 0, **env_kwargs: Any) -> Policy:

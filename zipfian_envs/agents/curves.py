@@ -1,0 +1,132 @@
+"""Learning curves from ``zipfian-train`` runs: ``python -m zipfian_envs.agents.curves``.
+
+Reads each run's ``eval.csv`` (periodic harness evaluations, written with ``--eval-every``) and
+plots success per frequency bin against environment steps, one panel per protocol: the training
+distribution (zipfian), uniform targets split into the common / medium / rare bins, and rare-only
+targets. Runs are grouped (``--group LABEL=GLOB``); a group's line is the mean over its runs and the
+band spans the runs' minimum to maximum, so three seeds show their spread.
+
+Example::
+
+    python -m zipfian_envs.agents.curves --group "PPO symbolic=runs/gw_sym_s*" \\
+        --out results/gridworld/plots/learning_curves.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import glob
+from collections import defaultdict
+from pathlib import Path
+from typing import NoReturn
+
+import numpy as np
+
+# (panel title, protocol, column in eval.csv, line style)
+PANELS: dict[str, list[tuple[str, str, str]]] = {
+    "zipfian protocol (training distribution)": [("zipfian", "success", "-")],
+    "uniform protocol, by frequency bin": [
+        ("uniform", "success_common", "-"),
+        ("uniform", "success_medium", "--"),
+        ("uniform", "success_rare", ":"),
+    ],
+    "rare protocol (last 20% of ranks)": [("rare", "success", "-")],
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose errors are one line on stderr and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def read_eval_csv(path: Path) -> dict[tuple[str, str], dict[int, float]]:
+    """``{(protocol, column): {timesteps: value}}`` from one run's ``eval.csv`` (empty cells skipped)."""
+    out: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
+    with open(path, newline="") as handle:
+        for row in csv.DictReader(handle):
+            steps = int(row["timesteps"])
+            for column, value in row.items():
+                if column.startswith("success") and value not in ("", None):
+                    out[(row["protocol"], column)][steps] = float(value)
+    return out
+
+
+def group_curve(runs: list[dict[tuple[str, str], dict[int, float]]], key: tuple[str, str]) -> tuple[np.ndarray, ...]:
+    """Steps and the mean, minimum and maximum over runs at the steps every run evaluated."""
+    series = [run.get(key, {}) for run in runs]
+    common = sorted(set.intersection(*(set(s) for s in series))) if series else []
+    values = np.array([[s[t] for t in common] for s in series], dtype=float).reshape(len(series), len(common))
+    if not common:
+        return np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0)
+    return np.array(common), values.mean(axis=0), values.min(axis=0), values.max(axis=0)
+
+
+def plot_curves(groups: dict[str, list[Path]], out: Path, title: str | None = None) -> Path:
+    """One PNG: a panel per protocol, a colour per group, a line style per frequency bin."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(13, 4), dpi=110)
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, len(PANELS), sharey=True)
+    colours = [f"C{i}" for i in range(10)]
+    for (label, dirs), colour in zip(groups.items(), colours):
+        runs = [read_eval_csv(d / "eval.csv") for d in dirs]
+        for ax, (panel, lines) in zip(axes, PANELS.items()):
+            for protocol, column, style in lines:
+                steps, mean, low, high = group_curve(runs, (protocol, column))
+                if steps.size == 0:
+                    continue
+                bin_name = column.removeprefix("success_") if column != "success" else ""
+                if column in ("success", "success_common"):
+                    line_label = f"{label} ({len(runs)} runs)" + (f": {bin_name}" if bin_name else "")
+                else:
+                    line_label = bin_name
+                ax.plot(steps / 1e6, mean, style, color=colour, lw=1.6, marker="o", ms=2.5, label=line_label)
+                ax.fill_between(steps / 1e6, low, high, color=colour, alpha=0.15, lw=0)
+            ax.set_title(panel, fontsize=10)
+            ax.set_xlabel("environment steps (millions)")
+            ax.grid(alpha=0.3)
+    axes[0].set_ylabel("success rate (greedy actions)")
+    axes[0].set_ylim(-0.02, 1.02)
+    for ax in axes:
+        ax.legend(fontsize=7, loc="best")
+    if title:
+        fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out)
+    return out
+
+
+def parse_groups(items: list[str], parser: argparse.ArgumentParser) -> dict[str, list[Path]]:
+    """``LABEL=GLOB`` pairs to run folders that hold an ``eval.csv``."""
+    groups: dict[str, list[Path]] = {}
+    for item in items:
+        label, sep, pattern = item.partition("=")
+        if not sep or not label or not pattern:
+            parser.error(f"--group expects LABEL=GLOB, got {item!r}")
+        dirs = sorted(Path(p) for p in glob.glob(pattern) if (Path(p) / "eval.csv").is_file())
+        if not dirs:
+            parser.error(f"--group {label!r}: no run folder with an eval.csv matches {pattern!r}")
+        groups[label] = dirs
+    return groups
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: parse groups, plot, print the PNG path."""
+    parser = _Parser(prog="python -m zipfian_envs.agents.curves", description=__doc__.splitlines()[0])
+    parser.add_argument("--group", action="append", required=True, metavar="LABEL=GLOB", help="runs of one line")
+    parser.add_argument("--out", type=Path, required=True, help="PNG path")
+    parser.add_argument("--title", default=None)
+    args = parser.parse_args(argv)
+    path = plot_curves(parse_groups(args.group, parser), args.out, args.title)
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
