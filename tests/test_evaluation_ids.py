@@ -116,3 +116,28 @@ def test_the_cli_evaluates_a_frequent_id(tmp_path, capsys):
     assert "level=frequent" in out and "uniform_rare" in out
     assert eval_main([*argv[:-2], "--level", "often", "--out", str(tmp_path)]) == 2
     assert "unknown level 'often'" in capsys.readouterr().err
+
+
+def test_records_without_a_protocol_are_sorted_by_the_envs_own_levels(tmp_path, capsys):
+    from zipfian_envs.evaluation.cli import level_protocols
+    from zipfian_envs.records import save_records
+
+    assert level_protocols("Zipfian/Playroom-v0", "put/put_on_bed_tray_frequent") == {
+        "put/put_on_bed_tray_uniform": "uniform",
+        "uniform": "uniform",
+        "put/put_on_bed_tray_uniform_rare": "rare",
+        "uniform_rare": "rare",
+        "put/put_on_bed_tray_frequent": "zipfian",
+        "frequent": "zipfian",
+    }
+    # Episodes recorded elsewhere carry the env's info["level"] ("frequent", ...), not the protocol.
+    by_protocol = evaluate_protocols(OraclePolicy(), "Zipfian/Playroom-v0", "put/put_on_bed_tray_frequent",
+                                     episodes=2, seed=0, num_envs=1, min_episodes_per_rank=0)  # fmt: skip
+    records = [{k: v for k, v in r.items() if k != "protocol"} for rs in by_protocol.values() for r in rs]
+    assert {r["level"] for r in records} == {"frequent", "uniform", "uniform_rare"}
+    path = save_records(records, tmp_path / "played.csv", policy="someone")
+    argv = ["--env", "Zipfian/Playroom-v0", "--level", "put/put_on_bed_tray_frequent", "--from-records", str(path),
+            "--out", str(tmp_path / "out"), "--no-plot"]  # fmt: skip
+    assert eval_main(argv) == 0
+    out = capsys.readouterr().out
+    assert all(f"{protocol} " in out for protocol in ("zipfian", "uniform", "rare"))

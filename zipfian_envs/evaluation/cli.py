@@ -109,16 +109,46 @@ def _planned(env_id: str, kwargs: dict[str, Any], protocol: str, args: argparse.
     return proto.uniform_episode_count(args.episodes, num_items, args.min_episodes_per_rank)
 
 
-def records_from_files(paths: Sequence[str], env_id: str, training_level: str) -> dict[str, list[dict[str, Any]]]:
+def level_protocols(env_id: str, training_level: str | None, **env_kwargs: Any) -> dict[str, str]:
+    """Level name -> protocol, for records that carry a level but no protocol (e.g. ``zipfian-play --record``).
+
+    Both the ``level=`` each protocol runs at (:func:`protocol_levels`) and the ``info["level"]`` an
+    env made with it reports count (the Playroom reports ``frequent`` for ``put/put_on_bed_tray_frequent``);
+    where two protocols share a level, uniform wins over rare over zipfian.
+    """
+    levels = protocol_levels(env_id, training_level, **env_kwargs)
+    out: dict[str, str] = {}
+    for protocol in ("uniform", "rare", "zipfian"):
+        level = levels[protocol]
+        env = gym.make(env_id, **env_kwargs_for(level, env_kwargs))
+        try:
+            reported = env.reset(seed=0)[1].get("level")
+        finally:
+            env.close()
+        for name in (level, reported):
+            if name is not None:
+                out.setdefault(name, protocol)
+    return out
+
+
+def records_from_files(
+    paths: Sequence[str], env_id: str, training_level: str | None, env_kwargs: dict[str, Any] | None = None
+) -> dict[str, list[dict[str, Any]]]:
     """Recorded episodes grouped by protocol: a record's own protocol if it is one, else its level's."""
     by_protocol: dict[str, list[dict[str, Any]]] = {}
+    protocol_of = level_protocols(env_id, training_level, **(env_kwargs or {}))
     for path in paths:
         for record in load_records(path):
             if record.get("env_id") != env_id:
                 raise EvaluationError(f"{path}: a record is for env {record.get('env_id')!r}, not --env {env_id!r}")
             protocol = record.get("protocol")
             if protocol not in proto.PROTOCOLS:
-                protocol = proto.protocol_of_level(record.get("level"), training_level)
+                protocol = protocol_of.get(record.get("level"))
+                if protocol is None:
+                    raise EvaluationError(
+                        f"{path}: records at level {record.get('level')!r} fit no protocol of training level "
+                        f"{training_level!r}; valid levels: {', '.join(protocol_of)}"
+                    )
             by_protocol.setdefault(protocol, []).append({**record, "protocol": protocol})
     if not by_protocol:
         raise EvaluationError(f"no records in {', '.join(paths)}")
@@ -130,7 +160,7 @@ def summarise_records(args: argparse.Namespace) -> int:
     find_spec(args.env)
     env_kwargs = parse_env_kwargs(args.env_kwarg)
     level = resolve_training_level(args.env, args.level, **env_kwargs)
-    records_by_protocol = records_from_files(args.from_records, args.env, level)
+    records_by_protocol = records_from_files(args.from_records, args.env, level, env_kwargs)
     name = args.name or str(next(iter(records_by_protocol.values()))[0].get("policy") or "human")
     seeds = sorted({int(r["seed"]) for rs in records_by_protocol.values() for r in rs if r.get("seed") is not None})
     return write_and_print(args, records_by_protocol, level, env_kwargs, name, seeds[:1] or [0])
