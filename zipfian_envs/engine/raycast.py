@@ -23,7 +23,9 @@ from functools import cached_property
 
 import numpy as np
 
-from zipfian_envs.engine.sprites import ATLAS, SPRITE_SIZE, SpriteAtlas
+from zipfian_envs.engine.billboards import paint_sprites
+from zipfian_envs.engine.colours import LEVEL_FACTORS, PACKED, fog, light_index, pack, unpack
+from zipfian_envs.engine.sprites import ATLAS, SpriteAtlas
 from zipfian_envs.engine.textures import TEXTURE_SIZE
 from zipfian_envs.engine.world import EYE_HEIGHT_M, STEP_HEIGHT_M, VOID_HEIGHT, Entities, Grid, Pose
 
@@ -209,40 +211,10 @@ def centre_ray(grid: Grid, pose: Pose) -> RayHits:
 
 
 def _fog(depth: np.ndarray | float, grid: Grid) -> np.ndarray:
-    return grid.light / (1.0 + (np.asarray(depth) / grid.fog_m) ** 2)
+    return fog(depth, grid.light, grid.fog_m)
 
 
-# Colours are composed as packed little-endian uint32 (r | g << 8 | b << 16): one gather per pixel
-# instead of three, and the RGB image is a view of the bytes at the end.
-PACKED = np.dtype("<u4")
-LIGHT_LEVELS = 48
-MAX_BRIGHTNESS = 1.5
-
-
-def pack(rgb: np.ndarray) -> np.ndarray:
-    """Pack (..., 3) colours (any real dtype, clipped to 0..255) into (...) uint32."""
-    rgb = np.minimum(np.maximum(np.asarray(rgb), 0), 255).astype(np.uint32)
-    return (rgb[..., 0] | (rgb[..., 1] << 8) | (rgb[..., 2] << 16)).astype(PACKED)
-
-
-def unpack(packed: np.ndarray) -> np.ndarray:
-    """The (..., 3) uint8 colours of a packed array (a fresh, contiguous array)."""
-    rgb = np.empty((*packed.shape, 3), np.uint8)
-    # Assigning uint32 into uint8 keeps the low byte: three shifted copies beat a strided byte copy.
-    rgb[..., 0] = packed
-    rgb[..., 1] = packed >> 8
-    rgb[..., 2] = packed >> 16
-    return rgb
-
-
-def _light_index(brightness: np.ndarray) -> np.ndarray:
-    scaled = np.asarray(brightness) * ((LIGHT_LEVELS - 1) / MAX_BRIGHTNESS) + 0.5
-    return np.minimum(np.maximum(scaled, 0), LIGHT_LEVELS - 1).astype(np.int64)
-
-
-_LEVEL_FACTORS = (np.arange(LIGHT_LEVELS) * (MAX_BRIGHTNESS / (LIGHT_LEVELS - 1))).astype(np.float32)
 _TABLES: dict[tuple, np.ndarray] = {}
-_SPRITES: dict[tuple, np.ndarray] = {}
 
 
 def _cached(key: tuple, build, cache: dict[tuple, np.ndarray] = _TABLES, limit: int = 24) -> np.ndarray:
@@ -285,7 +257,7 @@ def _floor_rows(
     rows = np.arange(split, H)[:, None] + 0.5
     plane = EYE_HEIGHT_M * focal / np.maximum(rows - horizon, 1e-3)
     offsets = (np.arange(W) + 0.5 - W / 2) / focal
-    levels = _light_index(light / (1.0 + (plane / fog_m) ** 2))
+    levels = light_index(light / (1.0 + (plane / fog_m) ** 2))
     tables = (2 * plane, 2 * plane * offsets[None, :], levels)
     for table in tables:
         table.flags.writeable = False
@@ -308,10 +280,12 @@ def _wall_texel_rows(image_height: int, horizon: float) -> np.ndarray:
 def _shaded_textures(textures: np.ndarray) -> np.ndarray:
     """(levels, materials, 16, 16) packed textures at every light level, flattened."""
     key = ("tex", textures.shape, hash(textures.tobytes()))
-    return _cached(key, lambda: pack(_LEVEL_FACTORS[:, None, None, None, None] * textures[None]).ravel())
+    return _cached(key, lambda: pack(LEVEL_FACTORS[:, None, None, None, None] * textures[None]).ravel())
 
 
-def _shaded_floor(floor: np.ndarray, checker: float) -> np.ndarray:
+def _shaded_floor(
+    floor: np.ndarray, checker: float, cache: dict[tuple, np.ndarray] = _TABLES, limit: int = 24
+) -> np.ndarray:
     """(levels, 2 * rows, 2 * cols) packed floor colours at half-cell resolution (checker baked in)."""
     key = ("floor", floor.shape, checker, hash(floor.tobytes()))
 
@@ -319,9 +293,9 @@ def _shaded_floor(floor: np.ndarray, checker: float) -> np.ndarray:
         fine = np.repeat(np.repeat(floor.astype(np.float32), 2, axis=0), 2, axis=1)
         parity = (np.add.outer(np.arange(fine.shape[0]), np.arange(fine.shape[1])) % 2).astype(np.float32)
         fine *= (1.0 - checker * parity)[:, :, None]
-        return pack(_LEVEL_FACTORS[:, None, None, None] * fine[None]).ravel()
+        return pack(LEVEL_FACTORS[:, None, None, None] * fine[None]).ravel()
 
-    return _cached(key, build)
+    return _cached(key, build, cache, limit)
 
 
 @dataclass(frozen=True)
@@ -351,7 +325,6 @@ def render_packed(grid: Grid, pose: Pose, camera: Camera = DEFAULT_CAMERA, view:
     hits = cast_rays(opaque_materials(grid, pose.z), pose.x, pose.y, dir_x, dir_y)
     depth = np.maximum(hits.depth, 1e-3)
     horizon = camera.horizon(pose.pitch)
-    rows = camera.row_centres
     out = np.empty((H, W), PACKED)
 
     # Ceiling or sky above the horizon, floor below: both are functions of the row (and cell).
@@ -360,25 +333,7 @@ def render_packed(grid: Grid, pose: Pose, camera: Camera = DEFAULT_CAMERA, view:
     if split > 0:
         out[:split] = _upper_rows(*key, tuple(grid.ceiling), bool(grid.sky))
     if split < H:
-        grid_rows, grid_cols = grid.walls.shape
-        plane2, plane2_u, row_levels = _floor_rows(*key)
-        cos_yaw, sin_yaw = math.cos(pose.yaw), math.sin(pose.yaw)
-        # Half-cell coordinates of each floor pixel: 2 * (position + plane distance * ray direction).
-        fx = (2 * pose.x + cos_yaw * plane2) - sin_yaw * plane2_u
-        fy = (2 * pose.y + sin_yaw * plane2) + cos_yaw * plane2_u
-        fx = np.minimum(np.maximum(fx, 0), 2 * grid_cols - 1).astype(np.int64)
-        fy = np.minimum(np.maximum(fy, 0), 2 * grid_rows - 1).astype(np.int64)
-        cells = 4 * grid_rows * grid_cols
-        if grid.heights is None:
-            index = (row_levels * cells) + fy * (2 * grid_cols) + fx
-        else:
-            below = grid.heights[fy >> 1, fx >> 1]
-            drop = np.minimum(np.maximum(1.0 - 0.12 * (pose.z - below), 0.35), 1.0)
-            index = _light_index(_fog(plane2 / 2, grid) * drop) * cells + fy * (2 * grid_cols) + fx
-        floor = _shaded_floor(grid.floor, grid.floor_checker)[index]
-        if grid.heights is not None:
-            floor = np.where(below <= VOID_HEIGHT, _VOID_PACKED, floor)
-        out[split:] = floor
+        out[split:] = floor_block(grid, pose, key)
 
     # Walls, textured and shaded per column, drawn over floor and ceiling. With the eye at mid-height
     # a wall slice is symmetric about the horizon, so each row's texel depends only on the slice height.
@@ -387,86 +342,77 @@ def render_packed(grid: Grid, pose: Pose, camera: Camera = DEFAULT_CAMERA, view:
     texel_rows = _wall_texel_rows(H, round(horizon, 3))[height_index].T  # (H, W): 0..15, or -1 off the wall
     is_wall = texel_rows >= 0
     u = np.minimum(((hits.along % 1.0) * TEXTURE_SIZE).astype(np.int64), TEXTURE_SIZE - 1)
-    level = _light_index(_fog(depth, grid) * np.where(hits.x_side, 1.0, 0.82))
+    level = light_index(_fog(depth, grid) * np.where(hits.x_side, 1.0, 0.82))
     materials = grid.textures.shape[0]
     base = ((level * materials + hits.material) * TEXTURE_SIZE) * TEXTURE_SIZE + u
     wall = _shaded_textures(grid.textures)[base[None, :] + np.maximum(texel_rows, 0) * TEXTURE_SIZE]
+    if view.screens:
+        wall = draw_screens(wall, view.screens, hits.material, hits.along, height, horizon, camera.row_centres)
+    np.copyto(out, wall, where=is_wall)
+
+    if view.entities is not None and len(view.entities):
+        paint_sprites(
+            out[None],
+            [(0, view.entities, view.atlas)],
+            (np.array([pose.x]), np.array([pose.y]), np.array([pose.z])),
+            (np.array([math.cos(pose.yaw)]), np.array([math.sin(pose.yaw)])),
+            depth[None],
+            np.array([horizon]),
+            (np.array([grid.light], np.float64), np.array([grid.fog_m], np.float64)),
+            f,
+        )
+    draw_hud(out, view.hud)
+    return out
+
+
+def draw_screens(
+    wall: np.ndarray,
+    screens: Sequence[Screen],
+    material: np.ndarray,
+    along: np.ndarray,
+    height: np.ndarray,
+    horizon: float,
+    rows: np.ndarray,
+) -> np.ndarray:
+    """The (H, W) packed wall pixels with each screen's image over the columns that hit its material."""
     top = horizon - (1.0 - EYE_HEIGHT_M) * height
-    for screen in view.screens:
-        on = hits.material == screen.material
+    for screen in screens:
+        on = material == screen.material
         if on.any():
             sh, sw = screen.image.shape[:2]
-            su = ((hits.along - screen.start) / (screen.end - screen.start) * sw).astype(np.int64)
+            su = ((along - screen.start) / (screen.end - screen.start) * sw).astype(np.int64)
             sv = ((rows - top) / height * sh).astype(np.int64)
             su, sv = np.minimum(np.maximum(su, 0), sw - 1), np.minimum(np.maximum(sv, 0), sh - 1)
             picture = screen.image if screen.image.ndim == 2 else pack(screen.image)
             wall = np.where(on[None, :], picture[sv, su[None, :]], wall)
-    np.copyto(out, wall, where=is_wall)
+    return wall
 
-    if view.entities is not None and len(view.entities):
-        _draw_sprites(out, view.entities, view.atlas, pose, camera, depth, horizon, grid)
-    for index, colour in enumerate(view.hud):
+
+def draw_hud(out: np.ndarray, hud: Sequence[Sequence[int]]) -> None:
+    """Paint the HUD's coloured squares along the top left of a packed (H, W) frame."""
+    for index, colour in enumerate(hud):
         x0 = 2 + index * (HUD_SQUARE + 2)
         out[2 : 2 + HUD_SQUARE, x0 : x0 + HUD_SQUARE] = pack(np.asarray(colour))
-    return out
 
 
-def _draw_sprites(
-    out: np.ndarray,
-    entities: Entities,
-    atlas: SpriteAtlas,
-    pose: Pose,
-    camera: Camera,
-    zbuffer: np.ndarray,
-    horizon: float,
-    grid: Grid,
-) -> None:
-    """Paint active entities as billboards, far to near, hidden where a wall is nearer."""
-    H, W, f = camera.height, camera.width, camera.focal
-    fx, fy = math.cos(pose.yaw), math.sin(pose.yaw)
-    rel_x, rel_y = entities.x - pose.x, entities.y - pose.y
-    depth = rel_x * fx + rel_y * fy
-    lateral = rel_y * fx - rel_x * fy
-    visible = entities.active & (depth > 0.05) & (np.abs(lateral) - 0.5 * entities.size < depth * (W / 2 / f))
-    order = np.flatnonzero(visible)
-    if order.size == 0:
-        return
-    order = order[np.argsort(-depth[order], kind="stable")]
-    # Per-sprite screen geometry, computed for all visible sprites at once, then drawn far to near.
-    d = depth[order]
-    scale = f / d
-    size_px = entities.size[order] * scale
-    left = W / 2 + lateral[order] * scale - size_px / 2
-    bottom = horizon + (EYE_HEIGHT_M + pose.z - entities.z[order]) * scale
-    levels = _light_index(_fog(d, grid))
-    colours = entities.colour[order]
-    centres = np.arange(max(H, W)) + 0.5  # pixel centres, for columns and rows alike
-    for j, i in enumerate(order.tolist()):
-        lo, size, base = float(left[j]), float(size_px[j]), float(bottom[j])
-        top = base - size
-        cc0, cc1 = max(math.floor(lo), 0), min(math.ceil(lo + size), W)
-        rr0, rr1 = max(math.floor(top), 0), min(math.ceil(base), H)
-        if cc0 >= cc1 or rr0 >= rr1:
-            continue
-        front = zbuffer[cc0:cc1] > d[j]
-        if not front.any():
-            continue
-        step = SPRITE_SIZE / size
-        # A sprite under a pixel wide can start past the first pixel centre: clip, never index from the end.
-        tu = np.minimum(np.maximum(((centres[cc0:cc1] - lo) * step).astype(np.int64), 0), SPRITE_SIZE - 1)
-        tv = np.minimum(np.maximum(((centres[rr0:rr1] - top) * step).astype(np.int64), 0), SPRITE_SIZE - 1)
-        shape = int(entities.shape[i])
-        mask = atlas.alpha[shape][tv[:, None], tu[None, :]] & front[None, :]
-        picture = _sprite_picture(atlas, shape, tuple(colours[j].tolist()), int(levels[j]))
-        np.copyto(out[rr0:rr1, cc0:cc1], picture[tv[:, None], tu[None, :]], where=mask)
-
-
-def _sprite_picture(atlas: SpriteAtlas, shape: int, colour: tuple[int, int, int], level: int) -> np.ndarray:
-    """The packed 24x24 picture of a tinted sprite at a light level (cached: few distinct ones per level)."""
-    key = ("sprite", id(atlas), shape, colour, level)
-
-    def build() -> np.ndarray:
-        rgb = atlas.shade[shape][:, :, None] * np.asarray(colour, np.float32) + atlas.fixed[shape][:, :, None]
-        return pack(rgb * _LEVEL_FACTORS[level])
-
-    return _cached(key, build, _SPRITES, 4096)
+def floor_block(grid: Grid, pose: Pose, key: tuple) -> np.ndarray:
+    """Packed floor pixels below the horizon; ``key`` = (H, W, focal, horizon, split, fog_m, light)."""
+    grid_rows, grid_cols = grid.walls.shape
+    plane2, plane2_u, row_levels = _floor_rows(*key)
+    cos_yaw, sin_yaw = math.cos(pose.yaw), math.sin(pose.yaw)
+    # Half-cell coordinates of each floor pixel: 2 * (position + plane distance * ray direction).
+    fx = (2 * pose.x + cos_yaw * plane2) - sin_yaw * plane2_u
+    fy = (2 * pose.y + sin_yaw * plane2) + cos_yaw * plane2_u
+    fx = np.minimum(np.maximum(fx, 0), 2 * grid_cols - 1).astype(np.int64)
+    fy = np.minimum(np.maximum(fy, 0), 2 * grid_rows - 1).astype(np.int64)
+    cells = 4 * grid_rows * grid_cols
+    if grid.heights is None:
+        index = (row_levels * cells) + fy * (2 * grid_cols) + fx
+    else:
+        below = grid.heights[fy >> 1, fx >> 1]
+        drop = np.minimum(np.maximum(1.0 - 0.12 * (pose.z - below), 0.35), 1.0)
+        index = light_index(_fog(plane2 / 2, grid) * drop) * cells + fy * (2 * grid_cols) + fx
+    floor = _shaded_floor(grid.floor, grid.floor_checker)[index]
+    if grid.heights is not None:
+        floor = np.where(below <= VOID_HEIGHT, _VOID_PACKED, floor)
+    return floor

@@ -11,8 +11,9 @@ from gymnasium import spaces
 from zipfian_envs import language, skew
 from zipfian_envs.checks import check_discrete_action
 from zipfian_envs.engine.actions import ACTION_NAMES, KEY_MAP, NUM_ACTIONS
-from zipfian_envs.engine.raycast import Camera, render_view
+from zipfian_envs.engine.raycast import Camera, View, render_packed, unpack
 from zipfian_envs.engine.topdown import top_down
+from zipfian_envs.engine.world import Grid, Pose
 from zipfian_envs.human import RendersForHumans
 from zipfian_envs.labyrinth.level import Level, LevelOptions, Scene
 from zipfian_envs.labyrinth.levels import LEVEL_ORDER, NUM_LEVELS, check_level_name, load_level
@@ -129,6 +130,13 @@ class LabyrinthEnv(RendersForHumans, gym.Env):
     # -- Gymnasium API -------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         """Start an episode: draw a level rank (or take ``options["item_rank"]``) and build its scene."""
+        info = self._start(seed, options)
+        if self.render_mode == "human":
+            self.render()
+        return self._observe(), info
+
+    def _start(self, seed: int | None, options: dict[str, Any] | None) -> dict[str, Any]:
+        """``reset`` without the observation (the vector env renders all sub-envs at once)."""
         super().reset(seed=seed)
         options = dict(options or {})
         pinned = options.pop("item_rank", None)
@@ -157,12 +165,17 @@ class LabyrinthEnv(RendersForHumans, gym.Env):
             "frequency_bin": self.sampler.frequency_bin(rank),
             "level": self.level,
         }
-        if self.render_mode == "human":
-            self.render()
-        return self._observe(), self._info()
+        return self._info()
 
     def step(self, action):
         """Apply one action through the current level's rules."""
+        reward, terminated, truncated, info = self._advance(action)
+        if self.render_mode == "human":
+            self.render()
+        return self._observe(), reward, terminated, truncated, info
+
+    def _advance(self, action) -> tuple[float, bool, bool, dict[str, Any]]:
+        """``step`` without the observation: reward, terminated, truncated, info."""
         if self._done or self._scene is None:
             raise RuntimeError("step() called on a finished episode (or before reset()); call reset() first")
         action = check_discrete_action(action, ACTION_NAMES)
@@ -175,9 +188,7 @@ class LabyrinthEnv(RendersForHumans, gym.Env):
             self._done = True
             info["normalized_score"] = normalized(self._current.name, self._score)
             info["success"] = self._current.is_success(self._scene, self._score, info["normalized_score"])
-        if self.render_mode == "human":
-            self.render()
-        return self._observe(), reward, terminated, truncated, info
+        return reward, terminated, truncated, info
 
     def _info(self) -> dict[str, Any]:
         info = dict(self._episode_info)
@@ -186,11 +197,23 @@ class LabyrinthEnv(RendersForHumans, gym.Env):
         return info
 
     def _observe(self) -> dict[str, np.ndarray]:
+        grid, pose, view = self._frame()
+        image = unpack(render_packed(grid, pose, self.camera, view))
+        return {"image": image, "instruction": self._instruction_tokens()}
+
+    def _frame(self) -> tuple[Grid, Pose, View]:
+        """What the renderer draws this step: grid, pose and view (the vector env batches these)."""
         scene = self._scene
-        image = render_view(scene.grid, scene.pose, self.camera, self._current.view(scene))
-        if self._tokens[0] != scene.instruction:
-            self._tokens = (scene.instruction, language.encode(scene.instruction))
-        return {"image": image, "instruction": self._tokens[1].copy()}
+        return scene.grid, scene.pose, self._current.view(scene)
+
+    def _overlay(self, packed: np.ndarray) -> None:
+        """Drawn over the rendered (H, W) packed view: nothing in the Labyrinth (the HUD is in the view)."""
+
+    def _instruction_tokens(self) -> np.ndarray:
+        """The instruction's token ids, a fresh array."""
+        if self._tokens[0] != self._scene.instruction:
+            self._tokens = (self._scene.instruction, language.encode(self._scene.instruction))
+        return self._tokens[1].copy()
 
     @property
     def max_steps(self) -> int:

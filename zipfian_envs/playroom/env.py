@@ -14,6 +14,7 @@ from zipfian_envs.checks import check_discrete_action
 from zipfian_envs.engine.raycast import Camera, View, pack, render_packed, unpack
 from zipfian_envs.engine.sprites import SPRITE_SIZE
 from zipfian_envs.engine.topdown import top_down
+from zipfian_envs.engine.world import Grid, Pose
 from zipfian_envs.human import RendersForHumans
 from zipfian_envs.playroom import rules, tasks
 from zipfian_envs.playroom.catalogue import ATLAS
@@ -143,6 +144,13 @@ class PlayroomEnv(RendersForHumans, gym.Env):
     # -- Gymnasium API -------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         """Start an episode: draw the item (or take ``options["item_rank"]``) and build a room for it."""
+        info = self._start(seed, options)
+        if self.render_mode == "human":
+            self.render()
+        return self._observe(), info
+
+    def _start(self, seed: int | None, options: dict[str, Any] | None) -> dict[str, Any]:
+        """``reset`` without the observation (the vector env renders all sub-envs at once)."""
         super().reset(seed=seed)
         options = dict(options or {})
         pinned = options.pop("item_rank", None)
@@ -174,12 +182,17 @@ class PlayroomEnv(RendersForHumans, gym.Env):
             "task": self.task,
             "instruction": self._instruction,
         }
-        if self.render_mode == "human":
-            self.render()
-        return self._observe(), self._info()
+        return self._info()
 
     def step(self, action):
         """Apply one action: move, then grip or release, then the task's reward rule."""
+        reward, terminated, truncated, info = self._advance(action)
+        if self.render_mode == "human":
+            self.render()
+        return self._observe(), reward, terminated, truncated, info
+
+    def _advance(self, action) -> tuple[float, bool, bool, dict[str, Any]]:
+        """``step`` without the observation: reward, terminated, truncated, info."""
         if self._done or self._state is None:
             raise RuntimeError("step() called on a finished episode (or before reset()); call reset() first")
         forward, strafe, turn, look, grip = self._commands(action)
@@ -211,9 +224,7 @@ class PlayroomEnv(RendersForHumans, gym.Env):
         if terminated or truncated:
             self._done = True
             info["success"] = reward > 0
-        if self.render_mode == "human":
-            self.render()
-        return self._observe(), reward, terminated, truncated, info
+        return reward, terminated, truncated, info
 
     def _commands(self, action) -> tuple[float, float, float, float, float]:
         if self.action_mode == "continuous":
@@ -240,11 +251,24 @@ class PlayroomEnv(RendersForHumans, gym.Env):
         return info
 
     def _observe(self) -> dict[str, np.ndarray]:
+        grid, pose, view = self._frame()
+        packed = render_packed(grid, pose, self.camera, view)
+        self._overlay(packed)
+        return {"image": unpack(packed), "instruction": self._instruction_tokens()}
+
+    def _frame(self) -> tuple[Grid, Pose, View]:
+        """What the renderer draws this step: grid, pose and view (the vector env batches these)."""
         state = self._state
-        packed = render_packed(state.grid, state.pose, self.camera, View(entities=state.entities, atlas=ATLAS))
-        if state.held >= 0:
-            self._draw_held(packed, state)
-        return {"image": unpack(packed), "instruction": self._tokens.copy()}
+        return state.grid, state.pose, View(entities=state.entities, atlas=ATLAS)
+
+    def _overlay(self, packed: np.ndarray) -> None:
+        """Drawn over the rendered (H, W) packed view: the held object."""
+        if self._state.held >= 0:
+            self._draw_held(packed, self._state)
+
+    def _instruction_tokens(self) -> np.ndarray:
+        """The instruction's token ids, a fresh array."""
+        return self._tokens.copy()
 
     def _draw_held(self, packed: np.ndarray, state: RoomState) -> None:
         """Paint the held object at the bottom centre of the view (its lower part cut by the frame)."""

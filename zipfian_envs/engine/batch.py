@@ -1,0 +1,222 @@
+"""The first-person renderer over a batch of frames: :mod:`.raycast`'s arithmetic, over arrays.
+
+:func:`render_batch` draws N frames (each its own grid, pose and view) and equals
+``render_packed`` frame by frame, bit for bit: every pixel goes through the same floating-point
+operations in the same order (trigonometry stays in ``math`` per frame, as in the single
+renderer), only laid out as (frames, ...) arrays so that each numpy call serves many frames.
+
+What is batched: ray casting (all rays of all frames march through one flat array of every
+frame's padded grid), the floor's cell coordinates (frames grouped by horizon share the per-row
+tables), the walls' texel indices and the sprites (one flat pass, :mod:`.billboards`). What stays
+per frame: the final gathers from each frame's own shaded floor and texture tables (they differ
+per grid, and a gather costs the same per pixel either way), screens and the HUD.
+
+Frames are drawn in chunks of ``chunk`` so that the intermediate arrays stay in cache.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from zipfian_envs.engine.billboards import paint_sprites
+from zipfian_envs.engine.colours import LEVEL_FACTORS, PACKED, fog, light_index, pack
+from zipfian_envs.engine.raycast import (
+    _FIRST_PASS_CROSSINGS,
+    _HEIGHT_STEPS,
+    _MAX_WALL_SCREENS,
+    Camera,
+    View,
+    _crossing_steps,
+    _floor_rows,
+    _shaded_floor,
+    _upper_rows,
+    _wall_texel_rows,
+    draw_hud,
+    draw_screens,
+    floor_block,
+    opaque_materials,
+)
+from zipfian_envs.engine.textures import TEXTURE_SIZE
+from zipfian_envs.engine.world import Grid, Pose
+
+Frame = tuple[Grid, Pose, View]
+DEFAULT_CHUNK = 16
+
+
+def render_batch(frames: Sequence[Frame], camera: Camera, chunk: int = DEFAULT_CHUNK) -> np.ndarray:
+    """(N, H, W) packed images; image i equals ``render_packed(grid, pose, camera, view)`` of frame i."""
+    out = np.empty((len(frames), camera.height, camera.width), PACKED)
+    for start in range(0, len(frames), chunk):
+        # Room in the floor cache for every frame's table: episodes draw their own floors.
+        _render_chunk(out[start : start + chunk], frames[start : start + chunk], camera, 2 * len(frames) + 8)
+    return out
+
+
+def _render_chunk(out: np.ndarray, frames: Sequence[Frame], camera: Camera, limit: int) -> None:
+    H, W, f = camera.height, camera.width, camera.focal
+    grids = [grid for grid, _, _ in frames]
+    poses = [pose for _, pose, _ in frames]
+    x = np.array([pose.x for pose in poses])
+    y = np.array([pose.y for pose in poses])
+    z = np.array([pose.z for pose in poses])
+    cos_yaw = np.array([math.cos(pose.yaw) for pose in poses])
+    sin_yaw = np.array([math.sin(pose.yaw) for pose in poses])
+    horizons = [camera.horizon(pose.pitch) for pose in poses]
+    light = np.array([grid.light for grid in grids], np.float64)
+    fog_m = np.array([grid.fog_m for grid in grids], np.float64)
+    u = camera.column_offsets
+    dir_x = cos_yaw[:, None] - sin_yaw[:, None] * u
+    dir_y = sin_yaw[:, None] + cos_yaw[:, None] * u
+    materials = [opaque_materials(grid, pose.z) for grid, pose in zip(grids, poses)]
+    depth_raw, x_side, material = _cast(materials, x, y, dir_x, dir_y)
+    along = np.where(x_side, y[:, None] + depth_raw * dir_y, x[:, None] + depth_raw * dir_x)
+    depth = np.maximum(depth_raw, 1e-3)
+
+    # Ceiling or sky, and the floor, grouped by the horizon (equal horizons share the row tables).
+    keys = []
+    flat_groups: dict[tuple, list[int]] = {}
+    for i, (grid, horizon) in enumerate(zip(grids, horizons)):
+        split = int(min(max(math.ceil(horizon - 0.5), 0), H))
+        key = (H, W, f, round(horizon, 3), split, grid.fog_m, grid.light)
+        keys.append(key)
+        if split > 0:
+            out[i, :split] = _upper_rows(*key, tuple(grid.ceiling), bool(grid.sky))
+        if split < H:
+            if grid.heights is None:
+                flat_groups.setdefault(key, []).append(i)
+            else:
+                out[i, split:] = floor_block(grid, poses[i], key)
+    for key, members in flat_groups.items():
+        _flat_floors(out, key, members, grids, x, y, cos_yaw, sin_yaw, limit)
+
+    # Walls: texel indices for every frame at once, then each frame's gather from its own textures.
+    height = f / depth
+    height_index = np.minimum((height * _HEIGHT_STEPS + 0.5).astype(np.int64), _HEIGHT_STEPS * _MAX_WALL_SCREENS * H)
+    u_texel = np.minimum(((along % 1.0) * TEXTURE_SIZE).astype(np.int64), TEXTURE_SIZE - 1)
+    level = light_index(fog(depth, light[:, None], fog_m[:, None]) * np.where(x_side, 1.0, 0.82))
+    counts = np.array([grid.textures.shape[0] for grid in grids], np.int64)[:, None]
+    base = ((level * counts + material) * TEXTURE_SIZE) * TEXTURE_SIZE + u_texel
+    wall_groups: dict[float, list[int]] = {}
+    for i, key in enumerate(keys):
+        wall_groups.setdefault(key[3], []).append(i)
+    for rounded, members in wall_groups.items():
+        index = np.array(members)
+        texel_rows = _wall_texel_rows(H, rounded)[height_index[index]].transpose(0, 2, 1)  # (G, H, W)
+        is_wall = texel_rows >= 0
+        texel = base[index][:, None, :] + np.maximum(texel_rows, 0) * TEXTURE_SIZE
+        for k, i in enumerate(members):
+            wall = np.take(_texture_table(grids[i].textures), texel[k], mode="clip")
+            screens = frames[i][2].screens
+            if screens:
+                wall = draw_screens(wall, screens, material[i], along[i], height[i], horizons[i], camera.row_centres)
+            np.copyto(out[i], wall, where=is_wall[k])
+
+    sprites = [(i, view.entities, view.atlas) for i, (_, _, view) in enumerate(frames) if view.entities is not None]
+    if sprites:
+        paint_sprites(out, sprites, (x, y, z), (cos_yaw, sin_yaw), depth, np.array(horizons), (light, fog_m), f)
+    for i, (_, _, view) in enumerate(frames):
+        if view.hud:
+            draw_hud(out[i], view.hud)
+
+
+def _flat_floors(
+    out: np.ndarray,
+    key: tuple,
+    members: list[int],
+    grids: list[Grid],
+    x: np.ndarray,
+    y: np.ndarray,
+    cos_yaw: np.ndarray,
+    sin_yaw: np.ndarray,
+    limit: int,
+) -> None:
+    """The floors of frames that share a horizon and have no floor heights (``floor_block``'s arithmetic)."""
+    split = key[4]
+    plane2, plane2_u, row_levels = _floor_rows(*key)
+    index = np.array(members)
+    shape = (len(members), 1, 1)
+    cos_g, sin_g = cos_yaw[index].reshape(shape), sin_yaw[index].reshape(shape)
+    rows = np.array([grids[i].walls.shape[0] for i in members], np.int64).reshape(shape)
+    cols = np.array([grids[i].walls.shape[1] for i in members], np.int64).reshape(shape)
+    fx = ((2 * x[index]).reshape(shape) + cos_g * plane2) - sin_g * plane2_u
+    fy = ((2 * y[index]).reshape(shape) + sin_g * plane2) + cos_g * plane2_u
+    fx = np.minimum(np.maximum(fx, 0), 2 * cols - 1).astype(np.int64)
+    fy = np.minimum(np.maximum(fy, 0), 2 * rows - 1).astype(np.int64)
+    cells = (row_levels * (4 * rows * cols)) + fy * (2 * cols) + fx
+    for k, i in enumerate(members):
+        grid = grids[i]
+        table = _shaded_floor(grid.floor, grid.floor_checker, _FLOOR_TABLES, limit)
+        np.take(table, cells[k], out=out[i, split:], mode="clip")
+
+
+def _cast(
+    materials: list[np.ndarray], x: np.ndarray, y: np.ndarray, dir_x: np.ndarray, dir_y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``cast_rays`` for (frames, rays) directions, each frame in its own grid: depth, x side, material."""
+    n, rays = dir_x.shape
+    padded = []
+    for grid in materials:
+        block = np.full((grid.shape[0] + 2, grid.shape[1] + 2), -1, np.int32)
+        block[1:-1, 1:-1] = grid
+        padded.append(block.ravel())
+    sizes = np.array([block.size for block in padded], np.int64)
+    offsets = np.cumsum(sizes) - sizes
+    flat_cells = np.concatenate(padded)
+    widths = np.array([grid.shape[1] + 2 for grid in materials], np.int64)
+    every = np.array([max(grid.shape[1], grid.shape[0]) + 1 for grid in materials], np.int64)
+    # One row per ray: the frame's position, grid width, and where its cells start in flat_cells.
+    per_ray = np.stack([x, y, np.floor(x), np.floor(y), widths, offsets, sizes]).repeat(rays, axis=1)[:, :, None]
+    dir_x = np.where(dir_x == 0, 1e-12, dir_x).reshape(-1, 1)
+    dir_y = np.where(dir_y == 0, 1e-12, dir_y).reshape(-1, 1)
+    # Every frame gets the single renderer's first pass; the nearest opaque crossing is the same hit
+    # whichever number of crossings finds it, so rays that need more are marched again over more.
+    depth, x_side, material, reach = _march(flat_cells, per_ray, dir_x, dir_y, _FIRST_PASS_CROSSINGS)
+    again = np.flatnonzero(depth > reach)
+    if again.size:
+        count = int(every.repeat(rays)[again].max())
+        far = _march(flat_cells, per_ray[:, again], dir_x[again], dir_y[again], count)
+        for array, values in zip((depth, x_side, material), far[:3]):
+            array[again] = values
+    return depth.reshape(n, rays), x_side.reshape(n, rays), np.maximum(material, 0).reshape(n, rays)
+
+
+def _march(
+    flat_cells: np.ndarray, per_ray: np.ndarray, dir_x: np.ndarray, dir_y: np.ndarray, count: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``raycast._march`` with per-ray origins and grids: the nearest opaque crossing among ``count`` per axis."""
+    x, y, floor_x, floor_y, width, offset, size = per_ray
+    east, south = dir_x > 0, dir_y > 0
+    steps = _crossing_steps(count)
+    line_x = np.where(east, steps + (floor_x + 1), (floor_x - steps))
+    t_x = (line_x - x) / dir_x
+    cell_x = np.floor(y + t_x * dir_y) * width + (line_x + east + width)
+    line_y = np.where(south, steps + (floor_y + 1), (floor_y - steps))
+    t_y = (line_y - y) / dir_y
+    cell_y = np.floor(x + t_y * dir_x) + ((line_y + south) * width + 1)
+    t = np.concatenate([t_x, t_y], axis=1)
+    cell = np.minimum(np.maximum(np.concatenate([cell_x, cell_y], axis=1), 0), size - 1).astype(np.int64)
+    material = flat_cells[cell + offset.astype(np.int64)]
+    t_hit = np.where(material != 0, t, np.inf)
+    k = np.argmin(t_hit, axis=1)
+    index = np.arange(t.shape[0])
+    reach = np.minimum(t_x[:, -1], t_y[:, -1])
+    return t_hit[index, k], k < count, material[index, k], reach
+
+
+_TEXTURE_TABLES: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+_FLOOR_TABLES: dict[tuple, np.ndarray] = {}
+
+
+def _texture_table(textures: np.ndarray) -> np.ndarray:
+    """``raycast._shaded_textures``, cached by the textures array itself (textures are never changed in place)."""
+    entry = _TEXTURE_TABLES.get(id(textures))
+    if entry is None or entry[0] is not textures:
+        if len(_TEXTURE_TABLES) >= 64:
+            _TEXTURE_TABLES.clear()
+        # The key keeps the array alive, so its id is not reused while it is cached.
+        table = pack(LEVEL_FACTORS[:, None, None, None, None] * textures[None]).ravel()
+        entry = _TEXTURE_TABLES[id(textures)] = (textures, table)
+    return entry[1]

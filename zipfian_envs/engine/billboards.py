@@ -1,0 +1,205 @@
+"""Billboard sprites, painted into any number of first-person frames in one pass.
+
+Each active entity in front of the camera is a square picture standing upright at its position.
+Drawing sprite by sprite (far to near, each hidden where the column's wall is nearer) costs a
+dozen numpy calls per sprite; here every candidate pixel of every sprite of every frame is built
+as one flat array, tested against the per-column depth buffer and the sprite's alpha, and written
+with one scatter. Candidates are laid out far to near (a stable sort, as the per-sprite loop drew
+them) and a scatter with repeated pixel indices keeps the last value, so the nearer sprite wins
+exactly where the per-sprite loop would have painted over the farther one.
+
+Tinted, shaded sprite pictures come from :class:`PictureStore`, a table of 24x24 packed pictures
+keyed by (atlas, shape, colour, light level) that all frames share.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from zipfian_envs.engine.colours import LEVEL_FACTORS, PACKED, fog, light_index, pack
+from zipfian_envs.engine.sprites import SPRITE_SIZE, SpriteAtlas
+from zipfian_envs.engine.world import EYE_HEIGHT_M, Entities
+
+TEXELS = SPRITE_SIZE * SPRITE_SIZE
+# Up to this many visible sprites, painting them one by one costs less than the flat arrays' fixed overhead.
+FEW_SPRITES = 3
+_CENTRES = np.arange(4096) + 0.5  # pixel centres, for columns and rows alike
+
+
+class PictureStore:
+    """Packed pictures of tinted sprites at a light level, one row of a growing table per key.
+
+    Keys are int64 codes of (atlas number, shape, packed colour, light level); the table is
+    emptied when it would pass ``limit`` rows (pictures are cheap to rebuild).
+    """
+
+    def __init__(self, limit: int = 4096) -> None:
+        self.limit = limit
+        self._slots: dict[int, int] = {}
+        self._atlas_numbers: dict[int, int] = {}
+        self._atlases: list[SpriteAtlas] = []  # kept alive, so an atlas's id is never reused while numbered
+        self.alpha = np.zeros((64, TEXELS), bool)
+        self.pixels = np.zeros((64, TEXELS), PACKED)
+
+    def atlas_number(self, atlas: SpriteAtlas) -> int:
+        """A small int naming ``atlas`` in picture codes."""
+        number = self._atlas_numbers.get(id(atlas))
+        if number is None:
+            number = self._atlas_numbers[id(atlas)] = len(self._atlases)
+            self._atlases.append(atlas)
+        return number
+
+    def slots(self, atlas: np.ndarray, shape: np.ndarray, colour: np.ndarray, level: np.ndarray) -> np.ndarray:
+        """Each sprite's row in the table (built where missing); arguments are per-sprite int arrays."""
+        codes = (((atlas * 65536 + shape) << 24 | colour) << 6 | level).tolist()
+        get = self._slots.get
+        slots = [get(code, -1) for code in codes]
+        if -1 in slots:
+            missing = sorted({code for code, slot in zip(codes, slots) if slot < 0})
+            if len(self._slots) + len(missing) > self.limit:
+                self._slots.clear()
+                missing = sorted(set(codes))
+            for code in missing:
+                self._add(code)
+            slots = [self._slots[code] for code in codes]
+        return np.array(slots, np.int64)
+
+    def slot(self, code: int) -> int:
+        """One picture's row (built if missing); see :meth:`slots`."""
+        slot = self._slots.get(code)
+        if slot is None:
+            if len(self._slots) >= self.limit:
+                self._slots.clear()
+            self._add(code)
+            slot = self._slots[code]
+        return slot
+
+    def _add(self, code: int) -> None:
+        slot = len(self._slots)
+        if slot == self.alpha.shape[0]:
+            grown = 2 * slot
+            self.alpha = np.concatenate([self.alpha, np.zeros((grown - slot, TEXELS), bool)])
+            self.pixels = np.concatenate([self.pixels, np.zeros((grown - slot, TEXELS), PACKED)])
+        level, colour = code & 63, (code >> 6) & 0xFFFFFF
+        shape, atlas = (code >> 30) & 65535, self._atlases[code >> 46]
+        rgb_tuple = (colour & 255, (colour >> 8) & 255, colour >> 16)
+        # The same float32 arithmetic as the per-sprite picture it replaces, so pixels match exactly.
+        rgb = atlas.shade[shape][:, :, None] * np.asarray(rgb_tuple, np.float32) + atlas.fixed[shape][:, :, None]
+        self.pixels[slot] = pack(rgb * LEVEL_FACTORS[level]).ravel()
+        self.alpha[slot] = atlas.alpha[shape].ravel()
+        self._slots[code] = slot
+
+
+STORE = PictureStore()
+
+
+def paint_sprites(
+    out: np.ndarray,
+    sprites: Sequence[tuple[int, Entities, SpriteAtlas]],
+    eye: tuple[np.ndarray, np.ndarray, np.ndarray],
+    heading: tuple[np.ndarray, np.ndarray],
+    zbuffer: np.ndarray,
+    horizon: np.ndarray,
+    lighting: tuple[np.ndarray, np.ndarray],
+    focal: float,
+) -> None:
+    """Paint the active entities of frames into ``out`` ((frames, H, W) packed, C-contiguous).
+
+    ``sprites`` lists (frame index, entities, atlas); per frame: ``eye`` = (x, y, floor z),
+    ``heading`` = (cos yaw, sin yaw) as computed by ``math``, ``zbuffer`` (frames, W) wall depths,
+    ``horizon`` rows and ``lighting`` = (light, fog_m) of its grid.
+    """
+    sprites = [entry for entry in sprites if len(entry[1])]
+    if not sprites:
+        return
+    _, H, W = out.shape
+    px, py, pz = eye
+    cos_yaw, sin_yaw = heading
+    names = ("x", "y", "z", "size", "shape", "colour", "active")
+    if len(sprites) == 1:  # one frame (the single env): no copies
+        index, entities, atlas_used = sprites[0]
+        frame = index
+        x, y, z, size, shape, colour, active = (getattr(entities, name) for name in names)
+        atlas = STORE.atlas_number(atlas_used)
+        # Per-frame values as Python floats: the same arithmetic, without gathers.
+        px, py, pz, cos_yaw, sin_yaw, horizon = (float(v[index]) for v in (px, py, pz, cos_yaw, sin_yaw, horizon))
+        lighting = (float(lighting[0][index]), float(lighting[1][index]))
+    else:
+        frame = np.concatenate([np.full(len(e), i, np.int64) for i, e, _ in sprites])
+        x, y, z, size, shape, colour, active = (np.concatenate([getattr(e, n) for _, e, _ in sprites]) for n in names)
+        atlas = np.concatenate([np.full(len(e), STORE.atlas_number(a), np.int64) for _, e, a in sprites])
+    one = len(sprites) == 1
+
+    def per_sprite(values, which: np.ndarray):
+        """A per-frame value for each sprite (the Python float itself for one frame)."""
+        return values if one else values[which]
+
+    fx, fy = per_sprite(cos_yaw, frame), per_sprite(sin_yaw, frame)
+    rel_x, rel_y = x - per_sprite(px, frame), y - per_sprite(py, frame)
+    depth = rel_x * fx + rel_y * fy
+    lateral = rel_y * fx - rel_x * fy
+    visible = active & (depth > 0.05) & (np.abs(lateral) - 0.5 * size < depth * (W / 2 / focal))
+    order = np.flatnonzero(visible)
+    if order.size == 0:
+        return
+    # Far to near; the stable sort keeps each frame's ties in entity order, as the per-sprite loop did.
+    order = order[np.argsort(-depth[order], kind="stable")]
+    where = frame if one else frame[order]
+    d = depth[order]
+    scale = focal / d
+    size_px = size[order] * scale
+    left = W / 2 + lateral[order] * scale - size_px / 2
+    bottom = per_sprite(horizon, where) + (per_sprite(EYE_HEIGHT_M + pz, where) - z[order]) * scale
+    levels = light_index(fog(d, per_sprite(lighting[0], where), per_sprite(lighting[1], where)))
+    if one and order.size <= FEW_SPRITES:
+        # A few sprites cost less one by one than through the flat arrays below (the same pixels).
+        for j, i in enumerate(order.tolist()):
+            lo, size_j, base, frame_j = float(left[j]), float(size_px[j]), float(bottom[j]), where
+            top_j = base - size_j
+            cc0, cc1 = max(math.floor(lo), 0), min(math.ceil(lo + size_j), W)
+            rr0, rr1 = max(math.floor(top_j), 0), min(math.ceil(base), H)
+            if cc0 >= cc1 or rr0 >= rr1:
+                continue
+            front = zbuffer[frame_j, cc0:cc1] > d[j]
+            if not front.any():
+                continue
+            r, g, b = colour[i].tolist()
+            slot = STORE.slot(((atlas * 65536 + int(shape[i])) << 24 | r | g << 8 | b << 16) << 6 | int(levels[j]))
+            step = SPRITE_SIZE / size_j
+            tu = np.minimum(np.maximum(((_CENTRES[cc0:cc1] - lo) * step).astype(np.int64), 0), SPRITE_SIZE - 1)
+            tv = np.minimum(np.maximum(((_CENTRES[rr0:rr1] - top_j) * step).astype(np.int64), 0), SPRITE_SIZE - 1)
+            texel = tv[:, None] * SPRITE_SIZE + tu[None, :]
+            mask = STORE.alpha[slot][texel] & front[None, :]
+            np.copyto(out[frame_j, rr0:rr1, cc0:cc1], STORE.pixels[slot][texel], where=mask)
+        return
+    rgb = colour[order].astype(np.int64)
+    packed_colour = rgb[:, 0] | rgb[:, 1] << 8 | rgb[:, 2] << 16
+    slots = STORE.slots(atlas if one else atlas[order], shape[order].astype(np.int64), packed_colour, levels)
+    top = bottom - size_px
+    c0 = np.maximum(np.floor(left), 0).astype(np.int64)
+    c1 = np.minimum(np.ceil(left + size_px), W).astype(np.int64)
+    r0 = np.maximum(np.floor(top), 0).astype(np.int64)
+    r1 = np.minimum(np.ceil(bottom), H).astype(np.int64)
+    widths = np.maximum(c1 - c0, 0)
+    area = widths * np.maximum(r1 - r0, 0)
+    total = int(area.sum())
+    if total == 0:
+        return
+    # One candidate per pixel of each sprite's clipped screen rectangle, sprite after sprite.
+    sprite = np.repeat(np.arange(order.size), area)
+    local = np.arange(total) - np.repeat(np.cumsum(area) - area, area)
+    width = widths[sprite]
+    row_in = local // width
+    col = c0[sprite] + (local - row_in * width)
+    row = r0[sprite] + row_in
+    where = where if one else where[sprite]
+    step = (SPRITE_SIZE / size_px)[sprite]
+    tu = np.minimum(np.maximum(((col + 0.5 - left[sprite]) * step).astype(np.int64), 0), SPRITE_SIZE - 1)
+    tv = np.minimum(np.maximum(((row + 0.5 - top[sprite]) * step).astype(np.int64), 0), SPRITE_SIZE - 1)
+    texel = slots[sprite] * TEXELS + tv * SPRITE_SIZE + tu
+    shown = STORE.alpha.ravel()[texel] & (zbuffer[where, col] > d[sprite])
+    pixel = (where * H + row) * W + col
+    out.reshape(-1)[pixel[shown]] = STORE.pixels.ravel()[texel[shown]]
