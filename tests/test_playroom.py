@@ -715,13 +715,15 @@ def test_the_readme_quality_table_is_the_benchmark_json_and_the_oracle_clears_95
                              f"{entry['random_steps']:.0f}"]  # fmt: skip
 
 
-def test_harness_results_for_lift_shape_zipf2_are_committed():
+@pytest.mark.parametrize(("level", "distribution"), [("lift.lift_shape_zipf2", "zipf2"),
+                                                     ("put.put_on_bed_tray_frequent", "frequent")])  # fmt: skip
+def test_harness_results_are_committed(level, distribution):
     from zipfian_envs.evaluation.report import load_result
 
     for policy in ("oracle", "random"):
-        name = f"Playroom-lift.lift_shape_zipf2-v0_zipf2_{policy}_seed0"
+        name = f"Playroom-{level}-v0_{distribution}_{policy}_seed0"
         result = load_result(ROOT / f"results/playroom/{name}.json")
-        assert result["env_id"] == "Zipfian/Playroom-lift.lift_shape_zipf2-v0" and result["level"] == "zipf2"
+        assert result["env_id"] == f"Zipfian/Playroom-{level}-v0" and result["level"] == distribution
         assert set(result["protocols"]) == {"zipfian", "uniform", "rare"}
         assert (ROOT / f"results/playroom/records/{name}.csv").exists()
         rates = [block["summary"]["success"]["success"] for block in result["protocols"].values()]
