@@ -141,3 +141,14 @@ def test_records_without_a_protocol_are_sorted_by_the_envs_own_levels(tmp_path, 
     assert eval_main(argv) == 0
     out = capsys.readouterr().out
     assert all(f"{protocol} " in out for protocol in ("zipfian", "uniform", "rare"))
+
+
+def test_native_vector_resets_merge_dict_observations():
+    from zipfian_envs.evaluation.harness import _take_where
+
+    old = {"image": np.zeros((3, 2, 2), np.uint8), "instruction": np.zeros((3, 4), np.int64)}
+    new = {"image": np.ones((3, 2, 2), np.uint8), "instruction": np.full((3, 4), 7)}
+    merged = _take_where(np.array([False, True, False]), new, old)
+    assert merged["image"][:, 0, 0].tolist() == [0, 1, 0] and merged["instruction"][:, 0].tolist() == [0, 7, 0]
+    assert old["image"].sum() == 0  # the inputs are left alone
+    assert _take_where(np.array([True, False]), np.ones(2), np.zeros(2)).tolist() == [1.0, 0.0]

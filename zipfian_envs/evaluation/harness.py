@@ -97,12 +97,20 @@ class ScheduledVectorEnv(gym.vector.VectorWrapper):
             return obs, rewards, terminated, truncated, {}
         seeds, scheduled = self._next_starts(dones)
         reset_obs, _ = self.env.reset(seed=seeds, options={"reset_mask": dones, **scheduled})
-        obs[dones] = reset_obs[dones]
-        return obs, rewards, terminated, truncated, {"final_info": info}
+        return _take_where(dones, reset_obs, obs), rewards, terminated, truncated, {"final_info": info}
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
         """Per-sub-env results of the wrapped env's ``call`` (the oracle policy uses it)."""
         return self.env.call(name, *args, **kwargs)
+
+
+def _take_where(mask: np.ndarray, new: Any, old: Any) -> Any:
+    """Batched observations: sub-env ``i``'s from ``new`` where ``mask[i]``, else from ``old`` (dicts key by key)."""
+    if isinstance(old, dict):
+        return {key: _take_where(mask, new[key], value) for key, value in old.items()}
+    out = np.array(old, copy=True)
+    out[mask] = np.asarray(new)[mask]
+    return out
 
 
 def find_spec(env_id: str) -> gym.envs.registration.EnvSpec:
