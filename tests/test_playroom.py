@@ -502,6 +502,9 @@ def test_the_many_levels_use_the_large_catalogue():
 
 def test_step_sizes_are_the_documented_metres_and_degrees():
     env = PlayroomEnv()
+    assert env.action_space == gym.spaces.Discrete(10)
+    assert rules.ACTION_NAMES == ("noop", "forward", "backward", "strafe_left", "strafe_right", "turn_left",
+                                  "turn_right", "look_up", "look_down", "grip")  # fmt: skip
     env.reset(seed=1)
     _empty_room(env)
     x, y = _middle(env)
@@ -668,7 +671,10 @@ def test_episodes_last_120_simulated_seconds():
 
 
 def test_the_instruction_shares_the_labyrinths_vocabulary_and_tokeniser():
-    playroom = gym.make("Zipfian/Playroom-v0").observation_space["instruction"]
+    space = gym.make("Zipfian/Playroom-v0").observation_space
+    assert set(space) == {"image", "instruction"}
+    assert space["image"] == gym.spaces.Box(0, 255, (72, 96, 3), np.uint8)
+    playroom = space["instruction"]
     labyrinth = gym.make("Zipfian/Labyrinth-v0").observation_space["instruction"]
     assert playroom == labyrinth == gym.spaces.Box(0, language.VOCAB_SIZE - 1, (language.MAX_TOKENS,), np.int64)
     obs, info = PlayroomEnv("put/put_near_bed_tray_frequent").reset(seed=0)
