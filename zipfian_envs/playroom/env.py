@@ -75,6 +75,8 @@ class PlayroomEnv(RendersForHumans, gym.Env):
     ``info["level"]`` is the distribution, ``info["task"]`` the task. ``reset(options={"item_rank":
     r})`` pins the item. Supervised (``find``) levels add ``target_kind``, ``target_visible``,
     ``target_bearing`` and ``target_elevation`` (radians from the gaze) to every step's info.
+    :meth:`protocol_levels` tells the evaluation harness which level each protocol runs (the level
+    itself for ``zipfian``, ``frequent`` included; the same task at ``uniform`` and ``uniform_rare``).
     """
 
     metadata = {"render_modes": ["rgb_array", "human"], "render_fps": 8}
