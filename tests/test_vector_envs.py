@@ -2,6 +2,7 @@
 tested without new test code. Each must equal ``SyncVectorEnv`` over single envs bit for bit."""
 
 import importlib.util
+import inspect
 import json
 import pickle
 
@@ -32,6 +33,23 @@ def _obs_modes(env_id: str) -> tuple:
 
 def _kwargs(obs_mode) -> dict:
     return {} if obs_mode is None else {"obs_mode": obs_mode}
+
+
+def _short_episodes(env_id: str) -> dict:
+    """``time_limit_scale`` for families with long episodes, so a short run covers truncations too."""
+    env_class = type(gym.make(env_id).unwrapped)
+    accepts = "time_limit_scale" in inspect.signature(env_class.__init__).parameters
+    return {"time_limit_scale": 0.25} if accepts else {}
+
+
+def _row(obs, i: int):
+    """Sub-env ``i``'s observation from a batched one (an array or a dict of arrays)."""
+    return {key: value[i] for key, value in obs.items()} if isinstance(obs, dict) else obs[i]
+
+
+def _leaves(obs) -> list[np.ndarray]:
+    """The arrays of an observation (itself, or the values of a dict)."""
+    return list(obs.values()) if isinstance(obs, dict) else [obs]
 
 
 def _pair(env_id: str, num_envs: int, mode: AutoresetMode, **kwargs):
@@ -81,7 +99,7 @@ def test_families_without_a_vector_env_are_exactly_the_documented_set():
 def test_equals_sync_vector_env_of_single_envs(env_id, num_envs, mode):
     steps = {1: 400, 7: 250, 64: 300}[num_envs]
     for obs_mode in _obs_modes(env_id):
-        native, reference = _pair(env_id, num_envs, mode, **_kwargs(obs_mode))
+        native, reference = _pair(env_id, num_envs, mode, **_kwargs(obs_mode), **_short_episodes(env_id))
         assert native.metadata["autoreset_mode"] == mode
         assert (native.single_observation_space, native.single_action_space) == (
             reference.single_observation_space,
@@ -107,9 +125,12 @@ def test_equals_sync_vector_env_of_single_envs(env_id, num_envs, mode):
                     reference.reset(seed=seeds, options={"reset_mask": mask.copy(), **(options or {})}),
                     f"partial reset at {t}",
                 )
-        assert ended["terminated"] > 0
+        # Random play rarely ends a Labyrinth level early, so terminations are only required where
+        # episodes are short (the Gridworld, the Playroom's wrong grips); truncations at 64 envs always.
+        assert ended["terminated"] + ended["truncated"] > 0
         if num_envs == 64:
             assert ended["truncated"] > 0, "the run must cover truncations too"
+            assert ended["terminated"] > 0 or not env_id.startswith((f"{NAMESPACE}/Gridworld", f"{NAMESPACE}/Playroom"))
         native.close()
         reference.close()
 
@@ -136,7 +157,8 @@ def test_per_env_pinned_ranks_equal_single_env_resets(env_id):
         single = gym.make(env_id)
         one_options = {key: values[i] for key, values in pins.items() if values[i] is not None}
         single_obs, single_info = single.reset(seed=10 + i, options=one_options)
-        np.testing.assert_array_equal(obs[i], single_obs)
+        for batched, alone in zip(_leaves(_row(obs, i)), _leaves(single_obs)):
+            np.testing.assert_array_equal(batched, alone)
         for key, value in single_info.items():
             assert info[key][i] == value and info["_" + key][i], key
     assert info["item_rank"].tolist()[0] == 1 and info["item_rank"][2] == num_items
@@ -148,16 +170,18 @@ def test_observations_are_fresh_arrays(env_id):
     twin = gym.make_vec(env_id, num_envs=3, vectorization_mode="vector_entry_point")
     obs, _ = env.reset(seed=1)
     twin.reset(seed=1)
-    history = [obs]
+    history = _leaves(obs)
     for t in range(30):
         actions = np.full(3, t % env.single_action_space.n)
         obs = env.step(actions)[0]
-        assert not any(np.shares_memory(obs, old) for old in history)
-        obs[...] = 0  # scribbling on a returned frame must not leak into the env
-        history.append(obs)
+        assert not any(np.shares_memory(new, old) for new in _leaves(obs) for old in history)
+        for leaf in _leaves(obs):
+            leaf[...] = 0  # scribbling on a returned frame must not leak into the env
+        history += _leaves(obs)
         twin_obs = twin.step(actions)[0]
-        assert twin_obs.any()
-    np.testing.assert_array_equal(env.step(np.zeros(3, int))[0], twin.step(np.zeros(3, int))[0])
+        assert _leaves(twin_obs)[0].any()
+    for mine, theirs in zip(_leaves(env.step(np.zeros(3, int))[0]), _leaves(twin.step(np.zeros(3, int))[0])):
+        np.testing.assert_array_equal(mine, theirs)
 
 
 @pytest.mark.parametrize("env_id", PLAIN_IDS)
@@ -224,12 +248,16 @@ def test_oracle_call_pickle_and_render(env_id):
     env = gym.make_vec(env_id, num_envs=6, vectorization_mode="vector_entry_point", autoreset_mode="SameStep",
                        render_mode="rgb_array")  # fmt: skip
     env.reset(seed=5)
-    successes = []
+    successes, total = [], 0.0
     for _ in range(150):
-        _, _, terminated, truncated, info = env.step(np.asarray(env.call("oracle_action")))
+        _, rewards, terminated, truncated, info = env.step(np.asarray(env.call("oracle_action")))
+        total += float(rewards.sum())
         done = terminated | truncated
         successes += info["final_info"]["success"][done].tolist() if done.any() else []
-    assert len(successes) >= 6 and all(successes)
+    if env_id.startswith(f"{NAMESPACE}/Gridworld"):  # short episodes: every sub-env ends one within 150 steps
+        assert len(successes) >= 6 and all(successes)
+    else:  # first-person episodes last minutes: within 150 steps the oracles earn reward
+        assert total > 0
     levels = env.get_attr("level")  # shared attributes come once per sub-env
     assert len(levels) == 6 and len(set(levels)) == 1
     clone = pickle.loads(pickle.dumps(env))
@@ -239,7 +267,9 @@ def test_oracle_call_pickle_and_render(env_id):
     frames = env.render()
     single = gym.make(env_id, render_mode="rgb_array")
     single.reset(seed=5)
-    assert len(frames) == 6 and frames[0].shape == single.render().shape
+    alone = single.render()  # an RGB frame of the same kind (its size may depend on the episode's map)
+    assert len(frames) == 6 and all(frame.ndim == 3 and frame.dtype == alone.dtype for frame in frames)
+    assert frames[0].shape[2] == alone.shape[2]
     with pytest.raises(AttributeError, match="oracle_action"):
         env.call("no_such_method")
 

@@ -60,6 +60,7 @@ FAMILIES: tuple[EnvFamily, ...] = (
     EnvFamily(
         name="Playroom",
         entry_point="zipfian_envs.playroom.env:PlayroomEnv",
+        vector_entry_point="zipfian_envs.playroom.vector:PlayroomVectorEnv",
         default_level="lift/lift_shape_zipf2",
         # The reference's 18 levels, "/" written "." in ids: Zipfian/Playroom-lift.lift_shape_zipf2-v0.
         paper_levels=tuple(_PLAYROOM_LEVELS),
@@ -68,6 +69,7 @@ FAMILIES: tuple[EnvFamily, ...] = (
     EnvFamily(
         name="Labyrinth",
         entry_point="zipfian_envs.labyrinth.env:LabyrinthEnv",
+        vector_entry_point="zipfian_envs.labyrinth.vector:LabyrinthVectorEnv",
         default_level="zipf_1",
         paper_levels=("zipf_1", LABYRINTH_REVERSED, "uniform", "uniform_rare"),
         level_kwargs={LABYRINTH_REVERSED: {"level": "zipf_1", "reverse_order": True}},
@@ -76,7 +78,7 @@ FAMILIES: tuple[EnvFamily, ...] = (
 
 # Families registered without a native vector env (vector_entry_point=None): each needs its own
 # issue for a batched version. tests/test_vector_envs.py checks this set against FAMILIES.
-WITHOUT_VECTOR_ENV: frozenset[str] = frozenset({"Playroom", "Labyrinth"})
+WITHOUT_VECTOR_ENV: frozenset[str] = frozenset()
 
 
 def env_ids() -> list[str]:

@@ -1,0 +1,20 @@
+"""Zipf's Labyrinth as a native Gymnasium vector env: level rules per sub-env, every view rendered in one batch."""
+
+from __future__ import annotations
+
+from zipfian_envs.firstperson_vector import FirstPersonVectorEnv
+from zipfian_envs.labyrinth.env import LabyrinthEnv
+
+
+class LabyrinthVectorEnv(FirstPersonVectorEnv):
+    """``num_envs`` Labyrinths: each sub-env a :class:`LabyrinthEnv`, the raycasting batched over envs and rays.
+
+    Takes the single env's keyword arguments (``level``, ``task``, ``reverse_order``, ``holdout``,
+    ``time_limit_scale``, ``width``, ``height``) plus ``num_envs``, ``autoreset_mode`` and
+    ``render_mode`` (None or ``"rgb_array"``: the top-down maps). For equal seeds and actions the
+    outputs equal ``SyncVectorEnv`` over single envs, bit for bit; see
+    :mod:`zipfian_envs.firstperson_vector` for how the work is split.
+    """
+
+    env_class = LabyrinthEnv
+    shared_attributes = ("level", "task", "reverse_order", "holdout", "time_limit_scale")

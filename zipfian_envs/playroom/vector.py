@@ -1,0 +1,20 @@
+"""Zipf's Playroom as a native Gymnasium vector env: task rules per sub-env, every view rendered in one batch."""
+
+from __future__ import annotations
+
+from zipfian_envs.firstperson_vector import FirstPersonVectorEnv
+from zipfian_envs.playroom.env import PlayroomEnv
+
+
+class PlayroomVectorEnv(FirstPersonVectorEnv):
+    """``num_envs`` Playrooms: each sub-env a :class:`PlayroomEnv`, the raycasting and sprites batched.
+
+    Takes the single env's keyword arguments (``level``, ``task``, ``action_mode``,
+    ``time_limit_scale``, ``width``, ``height``) plus ``num_envs``, ``autoreset_mode`` and
+    ``render_mode`` (None or ``"rgb_array"``: the top-down maps); continuous actions come as a
+    ``(num_envs, 5)`` array. For equal seeds and actions the outputs equal ``SyncVectorEnv`` over
+    single envs, bit for bit; see :mod:`zipfian_envs.firstperson_vector` for how the work is split.
+    """
+
+    env_class = PlayroomEnv
+    shared_attributes = ("level", "task", "mode", "action_mode", "time_limit_scale", "max_steps")
