@@ -59,6 +59,10 @@ def test_the_harness_evaluates_every_registered_id_under_every_protocol(env_id, 
     env.close()
     assert {r["level"] for r in results["zipfian"]} == {own}
     assert levels["zipfian"] == level
+    if gym.spec(env_id).vector_entry_point is not None:  # the native vector env gives the records sync does
+        sync = evaluate(policy, env_id, level, episodes=2, seed=0, num_envs=2, protocol="rare", vectorization="sync",
+                        **env_kwargs)  # fmt: skip
+        assert sync == results["rare"]
 
 
 def test_the_playroom_states_its_protocol_levels():
