@@ -283,3 +283,12 @@ def test_learning_curves_plot(tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as excinfo:
         curves.main(["--group", f"PPO={tmp_path}/nothing*", "--out", str(png)])
     assert excinfo.value.code == 2
+
+
+def test_training_level_keeps_a_full_playroom_level_name() -> None:
+    level = "put/put_on_bed_tray_frequent"
+    args = train.parse_args(["--algo", "ppo", "--env", f"{NAMESPACE}/Playroom-v0", "--level", level, "--steps", "1",
+                             "--out", "x"])  # fmt: skip
+    assert args.training_level == level
+    default = train.parse_args(["--algo", "ppo", "--steps", "1", "--out", "x", "--obs-mode", "symbolic"])
+    assert default.training_level == "zipf_2"

@@ -144,7 +144,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         probe = gym.make(args.env, **args.env_kwargs)
     except (ValueError, TypeError) as exc:
         parser.error(f"bad env arguments for {args.env}: {exc}".replace("\n", " "))
-    args.training_level = getattr(probe.unwrapped, "level", args.level)
+    # The level as given (a Playroom reference name like put/put_on_bed_tray_frequent also pins the
+    # task, which the env's own short `level` attribute drops); else the one the env runs at.
+    args.training_level = args.level if args.level is not None else getattr(probe.unwrapped, "level", None)
     args.observation_space = probe.observation_space
     probe.close()
     kind = observation_kind(args.observation_space)
