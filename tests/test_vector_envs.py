@@ -323,3 +323,14 @@ def test_benchmark_runs_and_writes_its_table(tmp_path, capsys):
     assert "| native vector env x256, symbolic |" in out
     if importlib.util.find_spec("minigrid") is None:
         assert "skipped (minigrid is not installed)" in out
+
+
+@pytest.mark.parametrize("family", ["labyrinth", "playroom"])
+def test_first_person_benchmarks_time_the_vector_env(family, tmp_path, capsys):
+    module = importlib.import_module(f"zipfian_envs.{family}.benchmark")
+    path = tmp_path / "vector.json"
+    assert module.main(["--vector", "2", "--vector-steps", "3", "--json", str(path)]) == 0
+    figures = json.loads(path.read_text())["vector"]
+    assert figures["native_env_steps_per_s"] > 0 and figures["sync_env_steps_per_s"] > 0
+    assert figures["per_target"] == pytest.approx(figures["native_env_steps_per_s"] / 20_000)
+    assert "x the 20,000 target" in capsys.readouterr().out

@@ -24,7 +24,6 @@ import numpy as np
 from zipfian_envs.engine.billboards import paint_sprites
 from zipfian_envs.engine.colours import LEVEL_FACTORS, PACKED, fog, light_index, pack
 from zipfian_envs.engine.raycast import (
-    _FIRST_PASS_CROSSINGS,
     _HEIGHT_STEPS,
     _MAX_WALL_SCREENS,
     Camera,
@@ -166,44 +165,63 @@ def _cast(
     offsets = np.cumsum(sizes) - sizes
     flat_cells = np.concatenate(padded)
     widths = np.array([grid.shape[1] + 2 for grid in materials], np.int64)
-    every = np.array([max(grid.shape[1], grid.shape[0]) + 1 for grid in materials], np.int64)
     # One row per ray: the frame's position, grid width, and where its cells start in flat_cells.
     per_ray = np.stack([x, y, np.floor(x), np.floor(y), widths, offsets, sizes]).repeat(rays, axis=1)[:, :, None]
     dir_x = np.where(dir_x == 0, 1e-12, dir_x).reshape(-1, 1)
     dir_y = np.where(dir_y == 0, 1e-12, dir_y).reshape(-1, 1)
-    # Every frame gets the single renderer's first pass; the nearest opaque crossing is the same hit
-    # whichever number of crossings finds it, so rays that need more are marched again over more.
-    depth, x_side, material, reach = _march(flat_cells, per_ray, dir_x, dir_y, _FIRST_PASS_CROSSINGS)
-    again = np.flatnonzero(depth > reach)
-    if again.size:
-        count = int(every.repeat(rays)[again].max())
-        far = _march(flat_cells, per_ray[:, again], dir_x[again], dir_y[again], count)
-        for array, values in zip((depth, x_side, material), far[:3]):
-            array[again] = values
+    # Crossings are examined in windows of growing size, and a ray stops once its nearest hit so far
+    # lies within every crossing examined: most rays meet a wall within a few cells. The nearest
+    # opaque crossing is the same hit whichever windows find it, and its depth is computed by the
+    # same expression as in cast_rays, so the result equals the single renderer's.
+    depth = np.full(n * rays, np.inf)
+    x_side = np.zeros(n * rays, bool)
+    material = np.zeros(n * rays, np.int32)
+    active = np.arange(n * rays)
+    start, count = 0, _FIRST_WINDOW
+    while active.size:
+        d, xs, m, reach = _march(flat_cells, per_ray[:, active], dir_x[active], dir_y[active], start, count)
+        best = depth[active]
+        # On equal depths a vertical grid line wins, as cast_rays's argmin over [x crossings, y crossings].
+        better = (d < best) | ((d == best) & xs)
+        depth[active[better]], x_side[active[better]], material[active[better]] = d[better], xs[better], m[better]
+        active = active[depth[active] > reach]
+        start, count = start + count, 2 * count
     return depth.reshape(n, rays), x_side.reshape(n, rays), np.maximum(material, 0).reshape(n, rays)
 
 
+_FIRST_WINDOW = 6
+
+
 def _march(
-    flat_cells: np.ndarray, per_ray: np.ndarray, dir_x: np.ndarray, dir_y: np.ndarray, count: int
+    flat_cells: np.ndarray, per_ray: np.ndarray, dir_x: np.ndarray, dir_y: np.ndarray, start: int, count: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``raycast._march`` with per-ray origins and grids: the nearest opaque crossing among ``count`` per axis."""
+    """The nearest opaque crossing among crossings ``start``..``start + count`` of each axis, per ray.
+
+    ``raycast._march``'s arithmetic with per-ray origins and grids. Returns per ray its depth (inf
+    if none), whether it is on a vertical grid line, its material, and the depth up to which every
+    crossing of this window was examined.
+    """
     x, y, floor_x, floor_y, width, offset, size = per_ray
-    east, south = dir_x > 0, dir_y > 0
-    steps = _crossing_steps(count)
-    line_x = np.where(east, steps + (floor_x + 1), (floor_x - steps))
-    t_x = (line_x - x) / dir_x
-    cell_x = np.floor(y + t_x * dir_y) * width + (line_x + east + width)
-    line_y = np.where(south, steps + (floor_y + 1), (floor_y - steps))
-    t_y = (line_y - y) / dir_y
-    cell_y = np.floor(x + t_y * dir_x) + ((line_y + south) * width + 1)
-    t = np.concatenate([t_x, t_y], axis=1)
-    cell = np.minimum(np.maximum(np.concatenate([cell_x, cell_y], axis=1), 0), size - 1).astype(np.int64)
-    material = flat_cells[cell + offset.astype(np.int64)]
-    t_hit = np.where(material != 0, t, np.inf)
-    k = np.argmin(t_hit, axis=1)
-    index = np.arange(t.shape[0])
-    reach = np.minimum(t_x[:, -1], t_y[:, -1])
-    return t_hit[index, k], k < count, material[index, k], reach
+    index = np.arange(x.shape[0])
+    steps = _crossing_steps(start + count)[:, start:]
+    results = []
+    for origin, other, floor_o, direction, across in ((x, y, floor_x, dir_x, dir_y), (y, x, floor_y, dir_y, dir_x)):
+        ahead = direction > 0
+        line = np.where(ahead, steps + (floor_o + 1), (floor_o - steps))
+        t = (line - origin) / direction
+        if origin is x:  # vertical grid lines: the cell entered is east or west of the line
+            cell = np.floor(other + t * across) * width + (line + ahead + width)
+        else:
+            cell = np.floor(other + t * across) + ((line + ahead) * width + 1)
+        # Crossings past the grid's edge land on clamped, wrong cells, after the ray met the border.
+        cell = (np.minimum(np.maximum(cell, 0), size - 1) + offset).astype(np.int64)
+        material = flat_cells[cell]
+        t_hit = np.where(material != 0, t, np.inf)
+        k = np.argmin(t_hit, axis=1)
+        results.append((t_hit[index, k], material[index, k], t[:, -1]))
+    (t_x, m_x, reach_x), (t_y, m_y, reach_y) = results
+    on_x = t_x <= t_y
+    return np.where(on_x, t_x, t_y), on_x, np.where(on_x, m_x, m_y), np.minimum(reach_x, reach_y)
 
 
 _TEXTURE_TABLES: dict[int, tuple[np.ndarray, np.ndarray]] = {}

@@ -4,6 +4,10 @@ Steps every level through ``gym.make("Zipfian/Labyrinth-v0", task=...)`` (the re
 its wrappers) with uniform random actions, resets included, on one thread, and prints a per-level
 table of steps/s, the mean over levels and its ratio to the 3,000 steps/s target; then the memory
 one more env adds (resident size of 20 envs mid-episode, per env).
+
+``--vector N`` times the native vector env instead (``gym.make_vec(..., num_envs=N,
+vectorization_mode="vector_entry_point")``, level ``zipf_1``) against N single envs in a
+``SyncVectorEnv``, and prints env-steps/s and the ratio to the 20,000 env-steps/s target.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import gymnasium as gym
 import numpy as np
 
 import zipfian_envs  # noqa: F401  (registers the ids)
+from zipfian_envs import vector_benchmark
 from zipfian_envs.labyrinth.levels import LEVEL_ORDER, implemented_levels
 
 TARGET_STEPS_PER_S = 3000.0
@@ -70,10 +75,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--steps", type=int, default=3000, help="random steps per level")
     parser.add_argument("--levels", nargs="*", help="levels to time (default: all)")
+    parser.add_argument(
+        "--vector", type=int, metavar="N", help="only time the native vector env with N sub-envs (and N single envs)"
+    )
+    parser.add_argument("--vector-steps", type=int, default=100, help="vector steps per timing with --vector")
     parser.add_argument("--json", type=Path, help="write the table here as JSON")
     args = parser.parse_args(argv)
     if args.steps < 1:
         parser.error(f"--steps must be >= 1, got {args.steps}")
+    if args.vector is not None:
+        return _vector_main(args.vector, args.vector_steps, args.json, parser)
     levels = list(args.levels) if args.levels else list(implemented_levels())
     unknown = sorted(set(levels) - set(LEVEL_ORDER))
     if unknown:
@@ -97,6 +108,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"steps_per_s": table, "mean": mean, "memory_mb_per_env": memory}, indent=1))
+    return 0
+
+
+def _vector_main(num_envs: int, steps: int, json_path: Path | None, parser: argparse.ArgumentParser) -> int:
+    """``--vector N``: env-steps/s of the native vector env and of N single envs, and the ratio to the target."""
+    if num_envs < 1 or steps < 1:
+        parser.error(f"--vector and --vector-steps must be >= 1, got {num_envs} and {steps}")
+    figures = vector_benchmark.vector_rates(ENV_ID, num_envs, steps)
+    print(vector_benchmark.report(ENV_ID, figures))
+    if json_path:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps({"vector": figures}, indent=1) + "\n")
     return 0
 
 

@@ -6,6 +6,10 @@ way as a yardstick, and so is a Labyrinth level on the same engine (rooms_collec
 the ratios say something on a loaded machine. Memory: resident size added
 per env (20 envs mid-episode). ``--quality N``: the oracle's success rate over N seeded episodes of
 each task family and the random policy's over ``--random-episodes`` (the README's table).
+
+``--vector N`` times the native vector env instead (``gym.make_vec("Zipfian/Playroom-v0",
+num_envs=N, vectorization_mode="vector_entry_point")``) against N single envs in a
+``SyncVectorEnv``, and prints env-steps/s and the ratio to the 20,000 env-steps/s target.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import gymnasium as gym
 import numpy as np
 
 import zipfian_envs  # noqa: F401  (registers the ids)
+from zipfian_envs import vector_benchmark
 
 TARGET_STEPS_PER_S = 3000.0
 TARGET_MB_PER_ENV = 20.0
@@ -111,12 +116,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quality", type=int, default=0, metavar="N", help="also N oracle and random episodes each")
     parser.add_argument("--random-episodes", type=int, metavar="M", help="random episodes per family (default: N)")
     parser.add_argument("--families", nargs="*", help=f"task families (default: all of {', '.join(FAMILY_IDS)})")
+    parser.add_argument(
+        "--vector", type=int, metavar="N", help="only time the native vector env with N sub-envs (and N single envs)"
+    )
+    parser.add_argument("--vector-steps", type=int, default=100, help="vector steps per timing with --vector")
     parser.add_argument("--json", type=Path, help="write the figures here as JSON")
     args = parser.parse_args(argv)
     if args.steps < 1:
         parser.error(f"--steps must be >= 1, got {args.steps}")
     if args.quality < 0:
         parser.error(f"--quality must be >= 0, got {args.quality}")
+    if args.vector is not None:
+        return _vector_main(args.vector, args.vector_steps, args.json, parser)
     random_episodes = args.quality if args.random_episodes is None else args.random_episodes
     if random_episodes < 1 and args.quality:
         parser.error(f"--random-episodes must be >= 1, got {random_episodes}")
@@ -175,6 +186,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(figures, indent=1) + "\n")
+    return 0
+
+
+def _vector_main(num_envs: int, steps: int, json_path: Path | None, parser: argparse.ArgumentParser) -> int:
+    """``--vector N``: env-steps/s of the native vector env and of N single envs, and the ratio to the target."""
+    if num_envs < 1 or steps < 1:
+        parser.error(f"--vector and --vector-steps must be >= 1, got {num_envs} and {steps}")
+    figures = vector_benchmark.vector_rates("Zipfian/Playroom-v0", num_envs, steps)
+    print(vector_benchmark.report("Zipfian/Playroom-v0", figures))
+    if json_path:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps({"vector": figures}, indent=1) + "\n")
     return 0
 
 
