@@ -63,6 +63,69 @@ def test_batch_norm_depends_on_the_batch_in_train_mode():
     assert not torch.allclose(_example_zero_output("bn", 2), _example_zero_output("bn", 3), atol=1e-3)
 
 
+def _norm_outputs(modules, forward):
+    """Outputs of every GN/LN layer of ``modules`` during one call of ``forward``."""
+    outputs, handles = [], []
+    for root in modules:
+        for module in root.modules():
+            if isinstance(module, networks.BATCH_FREE_AFFINE_NORMS):
+                handles.append(module.register_forward_hook(lambda _m, _i, out: outputs.append(out.detach())))
+    forward()
+    for handle in handles:
+        handle.remove()
+    return outputs
+
+
+@pytest.mark.parametrize("norm", ["gn_ws", "gn", "ln"])
+def test_data_init_makes_every_norm_channel_zero_mean_unit_variance_across_the_batch(norm):
+    torch.manual_seed(0)
+    online = networks.OnlineNetwork(norm, (8, 16, 16), hidden=32, projection_dim=8)
+    predictor = networks.MLPHead(norm, 8, 32, 8)
+    images = torch.rand(64, 1, 32, 32, generator=torch.Generator().manual_seed(1))
+
+    def forward():
+        return predictor(online(images))
+
+    before = _norm_outputs([online, predictor], forward)
+    assert networks.init_norms_from_data([online, predictor], forward) == len(before) > 0
+    for output in _norm_outputs([online, predictor], forward):
+        reduce = [0, *range(2, output.dim())]
+        assert torch.allclose(output.mean(dim=reduce), torch.zeros(output.shape[1]), atol=1e-4)
+        assert torch.allclose(output.std(dim=reduce, unbiased=False), torch.ones(output.shape[1]), atol=1e-3)
+    # Still batch-independent after the init: one example's output ignores the rest of the batch.
+    first, rest_a, rest_b = images[:1], images[1:6], images[6:11]
+    out_a = predictor(online(torch.cat([first, rest_a])))[0]
+    out_b = predictor(online(torch.cat([first, rest_b])))[0]
+    assert torch.allclose(out_a, out_b, atol=1e-5)
+
+
+@pytest.mark.parametrize("norm", ["bn", "none"])
+def test_data_init_leaves_bn_and_none_alone(norm):
+    online = networks.OnlineNetwork(norm, (8, 16, 16), hidden=32, projection_dim=8)
+    state = {k: v.clone() for k, v in online.state_dict().items()}
+    assert networks.init_norms_from_data([online], lambda: online(torch.rand(4, 1, 32, 32))) == 0
+    assert all(torch.equal(state[k], v) for k, v in online.state_dict().items())
+
+
+def test_trainer_norm_init_data_or_default():
+    splits = load_splits(make_config("tiny"))
+    default = _Trainer(make_config("tiny", norm="gn_ws", norm_init="default"), splits, torch.device("cpu"))
+    data = _Trainer(make_config("tiny", norm="gn_ws"), splits, torch.device("cpu"))
+    stem_default, stem_data = default.encoder.stem[1], data.encoder.stem[1]
+    assert torch.equal(stem_default.weight, torch.ones_like(stem_default.weight))
+    assert torch.equal(stem_default.bias, torch.zeros_like(stem_default.bias))
+    assert not torch.equal(stem_data.weight, stem_default.weight)
+    # The target starts as an exact copy of the initialised online network.
+    for online_param, target_param in zip(data.online.parameters(), data.target.parameters(), strict=True):
+        assert torch.equal(online_param, target_param)
+    # BN has no GN/LN layers: norm_init changes nothing, bit for bit.
+    bn_data = run_trial(make_config("tiny", norm="bn", steps=2, log_every=1))
+    bn_default = run_trial(make_config("tiny", norm="bn", steps=2, log_every=1, norm_init="default"))
+    assert bn_data["history"] == bn_default["history"] and bn_data["test"] == bn_default["test"]
+    with pytest.raises(StudyError, match="unknown norm_init 'lsuv'"):
+        make_config("tiny", norm_init="lsuv")
+
+
 def test_unknown_norm_lists_choices():
     with pytest.raises(ValueError, match="gn_ws"):
         networks.ResNetEncoder("batchnorm")
@@ -253,6 +316,7 @@ def test_compare_cli_runs_merges_and_resumes(tmp_path, capsys):
     [
         (["byol", "run", "--norm", "batch"], "invalid choice: 'batch'"),
         (["byol", "run", "--preset", "huge"], "invalid choice: 'huge'"),
+        (["byol", "run", "--norm-init", "lsuv", "--preset", "tiny"], "invalid choice: 'lsuv'"),
         (["byol", "run", "--steps", "-1", "--preset", "tiny"], "--steps must be >= 0, got -1"),
         (["byol", "run", "--level", "zipf_x", "--preset", "tiny"], "unknown level 'zipf_x'"),
         (["byol", "compare", "--conditions", "byol-xx-zipf_1", "--preset", "tiny"], "bad condition 'byol-xx-zipf_1'"),

@@ -14,7 +14,7 @@ import sys
 from typing import Any
 
 from zipfian_envs.studies import StudyError
-from zipfian_envs.studies.byol.config import DEVICES, METHODS, NORMS, PRESETS
+from zipfian_envs.studies.byol.config import DEVICES, METHODS, NORM_INITS, NORMS, PRESETS
 
 DEFAULT_OUT = "results/studies/byol"
 
@@ -26,6 +26,13 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, default=None, help="pre-training batch (default: the preset's)")
     parser.add_argument("--num-classes", type=int, default=None, help="glyph classes (default: the preset's)")
     parser.add_argument("--lr", type=float, default=None, help="AdamW learning rate (default: the preset's)")
+    parser.add_argument(
+        "--norm-init",
+        default="data",
+        choices=list(NORM_INITS),
+        help="start of the GN/LN gamma and beta: data = set from one batch so each channel is zero-mean, "
+        "unit-variance across the data, as under BN; default = 1 and 0 (no effect on bn, none; default: %(default)s)",
+    )
     parser.add_argument("--device", default="cpu", choices=DEVICES, help="auto = cuda if available (default: cpu)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per trial (default: %(default)s)")
     parser.add_argument(
@@ -47,6 +54,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         "batch_size": args.batch_size,
         "num_classes": args.num_classes,
         "lr": args.lr,
+        "norm_init": args.norm_init,
         "threads": args.threads,
         "device": resolve_device(args.device),
     }

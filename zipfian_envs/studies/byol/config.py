@@ -16,6 +16,10 @@ NORMS = ("bn", "gn_ws", "gn", "ln", "none")
 METHODS = ("byol", "supervised", "random")
 DEVICES = ("auto", "cpu", "cuda")
 OPTIMIZERS = ("adamw", "sgd")
+# How GN/LN layers (gn_ws, gn, ln) start: "data" = gamma and beta set from one batch so that every channel
+# is zero-mean, unit-variance across the data at initialisation, as under BN (networks.init_norms_from_data);
+# "default" = gamma 1, beta 0. No effect on bn and none.
+NORM_INITS = ("data", "default")
 
 # Presets: network size, data size and training length. "small" is sized for <= 5 minutes on one CPU core.
 PRESETS: dict[str, dict[str, Any]] = {
@@ -70,6 +74,7 @@ class TrialConfig:
     weight_decay: float = 1e-5
     base_tau: float = 0.99
     optimizer: str = "adamw"
+    norm_init: str = "data"
     predictor_lr_scale: float = 1.0
     num_classes: int = 400
     widths: tuple[int, ...] = (16, 32, 64)
@@ -95,6 +100,8 @@ class TrialConfig:
             raise StudyError(f"unknown preset {self.preset!r}; choose from {', '.join(PRESETS)}")
         if self.optimizer not in OPTIMIZERS:
             raise StudyError(f"unknown optimizer {self.optimizer!r}; choose from {', '.join(OPTIMIZERS)}")
+        if self.norm_init not in NORM_INITS:
+            raise StudyError(f"unknown norm_init {self.norm_init!r}; choose from {', '.join(NORM_INITS)}")
         if self.device not in ("cpu", "cuda") and not self.device.startswith("cuda:"):
             raise StudyError(f"unknown device {self.device!r}; choose from cpu, cuda, cuda:N")
         try:

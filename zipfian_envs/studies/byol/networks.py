@@ -8,9 +8,22 @@
 
 The same switch applies to the encoder and to the projector and predictor MLPs, as in the paper.
 Only ``bn`` lets one example's output depend on the rest of the batch.
+
+Initialisation of the batch-independent norms (:func:`init_norms_from_data`). At initialisation a
+BN layer in train mode makes every channel zero-mean and unit-variance *across the data*; a GN or LN
+layer with its default affine (gamma 1, beta 0) does so only within each example, so the features
+of different images share a large input-independent component. Richemond et al. (2020) trace BN's
+role in BYOL largely to this conditioning at initialisation (their BN-free network recovers with an
+initialisation that mimics BN). :func:`init_norms_from_data` is the batch-independent counterpart:
+it sets each GN/LN layer's gamma and beta, once, from one batch of training views, so that at
+initialisation every channel is zero-mean and unit-variance across that batch, as under BN. Training
+then never looks at batch statistics again: the layer stays a per-example function.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import torch
 from torch import nn
@@ -51,6 +64,48 @@ class WSLinear(nn.Linear):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Apply the standardised weights."""
         return functional.linear(x, standardize_weight(self.weight), self.bias)
+
+
+BATCH_FREE_AFFINE_NORMS = (nn.GroupNorm, nn.LayerNorm)
+
+
+@torch.no_grad()
+def init_norms_from_data(modules: list[nn.Module], forward: Callable[[], Any], eps: float = 1e-5) -> int:
+    """Data-dependent initialisation of the GN/LN layers in ``modules``, one layer at a time in module order.
+
+    ``forward`` runs the networks on one fixed batch of training inputs. For each GroupNorm or
+    LayerNorm layer (with affine parameters), in the order the modules register them (the order of
+    the forward pass for the networks here), it records the layer's output ``y = gamma * xhat + beta``
+    on that batch, takes each channel's mean ``m`` and std ``s`` over the batch (and the spatial
+    positions), and sets ``gamma <- gamma / s`` and ``beta <- (beta - m) / s``: the channel is then
+    zero-mean and unit-variance across the batch, which is what BN gives at initialisation. Later
+    layers are measured after the earlier ones are set (as in LSUV). Returns the number of layers set.
+    """
+    layers = [
+        module
+        for root in modules
+        for module in root.modules()
+        if isinstance(module, BATCH_FREE_AFFINE_NORMS) and getattr(module, "weight", None) is not None
+    ]
+    for layer in layers:
+        captured: list[torch.Tensor] = []
+        handle = layer.register_forward_hook(lambda _module, _inputs, output, store=captured: store.append(output))
+        try:
+            forward()
+        finally:
+            handle.remove()
+        if not captured:
+            raise RuntimeError(f"init_norms_from_data: the forward pass never reached {layer}")
+        output = captured[0]
+        if isinstance(layer, nn.LayerNorm):
+            reduce = list(range(output.dim() - len(layer.normalized_shape)))
+        else:
+            reduce = [0, *range(2, output.dim())]
+        mean = output.mean(dim=reduce)
+        std = output.std(dim=reduce, unbiased=False) + eps
+        layer.bias.copy_((layer.bias - mean) / std)
+        layer.weight.copy_(layer.weight / std)
+    return len(layers)
 
 
 def _groups(channels: int) -> int:

@@ -23,7 +23,8 @@ from zipfian_envs.studies import StudyError, require_torch
 from zipfian_envs.studies.byol.config import GlyphSplits, TrialConfig, frequency_bins, load_splits
 
 SCHEMA = "zipfian-study-byol"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: config.norm_init (GN/LN initialised from data by default)
+INIT_BATCH = 256  # images in the one batch that sets the GN/LN affine parameters at initialisation
 
 
 def _modules():
@@ -67,8 +68,11 @@ class _Trainer:
             self.predictor = networks.MLPHead(
                 config.norm, config.projection_dim, config.hidden, config.projection_dim
             ).to(device)
-            self.target = self.algorithm.make_target(self.online)
             groups.append({"params": list(self.predictor.parameters()), "lr_scale": config.predictor_lr_scale})
+        if config.norm_init == "data":
+            self.init_norms_from_data(networks)
+        if config.method == "byol":
+            self.target = self.algorithm.make_target(self.online)  # after the init: target and online start equal
         elif config.method == "supervised":
             self.classifier = torch.nn.Linear(self.encoder.feature_dim, splits.num_classes).to(device)
             groups = [{"params": list(self.encoder.parameters()) + list(self.classifier.parameters()), "lr_scale": 1.0}]
@@ -77,6 +81,28 @@ class _Trainer:
         else:
             self.optimizer = torch.optim.AdamW(groups, lr=config.lr, weight_decay=config.weight_decay)
         self.history: dict[str, list[Any]] = {"step": [], "loss": [], "projection_std": [], "knn_accuracy": []}
+
+    def init_norms_from_data(self, networks) -> int:
+        """Set the GN/LN affine parameters from one batch of training views (see ``networks.init_norms_from_data``).
+
+        The batch (INIT_BATCH images drawn by the trial's skew sampler, one augmented view each) comes
+        from its own seeded generators, so the training batches and views are the same with or without it.
+        Nothing happens for bn and none (no GN/LN layers).
+        """
+        torch = self.torch
+        rng = np.random.default_rng([self.config.seed, 2])
+        generator = torch.Generator().manual_seed(self.config.seed + 20_000)
+        classes = self.sampler.sample(rng, INIT_BATCH) - 1
+        exemplars = rng.integers(0, self.pool_size, INIT_BATCH)
+        index = torch.from_numpy(classes * self.pool_size + exemplars).to(self.device)
+        views = self.augment.augment(self.pool[index], generator)
+        modules = [self.online] + ([self.predictor] if self.config.method == "byol" else [])
+
+        def forward():
+            projections = self.online(views)
+            return self.predictor(projections) if self.config.method == "byol" else projections
+
+        return networks.init_norms_from_data(modules, forward)
 
     def batch(self):
         """Images (B, 1, H, W) and class indices (B,) drawn by the skew sampler."""
