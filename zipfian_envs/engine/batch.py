@@ -16,6 +16,7 @@ Frames are drawn in chunks of ``chunk`` so that the intermediate arrays stay in 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -97,15 +98,16 @@ def _render_chunk(out: np.ndarray, frames: Sequence[Frame], camera: Camera, limi
     u_texel = np.minimum(((along % 1.0) * TEXTURE_SIZE).astype(np.int64), TEXTURE_SIZE - 1)
     level = light_index(fog(depth, light[:, None], fog_m[:, None]) * np.where(x_side, 1.0, 0.82))
     counts = np.array([grid.textures.shape[0] for grid in grids], np.int64)[:, None]
-    base = ((level * counts + material) * TEXTURE_SIZE) * TEXTURE_SIZE + u_texel
+    base = (((level * counts + material) * TEXTURE_SIZE) * TEXTURE_SIZE + u_texel).astype(np.int32)
     wall_groups: dict[float, list[int]] = {}
     for i, key in enumerate(keys):
         wall_groups.setdefault(key[3], []).append(i)
     for rounded, members in wall_groups.items():
         index = np.array(members)
-        texel_rows = _wall_texel_rows(H, rounded)[height_index[index]].transpose(0, 2, 1)  # (G, H, W)
-        is_wall = texel_rows >= 0
-        texel = base[index][:, None, :] + np.maximum(texel_rows, 0) * TEXTURE_SIZE
+        offsets = _wall_offsets(H, rounded)[height_index[index]].transpose(0, 2, 1)  # (G, H, W)
+        is_wall = offsets >= 0
+        # Off the wall the index is wrong (or -1, clipped to 0) but never shown.
+        texel = offsets + base[index][:, None, :]
         for k, i in enumerate(members):
             wall = np.take(_texture_table(grids[i].textures), texel[k], mode="clip")
             screens = frames[i][2].screens
@@ -142,9 +144,15 @@ def _flat_floors(
     cols = np.array([grids[i].walls.shape[1] for i in members], np.int64).reshape(shape)
     fx = ((2 * x[index]).reshape(shape) + cos_g * plane2) - sin_g * plane2_u
     fy = ((2 * y[index]).reshape(shape) + sin_g * plane2) + cos_g * plane2_u
-    fx = np.minimum(np.maximum(fx, 0), 2 * cols - 1).astype(np.int64)
-    fy = np.minimum(np.maximum(fy, 0), 2 * rows - 1).astype(np.int64)
-    cells = (row_levels * (4 * rows * cols)) + fy * (2 * cols) + fx
+    # floor_block clips in floating point, then truncates; truncating first (coordinates are far
+    # inside int32: at most a few hundred thousand half-cells) and clipping the integers gives the
+    # same cells, with half the memory traffic.
+    fx, fy = fx.astype(np.int32), fy.astype(np.int32)
+    np.minimum(np.maximum(fx, 0, out=fx), (2 * cols - 1).astype(np.int32), out=fx)
+    np.minimum(np.maximum(fy, 0, out=fy), (2 * rows - 1).astype(np.int32), out=fy)
+    cells = np.multiply(fy, (2 * cols).astype(np.int32), out=fy)
+    cells += fx
+    cells += (row_levels * (4 * rows * cols)).astype(np.int32)
     for k, i in enumerate(members):
         grid = grids[i]
         table = _shaded_floor(grid.floor, grid.floor_checker, _FLOOR_TABLES, limit)
@@ -201,27 +209,38 @@ def _march(
     if none), whether it is on a vertical grid line, its material, and the depth up to which every
     crossing of this window was examined.
     """
-    x, y, floor_x, floor_y, width, offset, size = per_ray
+    x, y, floor_x, floor_y, width, offset, _ = per_ray
     index = np.arange(x.shape[0])
     steps = _crossing_steps(start + count)[:, start:]
     results = []
     for origin, other, floor_o, direction, across in ((x, y, floor_x, dir_x, dir_y), (y, x, floor_y, dir_y, dir_x)):
         ahead = direction > 0
-        line = np.where(ahead, steps + (floor_o + 1), (floor_o - steps))
+        # The k-th grid line ahead: floor + 1 + k, or floor - k behind (whole numbers, so exact either way).
+        line = np.where(ahead, floor_o + 1, floor_o) + np.where(ahead, 1.0, -1.0) * steps
         t = (line - origin) / direction
+        # Cell indices are whole numbers too: only t and the floor below must be raycast._march's own.
         if origin is x:  # vertical grid lines: the cell entered is east or west of the line
-            cell = np.floor(other + t * across) * width + (line + ahead + width)
+            cell = np.floor(other + t * across) * width + (line + (ahead + width + offset))
         else:
-            cell = np.floor(other + t * across) + ((line + ahead) * width + 1)
-        # Crossings past the grid's edge land on clamped, wrong cells, after the ray met the border.
-        cell = (np.minimum(np.maximum(cell, 0), size - 1) + offset).astype(np.int64)
-        material = flat_cells[cell]
+            cell = np.floor(other + t * across) + (line * width + ((ahead * width + 1) + offset))
+        # Crossings past a grid's edge land on wrong cells (clipped, or another frame's) but only
+        # after the ray met the grid's opaque border, so they never win the minimum below.
+        material = np.take(flat_cells, cell.astype(np.int64), mode="clip")
         t_hit = np.where(material != 0, t, np.inf)
         k = np.argmin(t_hit, axis=1)
         results.append((t_hit[index, k], material[index, k], t[:, -1]))
     (t_x, m_x, reach_x), (t_y, m_y, reach_y) = results
     on_x = t_x <= t_y
     return np.where(on_x, t_x, t_y), on_x, np.where(on_x, m_x, m_y), np.minimum(reach_x, reach_y)
+
+
+@functools.lru_cache(maxsize=32)
+def _wall_offsets(image_height: int, horizon: float) -> np.ndarray:
+    """``_wall_texel_rows`` as offsets into a texture (texel row x 16), -1 off the slice, in int32."""
+    rows = _wall_texel_rows(image_height, horizon)
+    table = np.where(rows >= 0, rows * TEXTURE_SIZE, -1).astype(np.int32)
+    table.flags.writeable = False
+    return table
 
 
 _TEXTURE_TABLES: dict[int, tuple[np.ndarray, np.ndarray]] = {}
