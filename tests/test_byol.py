@@ -298,6 +298,19 @@ def test_merge_refuses_other_schema_versions(tmp_path, tiny_results):
         compare.merge(tmp_path / "empty")
 
 
+def test_merge_keeps_default_init_trials_in_their_own_row(tmp_path):
+    for norm_init in ("data", "default"):
+        write_trial(
+            run_trial(make_config("tiny", norm="gn_ws", norm_init=norm_init, steps=1, log_every=1)),
+            tmp_path / norm_init,
+        )
+        for path in (tmp_path / norm_init / "trials").iterdir():
+            (tmp_path / "both" / "trials").mkdir(parents=True, exist_ok=True)
+            path.rename(tmp_path / "both" / "trials" / f"{norm_init}-{path.name}")
+    labels = [row["label"] for row in compare.merge(tmp_path / "both", plots=False)["rows"]]
+    assert labels == ["BYOL, GN+WS (zipf_1)", "BYOL, GN+WS, gamma 1 / beta 0 init (zipf_1)"]
+
+
 def test_compare_cli_runs_merges_and_resumes(tmp_path, capsys):
     argv = ["byol", "compare", "--preset", "tiny", "--seeds", "0", "--out", str(tmp_path), "--no-progress"]
     argv += ["--conditions", "byol-bn-zipf_1", "random-bn-zipf_1"]

@@ -188,9 +188,12 @@ def summarize_condition(trials: Sequence[dict[str, Any]], seed: int = 0) -> dict
     }
     gaps = [float(o["rare"].mean() - o["common"].mean()) for o in per_seed if o["rare"].size and o["common"].size]
     first = trials[0]
+    label = condition_label(first["condition"])
+    if _default_init(first):
+        label = label.replace(" (", ", gamma 1 / beta 0 init (", 1)
     return {
-        "condition": first["condition"],
-        "label": condition_label(first["condition"]),
+        "condition": _group_key(first),
+        "label": label,
         "seeds": sorted(int(t["config"]["seed"]) for t in trials),
         "linear_eval": groups,
         "rare_minus_common": {"mean": float(np.mean(gaps)), "per_seed": gaps} if gaps else None,
@@ -210,12 +213,29 @@ def _order(condition: str) -> tuple[int, str]:
     return (DEFAULT_CONDITIONS.index(condition), "") if condition in DEFAULT_CONDITIONS else (99, condition)
 
 
+BATCH_FREE_AFFINE = ("gn_ws", "gn", "ln")  # the norms whose GN/LN layers norm_init applies to
+
+
+def _default_init(trial: dict[str, Any]) -> bool:
+    """A GN/LN trial that kept gamma 1, beta 0 (``--norm-init default``) rather than the data init."""
+    config = trial["config"]
+    return config["norm"] in BATCH_FREE_AFFINE and config.get("norm_init", "data") == "default"
+
+
+def _group_key(trial: dict[str, Any]) -> str:
+    """Row of a trial: its condition, kept apart when a GN/LN trial used the default (gamma 1, beta 0) init."""
+    return trial["condition"] + (DEFAULT_INIT_SUFFIX if _default_init(trial) else "")
+
+
+DEFAULT_INIT_SUFFIX = "+default_init"
+
+
 def merge(out_dir: str | Path, plots: bool = True) -> dict[str, Any]:
     """Merge the trial files of ``out_dir`` into summary.json, table.md and (optionally) the PNGs."""
     trials = load_trials(out_dir)
     by_condition: dict[str, list[dict[str, Any]]] = {}
     for trial in trials:
-        by_condition.setdefault(trial["condition"], []).append(trial)
+        by_condition.setdefault(_group_key(trial), []).append(trial)
     conditions = sorted(by_condition, key=_order)
     rows = [summarize_condition(by_condition[c]) for c in conditions]
     config = trials[0]["config"]
@@ -247,7 +267,9 @@ def format_table(summary: dict[str, Any]) -> str:
         f"preset `{settings['preset']}`, {settings['steps']} pre-training steps of batch {settings['batch_size']}). "
         "Cells: IQM over seeds [95% stratified-bootstrap CI]. Class c has rank c + 1; the bins are ranks "
         "1-20% (common), the middle 60% (medium) and the last 20% (rare) of the Zipf order, so under "
-        "`uniform` pre-training the same class sets serve as a control.",
+        "`uniform` pre-training the same class sets serve as a control. GN/LN layers (GN+WS, GN, LN) start "
+        "with gamma and beta set from one batch so that each channel is zero-mean, unit-variance across the "
+        "data, as under BN (`--norm-init data`), unless the row says otherwise.",
         "",
         "| condition | seeds | all | common | medium | rare | rare - common (pts) | proj. std (final) | kNN (final) |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -307,7 +329,9 @@ def plot_collapse(by_condition: dict[str, list[dict[str, Any]]], conditions: Seq
         color = f"C{index}"
         for j, trial in enumerate(trials):
             history = trial["history"]
-            label = condition_label(condition) if j == 0 else None
+            label = condition_label(condition.removesuffix(DEFAULT_INIT_SUFFIX)) if j == 0 else None
+            if label is not None and condition.endswith(DEFAULT_INIT_SUFFIX):
+                label = label.replace(" (", ", gamma 1 / beta 0 init (", 1)
             ax_std.plot(history["step"], history["projection_std"], color=color, alpha=0.8, label=label)
             ax_knn.plot(history["step"], 100 * np.asarray(history["knn_accuracy"]), color=color, alpha=0.8)
     dim = by_condition[conditions[0]][0]["config"]["projection_dim"]
