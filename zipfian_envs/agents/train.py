@@ -191,7 +191,9 @@ def build_model(args: argparse.Namespace, env: VecEnv, tensorboard_dir: str | No
     policy_kwargs = dict(preset.policy_kwargs)
     extractor, extractor_kwargs = extractor_for(env.observation_space, family_of(args.env))
     if extractor is not None:
-        policy_kwargs.update(features_extractor_class=extractor, features_extractor_kwargs=extractor_kwargs)
+        # A preset may size the extractor (e.g. the Gridworld's symbolic one); --hp policy_kwargs still win.
+        sizes = {**extractor_kwargs, **policy_kwargs.get("features_extractor_kwargs", {})}
+        policy_kwargs.update(features_extractor_class=extractor, features_extractor_kwargs=sizes)
     policy_kwargs.update(args.hp_overrides.pop("policy_kwargs", {}))
     kwargs = {**preset.algo_kwargs, **args.hp_overrides}
     return algo_cls(
