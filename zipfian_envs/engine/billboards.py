@@ -99,18 +99,19 @@ STORE = PictureStore()
 def paint_sprites(
     out: np.ndarray,
     sprites: Sequence[tuple[int, Entities, SpriteAtlas]],
-    eye: tuple[np.ndarray, np.ndarray, np.ndarray],
-    heading: tuple[np.ndarray, np.ndarray],
+    eye: tuple[np.ndarray | float, np.ndarray | float, np.ndarray | float],
+    heading: tuple[np.ndarray | float, np.ndarray | float],
     zbuffer: np.ndarray,
-    horizon: np.ndarray,
-    lighting: tuple[np.ndarray, np.ndarray],
+    horizon: np.ndarray | float,
+    lighting: tuple[np.ndarray | float, np.ndarray | float],
     focal: float,
 ) -> None:
     """Paint the active entities of frames into ``out`` ((frames, H, W) packed, C-contiguous).
 
     ``sprites`` lists (frame index, entities, atlas); per frame: ``eye`` = (x, y, floor z),
     ``heading`` = (cos yaw, sin yaw) as computed by ``math``, ``zbuffer`` (frames, W) wall depths,
-    ``horizon`` rows and ``lighting`` = (light, fog_m) of its grid.
+    ``horizon`` rows and ``lighting`` = (light, fog_m) of its grid: arrays over frames, or plain
+    floats when ``out`` holds one frame.
     """
     sprites = [entry for entry in sprites if len(entry[1])]
     if not sprites:
@@ -124,9 +125,11 @@ def paint_sprites(
         frame = index
         x, y, z, size, shape, colour, active = (getattr(entities, name) for name in names)
         atlas = STORE.atlas_number(atlas_used)
-        # Per-frame values as Python floats: the same arithmetic, without gathers.
-        px, py, pz, cos_yaw, sin_yaw, horizon = (float(v[index]) for v in (px, py, pz, cos_yaw, sin_yaw, horizon))
-        lighting = (float(lighting[0][index]), float(lighting[1][index]))
+        # Per-frame values as Python floats (the single renderer passes them so): the same arithmetic, without gathers.
+        px, py, pz, cos_yaw, sin_yaw, horizon, light, fog_m = (
+            v if isinstance(v, float) else float(v[index]) for v in (px, py, pz, cos_yaw, sin_yaw, horizon, *lighting)
+        )
+        lighting = (light, fog_m)
     else:
         frame = np.concatenate([np.full(len(e), i, np.int64) for i, e, _ in sprites])
         x, y, z, size, shape, colour, active = (np.concatenate([getattr(e, n) for _, e, _ in sprites]) for n in names)
@@ -183,23 +186,31 @@ def paint_sprites(
     c1 = np.minimum(np.ceil(left + size_px), W).astype(np.int64)
     r0 = np.maximum(np.floor(top), 0).astype(np.int64)
     r1 = np.minimum(np.ceil(bottom), H).astype(np.int64)
-    widths = np.maximum(c1 - c0, 0)
-    area = widths * np.maximum(r1 - r0, 0)
-    total = int(area.sum())
-    if total == 0:
+    widths, heights = np.maximum(c1 - c0, 0), np.maximum(r1 - r0, 0)
+    drawn = np.flatnonzero((widths > 0) & (heights > 0))
+    if drawn.size == 0:
         return
-    # One candidate per pixel of each sprite's clipped screen rectangle, sprite after sprite.
-    sprite = np.repeat(np.arange(order.size), area)
-    local = np.arange(total) - np.repeat(np.cumsum(area) - area, area)
-    width = widths[sprite]
-    row_in = local // width
-    col = c0[sprite] + (local - row_in * width)
-    row = r0[sprite] + row_in
-    where = where if one else where[sprite]
-    step = (SPRITE_SIZE / size_px)[sprite]
-    tu = np.minimum(np.maximum(((col + 0.5 - left[sprite]) * step).astype(np.int64), 0), SPRITE_SIZE - 1)
-    tv = np.minimum(np.maximum(((row + 0.5 - top[sprite]) * step).astype(np.int64), 0), SPRITE_SIZE - 1)
-    texel = slots[sprite] * TEXELS + tv * SPRITE_SIZE + tu
-    shown = STORE.alpha.ravel()[texel] & (zbuffer[where, col] > d[sprite])
-    pixel = (where * H + row) * W + col
+    widths, heights, step = widths[drawn], heights[drawn], SPRITE_SIZE / size_px[drawn]
+    frames = np.full(drawn.size, where) if one else where[drawn]
+    # Per (sprite, column): texel column, screen column and the depth test; per (sprite, row): texel
+    # row (with the picture's row in the store) and the pixel row. Same expressions as one by one.
+    column_sprite = np.repeat(np.arange(drawn.size), widths)
+    first_column = np.cumsum(widths) - widths
+    col = c0[drawn][column_sprite] + (np.arange(column_sprite.size) - first_column[column_sprite])
+    tu = ((col + 0.5 - left[drawn][column_sprite]) * step[column_sprite]).astype(np.int64)
+    tu = np.minimum(np.maximum(tu, 0), SPRITE_SIZE - 1)
+    front = zbuffer[frames[column_sprite], col] > d[drawn][column_sprite]
+    row_sprite = np.repeat(np.arange(drawn.size), heights)
+    row = r0[drawn][row_sprite] + (np.arange(row_sprite.size) - (np.cumsum(heights) - heights)[row_sprite])
+    tv = ((row + 0.5 - top[drawn][row_sprite]) * step[row_sprite]).astype(np.int64)
+    tv = np.minimum(np.maximum(tv, 0), SPRITE_SIZE - 1)
+    picture_row = slots[drawn][row_sprite] * TEXELS + tv * SPRITE_SIZE
+    pixel_row = (frames[row_sprite] * H + row) * W
+    # Candidates: each (sprite, row) run over the sprite's columns, sprites far to near.
+    run = widths[row_sprite]
+    total = int(run.sum())
+    column = np.arange(total) + np.repeat(first_column[row_sprite] - (np.cumsum(run) - run), run)
+    texel = np.repeat(picture_row, run) + tu[column]
+    shown = STORE.alpha.ravel()[texel] & front[column]
+    pixel = np.repeat(pixel_row, run) + col[column]
     out.reshape(-1)[pixel[shown]] = STORE.pixels.ravel()[texel[shown]]

@@ -354,11 +354,11 @@ def render_packed(grid: Grid, pose: Pose, camera: Camera = DEFAULT_CAMERA, view:
         paint_sprites(
             out[None],
             [(0, view.entities, view.atlas)],
-            (np.array([pose.x]), np.array([pose.y]), np.array([pose.z])),
-            (np.array([math.cos(pose.yaw)]), np.array([math.sin(pose.yaw)])),
+            (float(pose.x), float(pose.y), float(pose.z)),
+            (math.cos(pose.yaw), math.sin(pose.yaw)),
             depth[None],
-            np.array([horizon]),
-            (np.array([grid.light], np.float64), np.array([grid.fog_m], np.float64)),
+            horizon,
+            (float(grid.light), float(grid.fog_m)),
             f,
         )
     draw_hud(out, view.hud)
