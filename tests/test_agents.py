@@ -307,3 +307,23 @@ def test_gridworld_symbolic_preset_sizes_the_extractor(tmp_path: Path) -> None:
     model = train.build_model(args, env, None)
     assert model.policy.features_extractor.mlp[0].out_features == 128 and model.policy.features_dim == 128
     assert get_preset("ppo", "Gridworld", "symbolic").n_envs == 64
+
+
+def test_evaluating_the_checkpoint_of_a_stopped_run_records_its_training(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    base = ["--algo", "ppo", "--obs-mode", "symbolic", "--n-envs", "2", "--out", str(out), "--no-progress",
+            "--hp", "n_steps=64", "--hp", "batch_size=64", *TINY]  # fmt: skip
+    assert train.main([*base, "--steps", "256", "--checkpoint-every", "128", "--final-episodes", "0"]) == 0
+    config_path = out / "config.json"
+    config = json.loads(config_path.read_text())
+    del config["training"]  # what a run stopped before its end leaves
+    config_path.write_text(json.dumps(config))
+    checkpoint = out / "checkpoints" / "model_128_steps.zip"
+    argv = [*base, "--steps", "128", "--resume", str(checkpoint), "--final-episodes", "2",
+            "--min-episodes-per-rank", "0"]  # fmt: skip
+    assert train.main(argv) == 0
+    training = json.loads(config_path.read_text())["training"]
+    assert training["steps"] == 128 and training["checkpoint"] == str(checkpoint)
+    assert training["wall_s"] >= 0 and training["steps_per_s"] > 0
+    result = load_result(next(p for p in out.glob("*.json") if p.name != "config.json"))
+    assert result["training"]["steps"] == 128

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import csv
 import importlib.util
 import json
 import sys
@@ -348,7 +349,10 @@ def run(argv: list[str]) -> dict[str, Any]:
         "torch": torch.__version__,
     }
     if evaluate_only:
-        train_info = json.loads(config_path.read_text()).get("training", {})
+        saved = json.loads(config_path.read_text())
+        train_info = saved.get("training") or checkpoint_training_info(args, model, n_envs)
+        if "training" not in saved:  # a run stopped at a checkpoint: record what the checkpoint is
+            config_path.write_text(json.dumps({**saved, "training": train_info}, indent=2) + "\n")
     else:
         config_path.write_text(json.dumps(config, indent=2) + "\n")
         start = time.perf_counter()
@@ -372,6 +376,22 @@ def run(argv: list[str]) -> dict[str, Any]:
         print(f"result: {path}", flush=True)
     env.close()
     return {"out": args.out, "training": train_info, "results": paths}
+
+
+def checkpoint_training_info(args: argparse.Namespace, model: Any, n_envs: int) -> dict[str, Any]:
+    """Training info of a run stopped at a checkpoint: its steps, and its wall time from progress.csv."""
+    steps = int(model.num_timesteps)
+    info: dict[str, Any] = {"algo": args.algo, "steps": steps, "checkpoint": str(args.resume), "n_envs": n_envs,
+                            "observation_kind": args.kind}  # fmt: skip
+    progress = args.out / "progress.csv"
+    if progress.is_file():
+        with progress.open(newline="") as handle:
+            rows = [r for r in csv.DictReader(handle) if r.get("time/total_timesteps") and r.get("time/time_elapsed")]
+        done = [r for r in rows if int(r["time/total_timesteps"]) <= steps]
+        if done:
+            wall, logged = float(done[-1]["time/time_elapsed"]), int(done[-1]["time/total_timesteps"])
+            info.update(wall_s=round(wall, 1), steps_per_s=round(logged / max(wall, 1e-9), 1))
+    return info
 
 
 def _jsonable(value: Any) -> Any:
