@@ -20,12 +20,11 @@ from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space
 
 from zipfian_envs import vector
-from zipfian_envs.engine.batch import render_batch
-from zipfian_envs.engine.colours import unpack
+from zipfian_envs.engine.batch import render_batch_rgb
 
 
 class FirstPersonVectorEnv(vector.NativeVectorEnv):
-    """``num_envs`` sub-envs of ``env_class``; a subclass sets ``env_class`` and ``shared_attributes``.
+    """``num_envs`` sub-envs of ``env_class``; a subclass sets ``env_class``, ``shared_attributes``, ``draws_overlays``.
 
     Autoreset modes, seeds, ``reset_mask`` and ``item_rank`` options (one int, or one int or None
     per sub-env) and the info layout follow :class:`zipfian_envs.gridworld.vector.GridworldVectorEnv`.
@@ -33,6 +32,8 @@ class FirstPersonVectorEnv(vector.NativeVectorEnv):
 
     env_class: type[gym.Env]
     shared_attributes: tuple[str, ...] = ("level",)
+    # Whether the single env's ``_overlay`` draws anything (the vector env skips the call if not).
+    draws_overlays: bool = True
     metadata = {"render_modes": ["rgb_array"], "autoreset_mode": AutoresetMode.NEXT_STEP}
     per_env_methods = ("oracle_action",)
 
@@ -161,10 +162,9 @@ class FirstPersonVectorEnv(vector.NativeVectorEnv):
     def _observe(self, indices: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """The sub-envs' observations (all, or ``indices``), rendered in one batch: fresh arrays."""
         envs = self.envs if indices is None else [self.envs[i] for i in indices.tolist()]
-        packed = render_batch([env._frame() for env in envs], self.camera)
-        for env, frame in zip(envs, packed):
-            env._overlay(frame)
-        return {"image": unpack(packed), "instruction": np.stack([env._instruction_tokens() for env in envs])}
+        overlay = (lambda i, frame: envs[i]._overlay(frame)) if self.draws_overlays else None
+        image = render_batch_rgb([env._frame() for env in envs], self.camera, overlay)
+        return {"image": image, "instruction": np.stack([env._instruction_tokens() for env in envs])}
 
 
 def merge_infos(infos: list[dict[str, Any] | None]) -> dict[str, Any]:

@@ -21,9 +21,9 @@ def pack(rgb: np.ndarray) -> np.ndarray:
     return (rgb[..., 0] | (rgb[..., 1] << 8) | (rgb[..., 2] << 16)).astype(PACKED)
 
 
-def unpack(packed: np.ndarray) -> np.ndarray:
-    """The (..., 3) uint8 colours of a packed array (a fresh, contiguous array)."""
-    rgb = np.empty((*packed.shape, 3), np.uint8)
+def unpack(packed: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """The (..., 3) uint8 colours of a packed array (a fresh, contiguous array, or written into ``out``)."""
+    rgb = np.empty((*packed.shape, 3), np.uint8) if out is None else out
     # Assigning uint32 into uint8 keeps the low byte: three shifted copies beat a strided byte copy.
     rgb[..., 0] = packed
     rgb[..., 1] = packed >> 8

@@ -18,3 +18,4 @@ class LabyrinthVectorEnv(FirstPersonVectorEnv):
 
     env_class = LabyrinthEnv
     shared_attributes = ("level", "task", "reverse_order", "holdout", "time_limit_scale")
+    draws_overlays = False  # the HUD is part of the view
