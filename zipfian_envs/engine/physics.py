@@ -44,10 +44,22 @@ def cell_blocks(grid: Grid, row: int, col: int, z: float) -> bool:
 
 def is_free(grid: Grid, x: float, y: float, z: float, radius: float = AGENT_RADIUS_M) -> bool:
     """Whether a square of half-side ``radius`` centred on (x, y) overlaps no blocking cell."""
+    # cell_blocks for each overlapped cell, inlined: this runs several times per agent step.
     eps = 1e-9
-    rows = range(math.floor(y - radius), math.floor(y + radius - eps) + 1)
-    cols = range(math.floor(x - radius), math.floor(x + radius - eps) + 1)
-    return not any(cell_blocks(grid, r, c, z) for r in rows for c in cols)
+    r0, r1 = math.floor(y - radius), math.floor(y + radius - eps)
+    c0, c1 = math.floor(x - radius), math.floor(x + radius - eps)
+    walls, heights = grid.walls, grid.heights
+    if r0 < 0 or c0 < 0 or r1 >= walls.shape[0] or c1 >= walls.shape[1]:
+        return False
+    for r in range(r0, r1 + 1):
+        for c in range(c0, c1 + 1):
+            if walls[r, c] != 0:
+                return False
+            if heights is not None:
+                height = heights[r, c]
+                if height <= VOID_HEIGHT or height > z + STEP_HEIGHT_M:
+                    return False
+    return True
 
 
 def floor_height(grid: Grid, x: float, y: float) -> float:

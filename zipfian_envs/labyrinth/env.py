@@ -156,6 +156,7 @@ class LabyrinthEnv(RendersForHumans, gym.Env):
         name = self.order[rank - 1]
         self._current = self._levels[name]
         self._scene = self._current.reset(self.np_random, LevelOptions(holdout=self.holdout))
+        self._max_steps = self.max_steps  # fixed for the episode; read every step
         self._score = 0.0
         self._done = False
         self._episode_info = {
@@ -182,7 +183,7 @@ class LabyrinthEnv(RendersForHumans, gym.Env):
         reward = float(self._current.step(self._scene, action, self.np_random))
         self._score += reward
         terminated = bool(self._scene.terminated)
-        truncated = not terminated and self._scene.steps >= self.max_steps
+        truncated = not terminated and self._scene.steps >= self._max_steps
         info = self._info()
         if terminated or truncated:
             self._done = True
