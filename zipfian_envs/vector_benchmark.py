@@ -1,6 +1,7 @@
 """Speed of a native vector env against N single envs stepped one by one (the families' ``--vector N``).
 
-Both run the same seeded random actions with next-step autoreset, so they do the same work;
+Both run the same seeded random actions with next-step autoreset, so they do the same work (one
+env through ``gym.make`` is timed too, for scale);
 the rates are env-steps per second of wall-clock time and per second of this process's CPU time
 (the second is steadier on a shared machine). Each is the best of ``repeats`` timings, and the
 1-minute load average is printed beside them: a loaded machine slows every figure.
@@ -51,6 +52,20 @@ def vector_rates(
         wall, cpu = _time(env.step, num_envs, steps, repeats, int(env.single_action_space.n), seed)
         env.close()
         figures[f"{name}_env_steps_per_s"], figures[f"{name}_env_steps_per_cpu_s"] = wall, cpu
+    # One env through gym.make, for scale: SyncVectorEnv of many first-person envs in one process
+    # also pays for the single renderer's shared table caches, sized for a few envs per process.
+    single = gym.make(env_id, **kwargs)
+    single.reset(seed=seed)
+
+    def step_single(actions: np.ndarray) -> None:
+        _, _, terminated, truncated, _ = single.step(int(actions[0]))
+        if terminated or truncated:
+            single.reset()
+
+    figures["single_steps_per_s"], figures["single_steps_per_cpu_s"] = _time(
+        step_single, 1, max(steps * num_envs // 4, 50), repeats, int(single.action_space.n), seed
+    )
+    single.close()
     figures["load_after"] = _load()
     figures["speedup"] = figures["native_env_steps_per_s"] / figures["sync_env_steps_per_s"]
     figures["per_target"] = figures["native_env_steps_per_s"] / TARGET_ENV_STEPS_PER_S
@@ -69,5 +84,8 @@ def report(env_id: str, figures: dict[str, float]) -> str:
             f"{figures['per_target']:.2f} x the {TARGET_ENV_STEPS_PER_S:,.0f} target",
             f"  SyncVectorEnv:     {figures['sync_env_steps_per_s']:9.0f} env-steps/s "
             f"({figures['sync_env_steps_per_cpu_s']:.0f} per CPU-second); native / sync = {figures['speedup']:.2f}",
+            f"  one env (gym.make): {figures['single_steps_per_s']:8.0f} steps/s "
+            f"({figures['single_steps_per_cpu_s']:.0f} per CPU-second); "
+            f"native / one env = {figures['native_env_steps_per_s'] / figures['single_steps_per_s']:.2f}",
         ]
     )
