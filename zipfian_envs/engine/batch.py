@@ -16,7 +16,6 @@ Frames are drawn in chunks of ``chunk`` so that the intermediate arrays stay in 
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Sequence
 
@@ -33,11 +32,11 @@ from zipfian_envs.engine.raycast import (
     _floor_rows,
     _shaded_floor,
     _upper_rows,
-    _wall_texel_rows,
     draw_hud,
     draw_screens,
     floor_block,
     opaque_materials,
+    wall_offsets,
 )
 from zipfian_envs.engine.textures import TEXTURE_SIZE
 from zipfian_envs.engine.world import Grid, Pose
@@ -126,7 +125,7 @@ def _render_chunk(out: np.ndarray, frames: Sequence[Frame], camera: Camera, limi
         wall_groups.setdefault(key[3], []).append(i)
     for rounded, members in wall_groups.items():
         index = np.array(members)
-        offsets = _wall_offsets(H, rounded)[height_index[index]].transpose(0, 2, 1)  # (G, H, W)
+        offsets = wall_offsets(H, rounded)[height_index[index]].transpose(0, 2, 1)  # (G, H, W)
         is_wall = offsets >= 0
         # Off the wall the index is wrong (or -1, clipped to 0) but never shown.
         texel = offsets + base[index][:, None, :]
@@ -254,15 +253,6 @@ def _march(
     (t_x, m_x, reach_x), (t_y, m_y, reach_y) = results
     on_x = t_x <= t_y
     return np.where(on_x, t_x, t_y), on_x, np.where(on_x, m_x, m_y), np.minimum(reach_x, reach_y)
-
-
-@functools.lru_cache(maxsize=32)
-def _wall_offsets(image_height: int, horizon: float) -> np.ndarray:
-    """``_wall_texel_rows`` as offsets into a texture (texel row x 16), -1 off the slice, in int32."""
-    rows = _wall_texel_rows(image_height, horizon)
-    table = np.where(rows >= 0, rows * TEXTURE_SIZE, -1).astype(np.int32)
-    table.flags.writeable = False
-    return table
 
 
 _TEXTURE_TABLES: dict[int, tuple[np.ndarray, np.ndarray]] = {}

@@ -277,6 +277,15 @@ def _wall_texel_rows(image_height: int, horizon: float) -> np.ndarray:
     return table
 
 
+@functools.lru_cache(maxsize=32)
+def wall_offsets(image_height: int, horizon: float) -> np.ndarray:
+    """``_wall_texel_rows`` as int32 offsets into a texture (texel row x 16), -1 off the slice."""
+    rows = _wall_texel_rows(image_height, horizon)
+    table = np.where(rows >= 0, rows * TEXTURE_SIZE, -1).astype(np.int32)
+    table.flags.writeable = False
+    return table
+
+
 def _shaded_textures(textures: np.ndarray) -> np.ndarray:
     """(levels, materials, 16, 16) packed textures at every light level, flattened."""
     key = ("tex", textures.shape, hash(textures.tobytes()))
@@ -339,13 +348,14 @@ def render_packed(grid: Grid, pose: Pose, camera: Camera = DEFAULT_CAMERA, view:
     # a wall slice is symmetric about the horizon, so each row's texel depends only on the slice height.
     height = f / depth
     height_index = np.minimum((height * _HEIGHT_STEPS + 0.5).astype(np.int64), _HEIGHT_STEPS * _MAX_WALL_SCREENS * H)
-    texel_rows = _wall_texel_rows(H, round(horizon, 3))[height_index].T  # (H, W): 0..15, or -1 off the wall
-    is_wall = texel_rows >= 0
+    offsets = wall_offsets(H, round(horizon, 3))[height_index].T  # (H, W): texel row x 16, or -1 off the wall
+    is_wall = offsets >= 0
     u = np.minimum(((hits.along % 1.0) * TEXTURE_SIZE).astype(np.int64), TEXTURE_SIZE - 1)
     level = light_index(_fog(depth, grid) * np.where(hits.x_side, 1.0, 0.82))
     materials = grid.textures.shape[0]
-    base = ((level * materials + hits.material) * TEXTURE_SIZE) * TEXTURE_SIZE + u
-    wall = _shaded_textures(grid.textures)[base[None, :] + np.maximum(texel_rows, 0) * TEXTURE_SIZE]
+    base = (((level * materials + hits.material) * TEXTURE_SIZE) * TEXTURE_SIZE + u).astype(np.int32)
+    # Off the wall the index is wrong (or -1, clipped to 0) but never shown.
+    wall = _shaded_textures(grid.textures).take(offsets + base[None, :], mode="clip")
     if view.screens:
         wall = draw_screens(wall, view.screens, hits.material, hits.along, height, horizon, camera.row_centres)
     np.copyto(out, wall, where=is_wall)
@@ -403,11 +413,16 @@ def floor_block(grid: Grid, pose: Pose, key: tuple) -> np.ndarray:
     # Half-cell coordinates of each floor pixel: 2 * (position + plane distance * ray direction).
     fx = (2 * pose.x + cos_yaw * plane2) - sin_yaw * plane2_u
     fy = (2 * pose.y + sin_yaw * plane2) + cos_yaw * plane2_u
-    fx = np.minimum(np.maximum(fx, 0), 2 * grid_cols - 1).astype(np.int64)
-    fy = np.minimum(np.maximum(fy, 0), 2 * grid_rows - 1).astype(np.int64)
+    # Clipping in floating point then truncating equals truncating then clipping the integers
+    # (coordinates stay far inside int32), which moves half the bytes.
+    fx, fy = fx.astype(np.int32), fy.astype(np.int32)
+    np.minimum(np.maximum(fx, 0, out=fx), 2 * grid_cols - 1, out=fx)
+    np.minimum(np.maximum(fy, 0, out=fy), 2 * grid_rows - 1, out=fy)
     cells = 4 * grid_rows * grid_cols
     if grid.heights is None:
-        index = (row_levels * cells) + fy * (2 * grid_cols) + fx
+        index = np.multiply(fy, 2 * grid_cols, out=fy)
+        index += fx
+        index += (row_levels * cells).astype(np.int32)
     else:
         below = grid.heights[fy >> 1, fx >> 1]
         drop = np.minimum(np.maximum(1.0 - 0.12 * (pose.z - below), 0.35), 1.0)
