@@ -311,6 +311,16 @@ def test_merge_keeps_default_init_trials_in_their_own_row(tmp_path):
     assert labels == ["BYOL, GN+WS (zipf_1)", "BYOL, GN+WS, gamma 1 / beta 0 init (zipf_1)"]
 
 
+def test_cli_hyperparameter_flags_reach_the_trial_and_merge_refuses_mixed_settings(tmp_path):
+    argv = ["byol", "run", "--preset", "tiny", "--steps", "1", "--out", str(tmp_path), "--no-progress"]
+    assert main([*argv, "--predictor-lr-scale", "10", "--base-tau", "0.996"]) == 0
+    config = json.loads((tmp_path / "trials" / "byol-bn-zipf_1-seed0.json").read_text())["config"]
+    assert config["predictor_lr_scale"] == 10.0 and config["base_tau"] == 0.996
+    assert main([*argv, "--seed", "1"]) == 0  # default predictor lr and tau in the same folder
+    with pytest.raises(StudyError, match="mix settings"):
+        compare.merge(tmp_path, plots=False)
+
+
 def test_compare_cli_runs_merges_and_resumes(tmp_path, capsys):
     argv = ["byol", "compare", "--preset", "tiny", "--seeds", "0", "--out", str(tmp_path), "--no-progress"]
     argv += ["--conditions", "byol-bn-zipf_1", "random-bn-zipf_1"]

@@ -27,6 +27,13 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--num-classes", type=int, default=None, help="glyph classes (default: the preset's)")
     parser.add_argument("--lr", type=float, default=None, help="AdamW learning rate (default: the preset's)")
     parser.add_argument(
+        "--predictor-lr-scale",
+        type=float,
+        default=None,
+        help="predictor learning rate as a multiple of --lr (default: 1, the same as the rest)",
+    )
+    parser.add_argument("--base-tau", type=float, default=None, help="EMA tau at step 0, rising to 1 (default: 0.99)")
+    parser.add_argument(
         "--norm-init",
         default="data",
         choices=list(NORM_INITS),
@@ -55,6 +62,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         "num_classes": args.num_classes,
         "lr": args.lr,
         "norm_init": args.norm_init,
+        "predictor_lr_scale": args.predictor_lr_scale,
+        "base_tau": args.base_tau,
         "threads": args.threads,
         "device": resolve_device(args.device),
     }

@@ -38,6 +38,8 @@ DEFAULT_CONDITIONS = (
 NORM_LABELS = {"bn": "BN", "gn_ws": "GN+WS", "gn": "GN", "ln": "LN", "none": "no norm"}
 METHOD_LABELS = {"byol": "BYOL", "supervised": "Supervised", "random": "Random init"}
 GROUPS = ("all", *skew.FREQUENCY_BINS)
+# Optimisation settings every row of one table must share (a folder that mixes them is refused).
+SHARED_HYPERPARAMETERS = ("lr", "base_tau", "predictor_lr_scale", "optimizer", "weight_decay")
 _GROUP_KEYS = {"all": 0, "common": 1, "medium": 2, "rare": 3}
 
 
@@ -160,8 +162,8 @@ def load_trials(out_dir: str | Path) -> list[dict[str, Any]]:
     if not paths:
         raise StudyError(f"no trial files in {folder}; run `zipfian-study byol compare` or `... run` first")
     trials = [load_trial(p) for p in paths]
-    keys = ("preset", "num_classes", "data_seed", "steps", "probe_test_exemplars")
-    settings = {tuple(t["config"][k] for k in keys) for t in trials}
+    keys = ("preset", "num_classes", "data_seed", "steps", "probe_test_exemplars", *SHARED_HYPERPARAMETERS)
+    settings = {tuple(t["config"].get(k) for k in keys) for t in trials}
     if len(settings) > 1:
         listed = "; ".join(", ".join(f"{k}={v}" for k, v in zip(keys, s)) for s in sorted(settings, key=str))
         raise StudyError(f"trial files in {folder} mix settings ({listed}); merge one setting per folder")
@@ -242,7 +244,10 @@ def merge(out_dir: str | Path, plots: bool = True) -> dict[str, Any]:
     summary = {
         "schema": f"{SCHEMA}-summary",
         "schema_version": SCHEMA_VERSION,
-        "settings": {k: config[k] for k in ("preset", "steps", "batch_size", "num_classes", "widths", "data_seed")},
+        "settings": {
+            k: config.get(k)
+            for k in ("preset", "steps", "batch_size", "num_classes", "widths", "data_seed", *SHARED_HYPERPARAMETERS)
+        },
         "environment": sorted({f"{t['environment']['device']}, torch {t['environment']['torch']}" for t in trials}),
         "rows": rows,
     }
@@ -264,7 +269,9 @@ def format_table(summary: dict[str, Any]) -> str:
     settings = summary["settings"]
     lines = [
         f"Linear-evaluation top-1 (%) on held-out balanced glyphs ({settings['num_classes']} classes, "
-        f"preset `{settings['preset']}`, {settings['steps']} pre-training steps of batch {settings['batch_size']}). "
+        f"preset `{settings['preset']}`, {settings['steps']} pre-training steps of batch {settings['batch_size']}; "
+        f"{settings.get('optimizer')} lr {settings.get('lr')}, predictor lr x{settings.get('predictor_lr_scale')}, "
+        f"base tau {settings.get('base_tau')}). "
         "Cells: IQM over seeds [95% stratified-bootstrap CI]. Class c has rank c + 1; the bins are ranks "
         "1-20% (common), the middle 60% (medium) and the last 20% (rare) of the Zipf order, so under "
         "`uniform` pre-training the same class sets serve as a control. GN/LN layers (GN+WS, GN, LN) start "
