@@ -48,3 +48,26 @@ def test_merge_infos_equals_gymnasium_add_info():
             expected = sync._add_info(expected, info, i)
     assert_same(merge_infos(infos), expected)
     assert merge_infos([None, None]) == {}
+
+
+SHORT = {"Playroom": "time_limit_scale=0.02", "Labyrinth": "time_limit_scale=0.01"}
+
+
+@pytest.mark.parametrize(("family", "env_kwarg"), sorted(SHORT.items()))
+def test_training_on_the_native_vector_env_gives_the_dummy_vec_env_model(family, env_kwarg, tmp_path):
+    """zipfian-train's default (to_sb3 over the native vector env) and DummyVecEnv train the same PPO model."""
+    torch = pytest.importorskip("torch")
+    from zipfian_envs.agents import train
+
+    params = {}
+    for vec_env in ("auto", "dummy"):
+        out = tmp_path / vec_env
+        argv = ["--algo", "ppo", "--env", f"Zipfian/{family}-v0", "--steps", "128", "--n-envs", "3", "--seed", "5",
+                "--out", str(out), "--checkpoint-every", "0", "--final-episodes", "0", "--no-progress",
+                "--vec-env", vec_env, "--env-kwarg", env_kwarg, "--hp", "n_steps=32", "--hp", "batch_size=32",
+                "--hp", "n_epochs=1"]  # fmt: skip
+        assert train.main(argv) == 0
+        model = train.ALGOS["ppo"].load(out / "model.zip", device="cpu")
+        params[vec_env] = model.policy.state_dict()
+    for name, tensor in params["dummy"].items():
+        assert torch.equal(params["auto"][name], tensor), name
