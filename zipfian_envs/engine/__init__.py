@@ -1,7 +1,9 @@
 """A small first-person engine in numpy: grid worlds, sliding collision, a vectorised raycaster.
 
 Modules: :mod:`.world` (plain state and units), :mod:`.physics` (movement, collision, touch),
-:mod:`.raycast` (the renderer), :mod:`.sprites` (procedural silhouettes), :mod:`.textures`
+:mod:`.raycast` (the renderer), :mod:`.batch` (the same renderer over a batch of frames, for the
+native vector envs), :mod:`.billboards` (sprites painted in one flat pass), :mod:`.colours` (packed
+colours and light levels), :mod:`.sprites` (procedural silhouettes), :mod:`.textures`
 (procedural wall textures), :mod:`.topdown` (the map for humans), :mod:`.navigation` (privileged
 planning for scripted oracles) and :mod:`.actions` (IMPALA's DMLab action set). Environments
 build on it (the Labyrinth, the Playroom); nothing here knows about any particular level.
