@@ -40,6 +40,12 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         help="start of the GN/LN gamma and beta: data = set from one batch so each channel is zero-mean, "
         "unit-variance across the data, as under BN; default = 1 and 0 (no effect on bn, none; default: %(default)s)",
     )
+    parser.add_argument(
+        "--norm-init-batch",
+        type=int,
+        default=None,
+        help="images in the batch that sets the GN/LN gamma and beta (default: the preset's, 1024 for small)",
+    )
     parser.add_argument("--device", default="cpu", choices=DEVICES, help="auto = cuda if available (default: cpu)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per trial (default: %(default)s)")
     parser.add_argument(
@@ -52,7 +58,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     from zipfian_envs.studies.byol.train import resolve_device
 
-    for name in ("steps", "batch_size", "num_classes", "threads"):
+    for name in ("steps", "batch_size", "num_classes", "threads", "norm_init_batch"):
         value = getattr(args, name)
         if value is not None and value < 0:
             raise StudyError(f"--{name.replace('_', '-')} must be >= 0, got {value}")
@@ -62,6 +68,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         "num_classes": args.num_classes,
         "lr": args.lr,
         "norm_init": args.norm_init,
+        "norm_init_batch": args.norm_init_batch,
         "predictor_lr_scale": args.predictor_lr_scale,
         "base_tau": args.base_tau,
         "threads": args.threads,

@@ -24,7 +24,6 @@ from zipfian_envs.studies.byol.config import GlyphSplits, TrialConfig, frequency
 
 SCHEMA = "zipfian-study-byol"
 SCHEMA_VERSION = 2  # 2: config.norm_init (GN/LN initialised from data by default)
-INIT_BATCH = 256  # images in the one batch that sets the GN/LN affine parameters at initialisation
 
 
 def _modules():
@@ -85,15 +84,16 @@ class _Trainer:
     def init_norms_from_data(self, networks) -> int:
         """Set the GN/LN affine parameters from one batch of training views (see ``networks.init_norms_from_data``).
 
-        The batch (INIT_BATCH images drawn by the trial's skew sampler, one augmented view each) comes
+        The batch (``norm_init_batch`` images drawn by the trial's skew sampler, one augmented view each) comes
         from its own seeded generators, so the training batches and views are the same with or without it.
         Nothing happens for bn and none (no GN/LN layers).
         """
         torch = self.torch
         rng = np.random.default_rng([self.config.seed, 2])
         generator = torch.Generator().manual_seed(self.config.seed + 20_000)
-        classes = self.sampler.sample(rng, INIT_BATCH) - 1
-        exemplars = rng.integers(0, self.pool_size, INIT_BATCH)
+        size = self.config.norm_init_batch
+        classes = self.sampler.sample(rng, size) - 1
+        exemplars = rng.integers(0, self.pool_size, size)
         index = torch.from_numpy(classes * self.pool_size + exemplars).to(self.device)
         views = self.augment.augment(self.pool[index], generator)
         modules = [self.online] + ([self.predictor] if self.config.method == "byol" else [])
