@@ -105,7 +105,7 @@ def test_ppo_learns_instruction_with_dict_extractor(mode: str, tmp_path) -> None
     kwargs = {"features_extractor_class": DictExtractor, "features_extractor_kwargs": small}
     model = PPO("MultiInputPolicy", env, n_steps=256, batch_size=64, n_epochs=4, learning_rate=3e-3, seed=0,
                 device="cpu", policy_kwargs=kwargs)  # fmt: skip
-    model.learn(2_048)
+    model.learn(4_096)  # 2,048 left the mean encoder at 76-79 wins with some library versions
     model.save(tmp_path / "dict_ppo")
     loaded = PPO.load(tmp_path / "dict_ppo", device="cpu")
     env.reset(seed=123)
