@@ -216,7 +216,8 @@ def evaluate_model(
     from zipfian_envs.evaluation.harness import evaluate_protocols
 
     env_kwargs = {k: v for k, v in args.env_kwargs.items() if k != "level"}
-    policy = FrameStackPolicy(model, args.frame_stack) if args.frame_stack > 1 else model
+    frames = getattr(args, "frame_stack", 1)  # the RLlib backend's arguments have no frame stack
+    policy = FrameStackPolicy(model, frames) if frames > 1 else model
     return evaluate_protocols(
         policy,
         args.env,
@@ -254,7 +255,7 @@ def write_results(model: Any, args: argparse.Namespace, train_info: dict[str, An
                 env_id=args.env,
                 level=args.training_level,
                 env_kwargs={k: v for k, v in args.env_kwargs.items() if k != "level"},
-                policy_name=agent_name(args.algo, args.kind, args.frame_stack),
+                policy_name=agent_name(args.algo, args.kind, getattr(args, "frame_stack", 1)),
                 seeds=[args.seed],
                 extra={"training": train_info},
             )
