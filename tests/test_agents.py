@@ -327,3 +327,17 @@ def test_evaluating_the_checkpoint_of_a_stopped_run_records_its_training(tmp_pat
     assert training["wall_s"] >= 0 and training["steps_per_s"] > 0
     result = load_result(next(p for p in out.glob("*.json") if p.name != "config.json"))
     assert result["training"]["steps"] == 128
+
+
+def test_evaluation_accepts_arguments_without_a_frame_stack() -> None:
+    """The RLlib backend hands evaluate_model its own arguments, which carry no frame stack."""
+    import argparse
+
+    from zipfian_envs.evaluation.policies import RandomPolicy
+
+    env_kwargs = {"obs_mode": "symbolic", "rooms": 1, "num_objects": 2, "num_maps": 1}
+    args = argparse.Namespace(env=f"{NAMESPACE}/Gridworld-v0", env_kwargs=env_kwargs, training_level="zipf_2",
+                              min_episodes_per_rank=0, stochastic_eval=False)  # fmt: skip
+    policy = RandomPolicy(gym.make(args.env, **env_kwargs).action_space, seed=0)
+    records = train.evaluate_model(policy, args, episodes=2, seed=0)
+    assert {p: len(r) for p, r in records.items()} == {"zipfian": 2, "uniform": 2, "rare": 2}
