@@ -183,16 +183,19 @@ def test_scripted_policies_are_the_harness_ones() -> None:
     assert len(random) == 8
 
 
-def test_ppo_symbolic_learns_tiny_gridworld(tmp_path: Path) -> None:
+@pytest.mark.parametrize("frames", [1, 4])
+def test_ppo_symbolic_learns_tiny_gridworld(frames: int, tmp_path: Path) -> None:
     """One room, two objects, one map: PPO reaches >= 80% success in a fixed 16k-step seeded budget.
 
     8 envs x 128-step rollouts: the default-configuration preset's 4,096-step rollouts would give
-    this budget only four updates.
+    this budget only four updates. With ``frames=4`` it is the memory agent of the Gridworld results
+    (a 4-frame stack), evaluated on plain envs through FrameStackPolicy.
     """
     out = tmp_path / "tiny"
     argv = ["--algo", "ppo", "--obs-mode", "symbolic", "--steps", "16384", "--seed", "0", "--out", str(out),
             "--final-episodes", "200", "--min-episodes-per-rank", "0", "--checkpoint-every", "0", "--no-progress",
-            "--n-envs", "8", "--hp", "n_steps=128", "--hp", "batch_size=256", *TINY]  # fmt: skip
+            "--n-envs", "8", "--hp", "n_steps=128", "--hp", "batch_size=256", "--frame-stack", str(frames),
+            *TINY]  # fmt: skip
     assert train.main(argv) == 0
     result = load_result(next(p for p in out.glob("*.json") if p.name != "config.json"))
     success = result["protocols"]["zipfian"]["summary"]["success"]["success"]
