@@ -310,6 +310,11 @@ def test_gridworld_symbolic_preset_sizes_the_extractor(tmp_path: Path) -> None:
     model = train.build_model(args, env, None)
     assert model.policy.features_extractor.mlp[0].out_features == 128 and model.policy.features_dim == 128
     assert get_preset("ppo", "Gridworld", "symbolic").n_envs == 64
+    wide = {"features_extractor_kwargs": {"hidden": 64, "features_dim": 32}}
+    args.hp_overrides = {"policy_kwargs": wide, "gamma": 0.9}
+    model = train.build_model(args, env, None)
+    assert model.policy.features_extractor.mlp[0].out_features == 64 and model.gamma == 0.9
+    assert args.hp_overrides == {"policy_kwargs": wide, "gamma": 0.9}  # kept for config.json
 
 
 def test_evaluating_the_checkpoint_of_a_stopped_run_records_its_training(tmp_path: Path) -> None:

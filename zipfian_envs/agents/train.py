@@ -195,8 +195,9 @@ def build_model(args: argparse.Namespace, env: VecEnv, tensorboard_dir: str | No
         # A preset may size the extractor (e.g. the Gridworld's symbolic one); --hp policy_kwargs still win.
         sizes = {**extractor_kwargs, **policy_kwargs.get("features_extractor_kwargs", {})}
         policy_kwargs.update(features_extractor_class=extractor, features_extractor_kwargs=sizes)
-    policy_kwargs.update(args.hp_overrides.pop("policy_kwargs", {}))
-    kwargs = {**preset.algo_kwargs, **args.hp_overrides}
+    # Read, not popped: config.json records every --hp override, policy_kwargs included.
+    policy_kwargs.update(args.hp_overrides.get("policy_kwargs", {}))
+    kwargs = {**preset.algo_kwargs, **{k: v for k, v in args.hp_overrides.items() if k != "policy_kwargs"}}
     return algo_cls(
         policy_name(args.algo, args.kind),
         env,
