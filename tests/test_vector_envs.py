@@ -334,3 +334,21 @@ def test_first_person_benchmarks_time_the_vector_env(family, tmp_path, capsys):
     assert figures["native_env_steps_per_s"] > 0 and figures["sync_env_steps_per_s"] > 0
     assert figures["per_target"] == pytest.approx(figures["native_env_steps_per_s"] / 20_000)
     assert "x the 20,000 target" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("env_id", PLAIN_IDS)
+def test_render_and_oracle_guards(env_id: str) -> None:
+    """NativeVectorEnv's shared guards: render warns without a mode and needs a reset; the oracle needs episodes."""
+    kwargs = _short_episodes(env_id)
+    env = gym.make_vec(env_id, num_envs=2, vectorization_mode="vector_entry_point", render_mode="rgb_array", **kwargs)
+    with pytest.raises(RuntimeError, match="call reset"):
+        env.render()
+    with pytest.raises(RuntimeError, match="mid-episode"):
+        env.unwrapped.oracle_action()
+    env.reset(seed=0)
+    assert len(env.render()) == 2
+    assert np.asarray(env.unwrapped.oracle_action()).shape == (2,)
+    silent = gym.make_vec(env_id, num_envs=2, vectorization_mode="vector_entry_point", **kwargs)
+    silent.reset(seed=0)
+    with pytest.warns(UserWarning, match="without a render_mode"):
+        assert silent.render() is None

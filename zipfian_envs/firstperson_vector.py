@@ -133,17 +133,13 @@ class FirstPersonVectorEnv(vector.NativeVectorEnv):
 
     def render(self) -> tuple[np.ndarray, ...] | None:
         """With ``render_mode="rgb_array"``: each sub-env's top-down map."""
-        if self.render_mode is None:
-            gym.logger.warn("render() called without a render_mode; pass render_mode='rgb_array'")
+        if not self._render_ready():
             return None
-        if not self._started:
-            raise RuntimeError("render() needs running episodes; call reset() first")
         return tuple(env._render_frame() for env in self.envs)
 
     def oracle_action(self) -> np.ndarray:
         """Each sub-env's scripted oracle action (privileged state)."""
-        if not self._started or self._done.any():
-            raise RuntimeError("oracle_action() needs every sub-env mid-episode; reset finished ones first")
+        self._check_oracle_ready()
         return np.array([env.oracle_action() for env in self.envs])
 
     # -- Internals -------------------------------------------------------------------------------

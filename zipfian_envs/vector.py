@@ -189,7 +189,9 @@ class NativeVectorEnv(gym.vector.VectorEnv):
     """Base of the families' batched envs: ``call`` / ``get_attr`` in ``SyncVectorEnv``'s shape.
 
     Subclasses list in ``per_env_methods`` the methods that return one result per sub-env (as
-    arrays); ``call`` turns those into tuples. Attributes are shared by all sub-envs.
+    arrays); ``call`` turns those into tuples. Attributes are shared by all sub-envs. Subclasses keep
+    ``_started`` (reset has run) and ``_done`` (per sub-env, an episode just ended), which the shared
+    render and oracle guards read.
     """
 
     per_env_methods: tuple[str, ...] = ()
@@ -206,6 +208,20 @@ class NativeVectorEnv(gym.vector.VectorEnv):
     def get_attr(self, name: str) -> tuple[Any, ...]:
         """A shared attribute, once per sub-env (as ``SyncVectorEnv.get_attr`` returns it)."""
         return self.call(name)
+
+    def _render_ready(self) -> bool:
+        """Whether ``render()`` can draw: warns without a render_mode, refuses before the first reset."""
+        if self.render_mode is None:
+            gym.logger.warn("render() called without a render_mode; pass render_mode='rgb_array'")
+            return False
+        if not self._started:
+            raise RuntimeError("render() needs running episodes; call reset() first")
+        return True
+
+    def _check_oracle_ready(self) -> None:
+        """Refuse ``oracle_action()`` unless every sub-env is mid-episode."""
+        if not self._started or self._done.any():
+            raise RuntimeError("oracle_action() needs every sub-env mid-episode; reset finished ones first")
 
     def set_attr(self, name: str, values: Any) -> None:
         """Refused: the sub-envs of a native vector env share one configuration."""

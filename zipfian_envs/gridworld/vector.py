@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 from gymnasium.vector import AutoresetMode
@@ -186,11 +185,8 @@ class GridworldVectorEnv(vector.NativeVectorEnv):
 
     def render(self) -> tuple[np.ndarray, ...] | None:
         """With ``render_mode="rgb_array"``: each sub-env's whole map with agent and framed target."""
-        if self.render_mode is None:
-            gym.logger.warn("render() called without a render_mode; pass render_mode='rgb_array'")
+        if not self._render_ready():
             return None
-        if not self._started:
-            raise RuntimeError("render() needs running episodes; call reset() first")
         rows, cols = np.divmod(self._cell, self._world.width)
         return tuple(
             full_frame(self.maps[m], (r, c), t)
@@ -200,8 +196,7 @@ class GridworldVectorEnv(vector.NativeVectorEnv):
     # -- Privileged access for scripted oracles -----------------------------------------------
     def oracle_action(self) -> np.ndarray:
         """Each sub-env's shortest-path action toward its target (breadth-first search, cached per map and target)."""
-        if not self._started or self._done.any():
-            raise RuntimeError("oracle_action() needs every sub-env mid-episode; reset finished ones first")
+        self._check_oracle_ready()
         cells = self.agent_cells
         return np.array(
             [
