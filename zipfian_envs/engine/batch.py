@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from zipfian_envs.engine import backend
 from zipfian_envs.engine.billboards import paint_sprites
 from zipfian_envs.engine.colours import LEVEL_FACTORS, PACKED, fog, light_index, pack, unpack
 from zipfian_envs.engine.raycast import (
@@ -48,9 +49,10 @@ DEFAULT_CHUNK = 32  # measured: 32 beat 8, 16 and 24 at 64 envs; 64 was about ev
 def render_batch(frames: Sequence[Frame], camera: Camera, chunk: int = DEFAULT_CHUNK) -> np.ndarray:
     """(N, H, W) packed images; image i equals ``render_packed(grid, pose, camera, view)`` of frame i."""
     out = np.empty((len(frames), camera.height, camera.width), PACKED)
+    draw = _chunk_renderer()
     for start in range(0, len(frames), chunk):
         # Room in the floor cache for every frame's table: episodes draw their own floors.
-        _render_chunk(out[start : start + chunk], frames[start : start + chunk], camera, 2 * len(frames) + 8)
+        draw(out[start : start + chunk], frames[start : start + chunk], camera, 2 * len(frames) + 8)
     return out
 
 
@@ -66,14 +68,25 @@ def render_batch_rgb(
     """
     rgb = np.empty((len(frames), camera.height, camera.width, 3), np.uint8)
     packed = np.empty((min(chunk, len(frames)), camera.height, camera.width), PACKED)
+    fast = backend.compiled()
+    draw = _render_chunk if fast is None else fast.render_chunk
     for start in range(0, len(frames), chunk):
         part = packed[: len(frames[start : start + chunk])]
-        _render_chunk(part, frames[start : start + chunk], camera, 2 * len(frames) + 8)
+        draw(part, frames[start : start + chunk], camera, 2 * len(frames) + 8)
         if overlay is not None:
             for k, frame in enumerate(part):
                 overlay(start + k, frame)
-        unpack(part, out=rgb[start : start + len(part)])
+        if fast is None:
+            unpack(part, out=rgb[start : start + len(part)])
+        else:
+            fast.kernels.unpack(part, rgb[start : start + len(part)])
     return rgb
+
+
+def _chunk_renderer() -> Callable[[np.ndarray, Sequence[Frame], Camera, int], None]:
+    """The numpy chunk renderer below, or the compiled one (:mod:`.backend` chooses)."""
+    fast = backend.compiled()
+    return _render_chunk if fast is None else fast.render_chunk
 
 
 def _render_chunk(out: np.ndarray, frames: Sequence[Frame], camera: Camera, limit: int) -> None:
@@ -267,5 +280,6 @@ def _texture_table(textures: np.ndarray) -> np.ndarray:
             _TEXTURE_TABLES.clear()
         # The key keeps the array alive, so its id is not reused while it is cached.
         table = pack(LEVEL_FACTORS[:, None, None, None, None] * textures[None]).ravel()
+        table.flags.writeable = False  # as raycast's tables (one type for the compiled kernels)
         entry = _TEXTURE_TABLES[id(textures)] = (textures, table)
     return entry[1]

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from zipfian_envs.engine import backend
 from zipfian_envs.engine.colours import LEVEL_FACTORS, PACKED, fog, light_index, pack
 from zipfian_envs.engine.sprites import SPRITE_SIZE, SpriteAtlas
 from zipfian_envs.engine.world import EYE_HEIGHT_M, Entities
@@ -157,6 +158,17 @@ def paint_sprites(
     left = W / 2 + lateral[order] * scale - size_px / 2
     bottom = per_sprite(horizon, where) + (per_sprite(EYE_HEIGHT_M + pz, where) - z[order]) * scale
     levels = light_index(fog(d, per_sprite(lighting[0], where), per_sprite(lighting[1], where)))
+    fast = backend.compiled()
+    if fast is not None:
+        # The pixel loops below, compiled: the same texel and depth-test expressions, sprite by sprite.
+        rgb = colour[order].astype(np.int64)
+        slots = STORE.slots(atlas if one else atlas[order], shape[order].astype(np.int64),
+                            rgb[:, 0] | rgb[:, 1] << 8 | rgb[:, 2] << 16, levels)  # fmt: skip
+        frames = np.full(order.size, where, np.int64) if one else where
+        fast.kernels.paint_sprites(
+            out, frames, d, left, size_px, bottom - size_px, bottom, slots, zbuffer, STORE.alpha, STORE.pixels
+        )
+        return
     if one and order.size <= FEW_SPRITES:
         # A few sprites cost less one by one than through the flat arrays below (the same pixels).
         for j, i in enumerate(order.tolist()):

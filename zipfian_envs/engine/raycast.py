@@ -23,6 +23,7 @@ from functools import cached_property
 
 import numpy as np
 
+from zipfian_envs.engine import backend
 from zipfian_envs.engine.billboards import paint_sprites
 from zipfian_envs.engine.colours import LEVEL_FACTORS, PACKED, fog, light_index, pack, unpack
 from zipfian_envs.engine.sprites import ATLAS, SpriteAtlas
@@ -328,6 +329,9 @@ def render_view(grid: Grid, pose: Pose, camera: Camera = DEFAULT_CAMERA, view: V
 
 def render_packed(grid: Grid, pose: Pose, camera: Camera = DEFAULT_CAMERA, view: View = NO_EXTRAS) -> np.ndarray:
     """The first-person image as packed (height, width) uint32 colours."""
+    fast = backend.compiled()
+    if fast is not None:
+        return fast.render_packed(grid, pose, camera, view)
     H, W = camera.height, camera.width
     f = camera.focal
     dir_x, dir_y = ray_directions(camera, pose.yaw)

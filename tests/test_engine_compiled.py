@@ -1,0 +1,166 @@
+"""The numba-compiled renderer draws exactly the numpy renderer's frames, single and batched, on every id and level."""
+
+import importlib.util
+import multiprocessing
+from contextlib import contextmanager
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import zipfian_envs  # noqa: F401  (registers the ids)
+from zipfian_envs.engine import backend
+from zipfian_envs.engine.batch import render_batch
+from zipfian_envs.engine.raycast import render_packed
+from zipfian_envs.labyrinth.levels import LEVEL_ORDER
+
+needs_numba = pytest.mark.skipif(
+    importlib.util.find_spec("numba") is None,
+    reason="the compiled renderer needs numba (pip install 'zipfian-envs[fast]'); the numpy renderer is the reference",
+)
+FIRST_PERSON_IDS = sorted(
+    env_id
+    for env_id, spec in gym.registry.items()
+    if spec.namespace == "Zipfian" and spec.name.split("-")[0] in ("Labyrinth", "Playroom")
+)
+# Short episodes, so that the seeded runs below cross resets and (Labyrinth) draw several levels.
+SHORT = {"Labyrinth": 0.02, "Playroom": 0.03}
+
+
+@contextmanager
+def rendering_with(name: str):
+    """Render with backend ``name`` inside the block, then restore the previous choice."""
+    before = backend.render_backend()
+    backend.set_render_backend(name)
+    try:
+        yield
+    finally:
+        backend.set_render_backend(before)
+
+
+def _kwargs(env_id: str) -> dict:
+    return {"time_limit_scale": SHORT[gym.registry[env_id].name.split("-")[0]]}
+
+
+def _single_images(env_id: str, steps: int, **kwargs) -> list[np.ndarray]:
+    env = gym.make(env_id, **kwargs)
+    rng = np.random.default_rng(7)
+    images = [env.reset(seed=3)[0]["image"]]
+    for _ in range(steps):
+        obs, _, terminated, truncated, _ = env.step(int(rng.integers(env.action_space.n)))
+        images.append(obs["image"])
+        if terminated or truncated:
+            images.append(env.reset()[0]["image"])
+    env.close()
+    return images
+
+
+def _vector_images(env_id: str, num_envs: int, steps: int, **kwargs) -> list[np.ndarray]:
+    envs = gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="vector_entry_point", **kwargs)
+    rng = np.random.default_rng(11)
+    images = [envs.reset(seed=5)[0]["image"]]
+    for _ in range(steps):
+        images.append(envs.step(rng.integers(0, envs.single_action_space.n, num_envs))[0]["image"])
+    envs.close()
+    return images
+
+
+def assert_same_images(compiled: list[np.ndarray], reference: list[np.ndarray]) -> None:
+    assert len(compiled) == len(reference)
+    for t, (image, expected) in enumerate(zip(compiled, reference)):
+        assert image.dtype == expected.dtype == np.uint8
+        np.testing.assert_array_equal(image, expected, err_msg=f"observation {t}")
+
+
+def test_first_person_ids_are_found():
+    assert len(FIRST_PERSON_IDS) >= 20
+    assert "Zipfian/Labyrinth-v0" in FIRST_PERSON_IDS and "Zipfian/Playroom-v0" in FIRST_PERSON_IDS
+
+
+@needs_numba
+@pytest.mark.parametrize("env_id", FIRST_PERSON_IDS)
+def test_single_env_observations_equal_numpy(env_id):
+    with rendering_with("numba"):
+        compiled = _single_images(env_id, 40, **_kwargs(env_id))
+    with rendering_with("numpy"):
+        reference = _single_images(env_id, 40, **_kwargs(env_id))
+    assert_same_images(compiled, reference)
+
+
+@needs_numba
+@pytest.mark.parametrize("env_id", FIRST_PERSON_IDS)
+def test_vector_env_observations_equal_numpy(env_id):
+    with rendering_with("numba"):
+        compiled = _vector_images(env_id, 3, 25, **_kwargs(env_id))
+    with rendering_with("numpy"):
+        reference = _vector_images(env_id, 3, 25, **_kwargs(env_id))
+    assert_same_images(compiled, reference)
+
+
+@needs_numba
+@pytest.mark.parametrize("level", LEVEL_ORDER)
+def test_every_labyrinth_level_equals_numpy(level):
+    with rendering_with("numba"):
+        compiled = _single_images("Zipfian/Labyrinth-v0", 30, task=level, time_limit_scale=0.05)
+    with rendering_with("numpy"):
+        reference = _single_images("Zipfian/Labyrinth-v0", 30, task=level, time_limit_scale=0.05)
+    assert_same_images(compiled, reference)
+
+
+@needs_numba
+def test_batch_of_every_level_equals_numpy_single_and_batched():
+    """One frame per Labyrinth level and Playroom family in one batch: compiled and numpy, batched and single."""
+    envs = [gym.make("Zipfian/Labyrinth-v0", task=name).unwrapped for name in LEVEL_ORDER]
+    envs += [gym.make(f"Zipfian/Playroom-{level}-v0").unwrapped for level in
+             ("lift.lift_shape_zipf2", "put.put_on_bed_tray_all", "supervised.find_shape_zipf2")]  # fmt: skip
+    for seed, env in enumerate(envs):
+        env.reset(seed=seed)
+    camera = envs[0].camera
+    rng = np.random.default_rng(0)
+    for _ in range(12):
+        for env in envs:
+            _, _, terminated, truncated, _ = env.step(int(rng.integers(env.action_space.n)))
+            if terminated or truncated:
+                env.reset()
+        frames = [env._frame() for env in envs]
+        with rendering_with("numpy"):
+            reference = render_batch(frames, camera, chunk=7)
+        with rendering_with("numba"):
+            batched = render_batch(frames, camera, chunk=16)
+            single = [render_packed(grid, pose, camera, view) for grid, pose, view in frames]
+        np.testing.assert_array_equal(batched, reference)
+        np.testing.assert_array_equal(np.stack(single), reference)
+
+
+def test_bad_backend_names_raise_value_error(monkeypatch):
+    before = backend.render_backend()
+    with pytest.raises(ValueError, match=r"'gpu'.*valid: auto, numba, numpy"):
+        backend.set_render_backend("gpu")
+    monkeypatch.setenv(backend.ENV_VAR, "fastest")
+    with pytest.raises(ValueError, match=r"'fastest' \(from \$ZIPFIAN_ENVS_RENDER\).*valid: auto, numba, numpy"):
+        backend.set_render_backend(None)
+    assert backend.render_backend() == before  # a refused choice changes nothing
+    monkeypatch.setenv(backend.ENV_VAR, "NumPy")
+    assert backend.set_render_backend(None) == "numpy"
+    backend.set_render_backend(before)
+
+
+def _child_frame(queue) -> None:
+    env = gym.make("Zipfian/Labyrinth-v0", task="rooms_watermaze")
+    queue.put((backend.render_backend(), env.reset(seed=2)[0]["image"]))
+
+
+@needs_numba
+@pytest.mark.parametrize("choice", ["auto", "numpy"])
+def test_spawned_workers_follow_the_variable(choice, monkeypatch):
+    monkeypatch.setenv(backend.ENV_VAR, choice)
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    worker = context.Process(target=_child_frame, args=(queue,))
+    worker.start()
+    used, image = queue.get(timeout=120)
+    worker.join(timeout=60)
+    assert used == ("numba" if choice == "auto" else "numpy")
+    with rendering_with("numpy"):
+        expected = gym.make("Zipfian/Labyrinth-v0", task="rooms_watermaze").reset(seed=2)[0]["image"]
+    np.testing.assert_array_equal(image, expected)

@@ -1,0 +1,78 @@
+"""Which renderer draws the first-person frames: numba-compiled loops, or numpy (the reference).
+
+Both draw the same pixels, bit for bit (``tests/test_engine_compiled.py``). The compiled one is
+used when numba imports (``pip install "zipfian-envs[fast]"``); the environment variable
+``ZIPFIAN_ENVS_RENDER`` (read at the first frame) or :func:`set_render_backend` choose:
+
+* ``auto`` (the default): numba if it imports, else numpy;
+* ``numba``: numba, and an ``ImportError`` if it is missing;
+* ``numpy``: numpy, even with numba installed.
+
+The variable is inherited by worker processes (``AsyncVectorEnv``, ``SubprocVecEnv``), so it is the
+way to choose for all of them; :func:`set_render_backend` changes this process only.
+"""
+
+from __future__ import annotations
+
+import os
+from types import ModuleType
+
+ENV_VAR = "ZIPFIAN_ENVS_RENDER"
+CHOICES = ("auto", "numba", "numpy")
+
+_resolved: str | None = None  # "numba" or "numpy" once chosen
+_kernels: ModuleType | None = None
+
+
+def _check(name: object, source: str) -> str:
+    if not isinstance(name, str) or name.strip().lower() not in CHOICES:
+        raise ValueError(f"unknown render backend {name!r} (from {source}); valid: {', '.join(CHOICES)}")
+    return name.strip().lower()
+
+
+def _resolve(choice: str) -> str:
+    global _kernels
+    if choice == "numpy":
+        return "numpy"
+    try:
+        from zipfian_envs.engine import compiled as kernels
+    except ImportError as error:
+        if choice == "numba":
+            raise ImportError(
+                f"the numba render backend needs numba: pip install 'zipfian-envs[fast]' ({error})"
+            ) from error
+        return "numpy"
+    _kernels = kernels
+    return "numba"
+
+
+def set_render_backend(name: str | None = "auto") -> str:
+    """Choose this process's renderer (``auto``, ``numba``, ``numpy``; None: from the variable); returns it."""
+    global _resolved
+    choice = _check(os.environ.get(ENV_VAR, "auto"), f"${ENV_VAR}") if name is None else _check(name, "argument")
+    _resolved = _resolve(choice)
+    return _resolved
+
+
+def render_backend() -> str:
+    """The renderer in use, ``"numba"`` or ``"numpy"`` (chosen from ``ZIPFIAN_ENVS_RENDER`` on the first call)."""
+    return _resolved if _resolved is not None else set_render_backend(None)
+
+
+def compiled() -> ModuleType | None:
+    """:mod:`.compiled` when the numba renderer is in use, else None (what the renderers check per frame)."""
+    if _resolved is None:
+        set_render_backend(None)
+    return _kernels if _resolved == "numba" else None
+
+
+def warm_up() -> float:
+    """Compile or load the kernels now (else the first frame does); returns the seconds it took (0 with numpy)."""
+    import time
+
+    module = compiled()
+    if module is None:
+        return 0.0
+    start = time.perf_counter()
+    module.kernels.warm_up()
+    return time.perf_counter() - start

@@ -1,0 +1,247 @@
+"""Numba-compiled loops of the first-person renderer (the optional ``fast`` extra).
+
+Each kernel is the numpy renderer's per-pixel arithmetic written as loops, with the same float64
+(and, for floor heights, float32) operations in the same order: numba compiles without fastmath,
+so every operation is IEEE and the pixels equal the numpy path's bit for bit. Nothing here calls
+a transcendental function (the callers pass cosines, tables and light levels computed by numpy),
+since numba's and numpy's math libraries may differ in the last bit. ``cache=True`` keeps the
+machine code on disk, so only the first process after an install or edit pays the compilation.
+
+This module imports numba at the top; :mod:`.backend` imports it only when numba is installed.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+# Mirrors of the numpy renderer's constants (checked equal by the tests through the rendered pixels).
+_LEVEL_SCALE = (48 - 1) / 1.5  # colours.light_index: (LIGHT_LEVELS - 1) / MAX_BRIGHTNESS
+_MAX_LEVEL = 47.0
+_TEXTURE = 16
+_SPRITE = 24
+_VOID = np.uint32(12 | 12 << 8 | 24 << 16)
+
+
+@numba.njit(cache=True, inline="always")
+def _light_index(brightness: float) -> int:
+    """``colours.light_index`` of one brightness."""
+    scaled = brightness * _LEVEL_SCALE + 0.5
+    return np.int64(min(max(scaled, 0.0), _MAX_LEVEL))
+
+
+@numba.njit(cache=True)
+def cast_column(walls, x, y, floor_x, floor_y, dx, dy):
+    """The nearest opaque crossing of one ray: (depth, on a vertical grid line, material).
+
+    ``raycast._march`` over every crossing, as a walk in order of depth: the x and y crossings are
+    the same expressions, visited nearest first (an x crossing first on equal depths, as the
+    argmin over [x crossings, y crossings] picks it), and the walk stops at the first opaque one,
+    which is the minimum the numpy path takes. Cells outside the grid are opaque with material 0,
+    like the numpy path's padding of -1.
+    """
+    rows, cols = walls.shape
+    east, south = dx > 0, dy > 0
+    count_x, count_y = cols + 1, rows + 1
+    kx, ky = 0, 0
+    line_x, line_y = 0.0, 0.0
+    while kx < count_x or ky < count_y:
+        t_x, t_y = np.inf, np.inf
+        if kx < count_x:
+            line_x = (floor_x + 1.0 + kx) if east else (floor_x - kx)
+            t_x = (line_x - x) / dx
+        if ky < count_y:
+            line_y = (floor_y + 1.0 + ky) if south else (floor_y - ky)
+            t_y = (line_y - y) / dy
+        if kx < count_x and (ky >= count_y or t_x <= t_y):
+            row = np.int64(np.floor(y + t_x * dy))
+            col = np.int64(line_x) if east else np.int64(line_x) - 1
+            if row < 0 or row >= rows or col < 0 or col >= cols:
+                return t_x, True, 0
+            material = walls[row, col]
+            if material != 0:
+                return t_x, True, max(np.int64(material), 0)
+            kx += 1
+        else:
+            col = np.int64(np.floor(x + t_y * dx))
+            row = np.int64(line_y) if south else np.int64(line_y) - 1
+            if row < 0 or row >= rows or col < 0 or col >= cols:
+                return t_y, False, 0
+            material = walls[row, col]
+            if material != 0:
+                return t_y, False, max(np.int64(material), 0)
+            ky += 1
+    # No opaque crossing at all (a grid without a border): the numpy path's argmin of all-inf picks
+    # the first x crossing, whose cell is open.
+    return np.inf, True, 0
+
+
+@numba.njit(cache=True)
+def draw_frame(
+    out,
+    walls,
+    pose,
+    column_offsets,
+    keep_zero_directions,
+    upper,
+    plane2,
+    plane2_u,
+    row_levels,
+    floor_table,
+    heights,
+    drop_in_float64,
+    wall_rows,
+    textures,
+    lighting,
+    depth_out,
+    material_out,
+    along_out,
+):
+    """One frame's ceiling or sky, floor and textured walls into ``out`` (H, W) packed colours.
+
+    ``pose`` = (x, y, z, cos yaw, sin yaw, focal) as float64; ``lighting`` = (light, fog_m,
+    texture materials, has heights). ``upper`` holds the packed rows above the horizon (its
+    length is the split row); ``plane2``, ``plane2_u`` and ``row_levels`` are
+    ``raycast._floor_rows``'s tables, ``wall_rows`` ``raycast.wall_offsets``'s. Writes each
+    column's clamped depth, material and along-wall coordinate for screens and sprites.
+    ``keep_zero_directions``: compute the along-wall coordinate with the unmodified ray direction
+    (the batch renderer) rather than the one with zeros replaced by 1e-12 (the single renderer).
+    """
+    H, W = out.shape
+    x, y, z, cos_yaw, sin_yaw, focal = pose[0], pose[1], pose[2], pose[3], pose[4], pose[5]
+    light, fog_m, materials, has_heights = lighting[0], lighting[1], np.int64(lighting[2]), lighting[3] != 0.0
+    split = upper.shape[0]
+    floor_x, floor_y = np.floor(x), np.floor(y)
+    rows_max = 4 * 8 * H  # raycast._HEIGHT_STEPS * raycast._MAX_WALL_SCREENS * H
+    height_index = np.empty(W, np.int64)
+    base = np.empty(W, np.int32)
+    for c in range(W):
+        u = column_offsets[c]
+        dx = cos_yaw - sin_yaw * u
+        dy = sin_yaw + cos_yaw * u
+        mx = 1e-12 if dx == 0 else dx
+        my = 1e-12 if dy == 0 else dy
+        t, x_side, material = cast_column(walls, x, y, floor_x, floor_y, mx, my)
+        if not keep_zero_directions:
+            dx, dy = mx, my
+        along = (y + t * dy) if x_side else (x + t * dx)
+        depth = max(t, 1e-3)
+        depth_out[c], material_out[c], along_out[c] = depth, material, along
+        height = focal / depth
+        height_index[c] = min(np.int64(height * 4 + 0.5), rows_max)
+        u_texel = min(np.int64((along % 1.0) * _TEXTURE), _TEXTURE - 1)
+        ratio = depth / fog_m
+        shade = light / (1.0 + ratio * ratio) * (1.0 if x_side else 0.82)
+        base[c] = np.int32(((_light_index(shade) * materials + material) * _TEXTURE) * _TEXTURE + u_texel)
+    texture_last = textures.shape[0] - 1
+    floor_last = floor_table.shape[0] - 1
+    grid_rows, grid_cols = walls.shape
+    cells = 4 * grid_rows * grid_cols
+    fine_cols = 2 * grid_cols
+    two_x, two_y = 2 * x, 2 * y
+    z32 = np.float32(z)
+    for r in range(H):
+        below_horizon = r >= split
+        if below_horizon:
+            p2 = plane2[r - split]
+            level_row = np.int32(row_levels[r - split] * cells)
+            if has_heights:
+                q = p2 / 2 / fog_m
+                row_fog = light / (1.0 + q * q)
+        for c in range(W):
+            offset = wall_rows[height_index[c], r]
+            if offset >= 0:
+                out[r, c] = textures[min(max(np.int64(offset + base[c]), 0), texture_last)]
+            elif not below_horizon:
+                out[r, c] = upper[r]
+            else:
+                p2u = plane2_u[r - split, c]
+                fx = np.int32((two_x + cos_yaw * p2) - sin_yaw * p2u)
+                fy = np.int32((two_y + sin_yaw * p2) + cos_yaw * p2u)
+                fx = min(max(fx, np.int32(0)), np.int32(fine_cols - 1))
+                fy = min(max(fy, np.int32(0)), np.int32(2 * grid_rows - 1))
+                if not has_heights:
+                    index = np.int64(np.int32(fy * fine_cols + fx) + level_row)
+                    out[r, c] = floor_table[min(max(index, 0), floor_last)]
+                    continue
+                below = heights[fy >> 1, fx >> 1]
+                if below <= -1000.0:  # world.VOID_HEIGHT
+                    out[r, c] = _VOID
+                    continue
+                # floor_block's `1.0 - 0.12 * (pose.z - below)`: float32 when z is a Python float.
+                if drop_in_float64:
+                    drop = min(max(1.0 - 0.12 * (z - np.float64(below)), 0.35), 1.0)
+                else:
+                    drop32 = np.float32(1.0) - np.float32(0.12) * (z32 - below)
+                    drop = np.float64(min(max(drop32, np.float32(0.35)), np.float32(1.0)))
+                index = _light_index(row_fog * drop) * cells + np.int64(fy) * fine_cols + np.int64(fx)
+                out[r, c] = floor_table[min(max(index, 0), floor_last)]
+
+
+@numba.njit(cache=True)
+def paint_sprites(out, frames, depth, left, size, top, bottom, slots, zbuffer, alpha, pixels):
+    """Paint sprites (far to near, each over the ones before) into ``out`` (frames, H, W).
+
+    Per sprite: its frame, depth, left edge, size and top and bottom rows in pixels and its row in
+    the picture store (``alpha`` and ``pixels``, (pictures, 24 * 24)); the texel and depth-test
+    expressions of ``billboards.paint_sprites``.
+    """
+    _, H, W = out.shape
+    for s in range(depth.shape[0]):
+        lo, size_s, top_s, d = left[s], size[s], top[s], depth[s]
+        c0 = np.int64(max(np.floor(lo), 0.0))
+        c1 = np.int64(min(np.ceil(lo + size_s), W))
+        r0 = np.int64(max(np.floor(top_s), 0.0))
+        r1 = np.int64(min(np.ceil(bottom[s]), H))
+        if c0 >= c1 or r0 >= r1:
+            continue
+        step = _SPRITE / size_s
+        frame, slot = frames[s], slots[s]
+        for r in range(r0, r1):
+            tv = min(max(np.int64((r + 0.5 - top_s) * step), 0), _SPRITE - 1)
+            for c in range(c0, c1):
+                if zbuffer[frame, c] > d:
+                    tu = min(max(np.int64((c + 0.5 - lo) * step), 0), _SPRITE - 1)
+                    texel = tv * _SPRITE + tu
+                    if alpha[slot, texel]:
+                        out[frame, r, c] = pixels[slot, texel]
+
+
+@numba.njit(cache=True)
+def unpack(packed, rgb):
+    """``colours.unpack`` of (N, H, W) packed colours into (N, H, W, 3) uint8."""
+    n, H, W = packed.shape
+    for i in range(n):
+        for r in range(H):
+            for c in range(W):
+                value = packed[i, r, c]
+                rgb[i, r, c, 0] = value & 255
+                rgb[i, r, c, 1] = (value >> 8) & 255
+                rgb[i, r, c, 2] = (value >> 16) & 255
+
+
+def warm_up() -> None:
+    """Compile (or load from the cache) every kernel with the argument types the renderer passes."""
+    walls = np.ones((3, 3), np.int16)
+    walls[1, 1] = 0
+    out = np.zeros((8, 8), np.uint32)
+    f64, empty_f64 = np.zeros(8), np.zeros(0)
+    # The renderer's tables are read-only arrays, a type of their own to numba: warm up with the same.
+    upper, plane2, plane2_u, row_levels, floor_table, wall_rows, textures = tables = (
+        np.zeros(4, np.uint32), np.zeros(4), np.zeros((4, 8)), np.zeros(4, np.int64), np.zeros(64, np.uint32),
+        np.full((257, 8), -1, np.int32), np.zeros(16, np.uint32),
+    )  # fmt: skip
+    for table in tables:
+        table.flags.writeable = False
+    draw_frame(
+        out, walls, np.array([1.5, 1.5, 0.0, 1.0, 0.0, 4.0]), f64, False, upper, plane2, plane2_u, row_levels,
+        floor_table, np.zeros((1, 1), np.float32), False, wall_rows, textures, np.array([1.0, 12.0, 2.0, 0.0]),
+        f64.copy(), np.zeros(8, np.int64), f64.copy(),
+    )  # fmt: skip
+    paint_sprites(
+        out[None], np.zeros(0, np.int64), empty_f64, empty_f64, empty_f64, empty_f64, empty_f64,
+        np.zeros(0, np.int64), np.ones((1, 8)), np.zeros((1, 576), bool), np.zeros((1, 576), np.uint32),
+    )  # fmt: skip
+    unpack(out[None], np.zeros((1, 8, 8, 3), np.uint8))
+
+
