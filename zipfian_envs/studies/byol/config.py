@@ -37,7 +37,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "norm_init_batch": 64,
     },
     "small": {
-        "steps": 800,
+        "steps": 2400,
         "batch_size": 64,
         "num_classes": 400,
         "widths": (16, 32, 64),
@@ -70,7 +70,7 @@ class TrialConfig:
     level: str = "zipf_1"
     seed: int = 0
     preset: str = "small"
-    steps: int = 800
+    steps: int = 2400
     batch_size: int = 64
     lr: float = 2e-3
     weight_decay: float = 1e-5
