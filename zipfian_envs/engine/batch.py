@@ -79,7 +79,7 @@ def render_batch_rgb(
         if fast is None:
             unpack(part, out=rgb[start : start + len(part)])
         else:
-            fast.kernels.unpack(part, rgb[start : start + len(part)])
+            fast.kernels.unpack(part.reshape(-1), rgb[start : start + len(part)].reshape(-1))
     return rgb
 
 

@@ -132,9 +132,10 @@ def paint_sprites(
         )
         lighting = (light, fog_m)
     else:
-        frame = np.concatenate([np.full(len(e), i, np.int64) for i, e, _ in sprites])
+        counts = [len(e) for _, e, _ in sprites]
+        frame = np.repeat(np.array([i for i, _, _ in sprites], np.int64), counts)
         x, y, z, size, shape, colour, active = (np.concatenate([getattr(e, n) for _, e, _ in sprites]) for n in names)
-        atlas = np.concatenate([np.full(len(e), STORE.atlas_number(a), np.int64) for _, e, a in sprites])
+        atlas = np.repeat(np.array([STORE.atlas_number(a) for _, _, a in sprites], np.int64), counts)
     one = len(sprites) == 1
 
     def per_sprite(values, which: np.ndarray):

@@ -46,13 +46,50 @@ def _read_only(array: np.ndarray) -> np.ndarray:
 # of the same types as the real ones so that the kernels are compiled once.
 _NO_UPPER = _read_only(np.zeros(0, PACKED))
 _NO_FLOOR = tuple(_read_only(a) for a in (np.zeros(0), np.zeros((0, 1)), np.zeros(0, np.int64), np.zeros(1, PACKED)))
-_NO_HEIGHTS = np.zeros((1, 1), np.float32)
+_NO_HEIGHTS = np.zeros((0, 0), np.float32)
+
+# Per horizon and lighting: the rows above it, the floor-row tables and the wall texel rows, as the
+# kernels take them (one dict lookup per frame instead of three cached calls and reshapes).
+_ROW_TABLES: dict[tuple, tuple] = {}
+
+
+def _row_tables(key: tuple, ceiling: tuple, sky: bool) -> tuple:
+    """Upper rows, plane2, plane2_u, row levels, wall rows and spans of (H, W, f, horizon, split, fog, light)."""
+    full_key = (*key, ceiling, sky)
+    tables = _ROW_TABLES.get(full_key)
+    if tables is None:
+        H, split = key[0], key[4]
+        upper = _upper_rows(*key, ceiling, sky).reshape(-1) if split > 0 else _NO_UPPER
+        if split < H:
+            plane2, plane2_u, row_levels = _floor_rows(*key)
+            floor = (plane2.reshape(-1), plane2_u, row_levels.reshape(-1))
+        else:
+            floor = _NO_FLOOR[:3]
+        if len(_ROW_TABLES) >= 256:
+            _ROW_TABLES.clear()
+        rows = wall_offsets(H, key[3])
+        tables = _ROW_TABLES[full_key] = (upper, *floor, rows, _wall_spans(rows))
+    return tables
+
+
+def _wall_spans(rows: np.ndarray) -> np.ndarray:
+    """Per slice height of a ``wall_offsets`` table: its first row on the wall and the row after its last.
+
+    A slice's texel row grows with the image row, so its rows on the wall are one run (checked).
+    """
+    on = rows >= 0
+    count = on.sum(axis=1)
+    top = np.where(count > 0, on.argmax(axis=1), 0)
+    last = np.where(count > 0, rows.shape[1] - 1 - on[:, ::-1].argmax(axis=1), -1)
+    if not np.array_equal(last - top + 1, count):
+        raise AssertionError("a wall slice's rows are not one run; the compiled renderer relies on it")
+    return _read_only(np.stack([top, top + count], axis=1).astype(np.int64))
 
 
 def _draw(
     out: np.ndarray,
-    grid: Grid,
-    pose: Pose,
+    i: int,
+    frame: Frame,
     camera: Camera,
     horizon: float,
     cos_sin: tuple[float, float],
@@ -60,39 +97,44 @@ def _draw(
     batch: bool,
     columns: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> None:
-    """Sky or ceiling, floor and walls of one frame into ``out``; ``tables`` = (textures, floor table or None)."""
-    H, W, f = camera.height, camera.width, camera.focal
-    split = int(min(max(math.ceil(horizon - 0.5), 0), H))
-    key = (H, W, f, round(horizon, 3), split, grid.fog_m, grid.light)
-    upper = _upper_rows(*key, tuple(grid.ceiling), bool(grid.sky)).reshape(-1) if split > 0 else _NO_UPPER
-    if split < H:
-        plane2, plane2_u, row_levels = _floor_rows(*key)
-        floor = (plane2.reshape(-1), plane2_u, row_levels.reshape(-1), tables[1])
-    else:
-        floor = _NO_FLOOR
+    """Sky or ceiling, floor and walls of frame ``i`` of ``out``; ``tables`` = (textures, floor table or None)."""
+    grid, pose, _ = frame
+    key = (camera.height, camera.width, camera.focal, round(horizon, 3), tables[2], grid.fog_m, grid.light)
+    upper, plane2, plane2_u, row_levels, wall_rows, wall_spans = _row_tables(key, tuple(grid.ceiling), bool(grid.sky))
     heights = grid.heights
     # floor_block computes `pose.z - heights` in float32 for a Python float z, in float64 for a numpy float64.
     drop_in_float64 = heights is not None and np.result_type(pose.z, heights.dtype) == np.float64
-    cos_yaw, sin_yaw = cos_sin
     kernels.draw_frame(
         out,
+        i,
         opaque_materials(grid, pose.z),
-        np.array([pose.x, pose.y, pose.z, cos_yaw, sin_yaw, f], np.float64),
+        float(pose.x),
+        float(pose.y),
+        float(pose.z),
+        cos_sin[0],
+        cos_sin[1],
+        camera.focal,
         camera.column_offsets,
         batch,
         upper,
-        *floor,
+        plane2,
+        plane2_u,
+        row_levels,
+        _NO_FLOOR[3] if tables[1] is None else tables[1],
         _NO_HEIGHTS if heights is None else heights,
         drop_in_float64,
-        wall_offsets(H, key[3]),
+        wall_rows,
+        wall_spans,
         tables[0],
-        np.array([grid.light, grid.fog_m, grid.textures.shape[0], heights is not None], np.float64),
+        float(grid.light),
+        float(grid.fog_m),
+        grid.textures.shape[0],
         *columns,
     )
 
 
 def _screens(out: np.ndarray, view: View, camera: Camera, horizon: float, columns: tuple) -> None:
-    """Wall screens over the walls already drawn (``raycast.render_packed``'s screens step)."""
+    """Wall screens over the walls already drawn in ``out`` (H, W) (``raycast.render_packed``'s screens step)."""
     depth, material, along = columns
     height = camera.focal / depth
     limit = _HEIGHT_STEPS * _MAX_WALL_SCREENS * camera.height
@@ -106,50 +148,57 @@ def _screens(out: np.ndarray, view: View, camera: Camera, horizon: float, column
 def render_packed(grid: Grid, pose: Pose, camera: Camera, view: View) -> np.ndarray:
     """:func:`.raycast.render_packed` on the kernels."""
     H, W = camera.height, camera.width
-    out = np.empty((H, W), PACKED)
-    columns = (np.empty(W), np.empty(W, np.int64), np.empty(W))
+    out = np.empty((1, H, W), PACKED)
+    columns = (np.empty((1, W)), np.empty((1, W), np.int64), np.empty((1, W)))
     horizon = camera.horizon(pose.pitch)
     cos_sin = (math.cos(pose.yaw), math.sin(pose.yaw))
     split = int(min(max(math.ceil(horizon - 0.5), 0), H))
     floor = _shaded_floor(grid.floor, grid.floor_checker) if split < H else None
-    _draw(out, grid, pose, camera, horizon, cos_sin, (_shaded_textures(grid.textures), floor), False, columns)
+    tables = (_shaded_textures(grid.textures), floor, split)
+    _draw(out, 0, (grid, pose, view), camera, horizon, cos_sin, tables, False, columns)
     if view.screens:
-        _screens(out, view, camera, horizon, columns)
+        _screens(out[0], view, camera, horizon, tuple(column[0] for column in columns))
     if view.entities is not None and len(view.entities):
         paint_sprites(
-            out[None],
+            out,
             [(0, view.entities, view.atlas)],
             (float(pose.x), float(pose.y), float(pose.z)),
             cos_sin,
-            columns[0][None],
+            columns[0],
             horizon,
             (float(grid.light), float(grid.fog_m)),
             camera.focal,
         )
-    draw_hud(out, view.hud)
-    return out
+    draw_hud(out[0], view.hud)
+    return out[0]
 
 
 def render_chunk(out: np.ndarray, frames: Sequence[Frame], camera: Camera, limit: int) -> None:
     """:func:`.batch.render_batch`'s frames into ``out`` (N, H, W) on the kernels; ``limit`` sizes the floor cache."""
     n, H, W = len(frames), camera.height, camera.width
-    depth, material, along = np.empty((n, W)), np.empty((n, W), np.int64), np.empty((n, W))
+    columns = (np.empty((n, W)), np.empty((n, W), np.int64), np.empty((n, W)))
     # Per frame: x, y, z, cos yaw, sin yaw, horizon, light, fog (the sprites' arguments).
-    per_frame = np.empty((8, n))
-    for i, (grid, pose, view) in enumerate(frames):
+    per_frame = []
+    screens, sprites, huds = [], [], []
+    for i, frame in enumerate(frames):
+        grid, pose, view = frame
         horizon = camera.horizon(pose.pitch)
         cos_sin = (math.cos(pose.yaw), math.sin(pose.yaw))
-        per_frame[:, i] = (pose.x, pose.y, pose.z, *cos_sin, horizon, grid.light, grid.fog_m)
+        per_frame.append((pose.x, pose.y, pose.z, *cos_sin, horizon, grid.light, grid.fog_m))
         split = int(min(max(math.ceil(horizon - 0.5), 0), H))
         floor = _shaded_floor(grid.floor, grid.floor_checker, _FLOOR_TABLES, limit) if split < H else None
-        columns = (depth[i], material[i], along[i])
-        _draw(out[i], grid, pose, camera, horizon, cos_sin, (_texture_table(grid.textures), floor), True, columns)
+        _draw(out, i, frame, camera, horizon, cos_sin, (_texture_table(grid.textures), floor, split), True, columns)
         if view.screens:
-            _screens(out[i], view, camera, horizon, columns)
-    sprites = [(i, view.entities, view.atlas) for i, (_, _, view) in enumerate(frames) if view.entities is not None]
-    if sprites:
-        x, y, z, cos_yaw, sin_yaw, horizons, light, fog_m = per_frame
-        paint_sprites(out, sprites, (x, y, z), (cos_yaw, sin_yaw), depth, horizons, (light, fog_m), camera.focal)
-    for i, (_, _, view) in enumerate(frames):
+            screens.append(i)
+        if view.entities is not None:
+            sprites.append((i, view.entities, view.atlas))
         if view.hud:
-            draw_hud(out[i], view.hud)
+            huds.append(i)
+    for i in screens:
+        horizon = per_frame[i][5]
+        _screens(out[i], frames[i][2], camera, horizon, tuple(column[i] for column in columns))
+    if sprites:
+        x, y, z, cos_yaw, sin_yaw, horizons, light, fog_m = np.array(per_frame, np.float64).T
+        paint_sprites(out, sprites, (x, y, z), (cos_yaw, sin_yaw), columns[0], horizons, (light, fog_m), camera.focal)
+    for i in huds:
+        draw_hud(out[i], frames[i][2].hud)

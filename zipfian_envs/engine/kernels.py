@@ -78,9 +78,15 @@ def cast_column(walls, x, y, floor_x, floor_y, dx, dy):
 
 @numba.njit(cache=True)
 def draw_frame(
-    out,
+    frames,
+    frame,
     walls,
-    pose,
+    x,
+    y,
+    z,
+    cos_yaw,
+    sin_yaw,
+    focal,
     column_offsets,
     keep_zero_directions,
     upper,
@@ -91,30 +97,49 @@ def draw_frame(
     heights,
     drop_in_float64,
     wall_rows,
+    wall_spans,
     textures,
-    lighting,
-    depth_out,
-    material_out,
-    along_out,
+    light,
+    fog_m,
+    materials,
+    depths,
+    materials_hit,
+    alongs,
 ):
-    """One frame's ceiling or sky, floor and textured walls into ``out`` (H, W) packed colours.
+    """Frame ``frame``'s ceiling or sky, floor and textured walls into ``frames`` (N, H, W) packed colours.
 
-    ``pose`` = (x, y, z, cos yaw, sin yaw, focal) as float64; ``lighting`` = (light, fog_m,
-    texture materials, has heights). ``upper`` holds the packed rows above the horizon (its
-    length is the split row); ``plane2``, ``plane2_u`` and ``row_levels`` are
-    ``raycast._floor_rows``'s tables, ``wall_rows`` ``raycast.wall_offsets``'s. Writes each
-    column's clamped depth, material and along-wall coordinate for screens and sprites.
+    Scalars are plain floats (scalars as separate arguments: numba unboxes them fastest).
+    ``upper`` holds the packed rows above the horizon (its length is the split row); ``plane2``,
+    ``plane2_u`` and ``row_levels`` are ``raycast._floor_rows``'s tables (1-D, 2-D, 1-D);
+    ``heights`` is the grid's float32 floor heights, or an empty (0, 0) array for none;
+    ``drop_in_float64`` whether ``floor_block``'s ``pose.z - heights`` is float64 (a numpy
+    float64 z) rather than float32 (a Python float z); ``wall_rows`` is ``raycast.wall_offsets``'s
+    table, ``wall_spans`` its first and end rows on the wall per slice height, and ``materials``
+    the number of wall textures. Writes each column's clamped depth, material and along-wall
+    coordinate into row ``frame`` of the last three (N, W) arrays, for screens and sprites.
     ``keep_zero_directions``: compute the along-wall coordinate with the unmodified ray direction
     (the batch renderer) rather than the one with zeros replaced by 1e-12 (the single renderer).
     """
+    out = frames[frame]
+    depth_out, material_out, along_out = depths[frame], materials_hit[frame], alongs[frame]
     H, W = out.shape
-    x, y, z, cos_yaw, sin_yaw, focal = pose[0], pose[1], pose[2], pose[3], pose[4], pose[5]
-    light, fog_m, materials, has_heights = lighting[0], lighting[1], np.int64(lighting[2]), lighting[3] != 0.0
+    has_heights = heights.size > 0
     split = upper.shape[0]
+    # The ceiling or sky and the floor everywhere, as the numpy renderer draws them before the walls.
+    for r in range(split):
+        colour = upper[r]
+        for c in range(W):
+            out[r, c] = colour
+    if split < H:
+        if has_heights:
+            _floor_with_heights(out, split, x, y, z, cos_yaw, sin_yaw, plane2, plane2_u, floor_table, heights,
+                                drop_in_float64, light, fog_m)  # fmt: skip
+        else:
+            _flat_floor(out, split, x, y, cos_yaw, sin_yaw, plane2, plane2_u, row_levels, floor_table, walls.shape)
+    # Then per column: the ray, and the wall slice over rows wall_spans[height] = [top, bottom).
     floor_x, floor_y = np.floor(x), np.floor(y)
     rows_max = 4 * 8 * H  # raycast._HEIGHT_STEPS * raycast._MAX_WALL_SCREENS * H
-    height_index = np.empty(W, np.int64)
-    base = np.empty(W, np.int32)
+    texture_last = textures.shape[0] - 1
     for c in range(W):
         u = column_offsets[c]
         dx = cos_yaw - sin_yaw * u
@@ -128,54 +153,74 @@ def draw_frame(
         depth = max(t, 1e-3)
         depth_out[c], material_out[c], along_out[c] = depth, material, along
         height = focal / depth
-        height_index[c] = min(np.int64(height * 4 + 0.5), rows_max)
+        height_index = min(np.int64(height * 4 + 0.5), rows_max)
         u_texel = min(np.int64((along % 1.0) * _TEXTURE), _TEXTURE - 1)
         ratio = depth / fog_m
         shade = light / (1.0 + ratio * ratio) * (1.0 if x_side else 0.82)
-        base[c] = np.int32(((_light_index(shade) * materials + material) * _TEXTURE) * _TEXTURE + u_texel)
-    texture_last = textures.shape[0] - 1
+        base = ((_light_index(shade) * np.int64(materials) + material) * _TEXTURE) * _TEXTURE + u_texel
+        base32 = np.int32(base)
+        for r in range(wall_spans[height_index, 0], wall_spans[height_index, 1]):
+            out[r, c] = textures[min(max(np.int64(wall_rows[height_index, r] + base32), 0), texture_last)]
+
+
+@numba.njit(cache=True)
+def _flat_floor(out, split, x, y, cos_yaw, sin_yaw, plane2, plane2_u, row_levels, floor_table, grid_shape):
+    """``batch._flat_floors`` (``floor_block`` without floor heights) for the rows from ``split`` down."""
+    H, W = out.shape
+    grid_rows, grid_cols = grid_shape
     floor_last = floor_table.shape[0] - 1
-    grid_rows, grid_cols = walls.shape
+    cells = 4 * grid_rows * grid_cols
+    fine_cols, last_col, last_row = np.int32(2 * grid_cols), np.int32(2 * grid_cols - 1), np.int32(2 * grid_rows - 1)
+    two_x, two_y = 2 * x, 2 * y
+    # Cell indices first, then the gathers: the first loop is branch-free and compiles to vector code.
+    index = np.empty(W, np.int32)
+    for r in range(split, H):
+        p2 = plane2[r - split]
+        level_row = np.int32(row_levels[r - split] * cells)
+        ax = two_x + cos_yaw * p2  # the first sum of `(2 x + cos p2) - sin p2u`, as numpy adds them
+        ay = two_y + sin_yaw * p2
+        row_u = plane2_u[r - split]
+        for c in range(W):
+            fx = min(max(np.int32(ax - sin_yaw * row_u[c]), np.int32(0)), last_col)
+            fy = min(max(np.int32(ay + cos_yaw * row_u[c]), np.int32(0)), last_row)
+            index[c] = fy * fine_cols + fx + level_row
+        row_out = out[r]
+        for c in range(W):
+            row_out[c] = floor_table[min(max(np.int64(index[c]), 0), floor_last)]
+
+
+@numba.njit(cache=True)
+def _floor_with_heights(
+    out, split, x, y, z, cos_yaw, sin_yaw, plane2, plane2_u, floor_table, heights, drop_in_float64, light, fog_m
+):
+    """``raycast.floor_block`` with floor heights (lower floors darker, void as the void colour)."""
+    H, W = out.shape
+    grid_rows, grid_cols = heights.shape
+    floor_last = floor_table.shape[0] - 1
     cells = 4 * grid_rows * grid_cols
     fine_cols = 2 * grid_cols
     two_x, two_y = 2 * x, 2 * y
     z32 = np.float32(z)
-    for r in range(H):
-        below_horizon = r >= split
-        if below_horizon:
-            p2 = plane2[r - split]
-            level_row = np.int32(row_levels[r - split] * cells)
-            if has_heights:
-                q = p2 / 2 / fog_m
-                row_fog = light / (1.0 + q * q)
+    for r in range(split, H):
+        p2 = plane2[r - split]
+        q = p2 / 2 / fog_m
+        row_fog = light / (1.0 + q * q)
         for c in range(W):
-            offset = wall_rows[height_index[c], r]
-            if offset >= 0:
-                out[r, c] = textures[min(max(np.int64(offset + base[c]), 0), texture_last)]
-            elif not below_horizon:
-                out[r, c] = upper[r]
+            p2u = plane2_u[r - split, c]
+            fx = min(max(np.int32((two_x + cos_yaw * p2) - sin_yaw * p2u), 0), fine_cols - 1)
+            fy = min(max(np.int32((two_y + sin_yaw * p2) + cos_yaw * p2u), 0), 2 * grid_rows - 1)
+            below = heights[fy >> 1, fx >> 1]
+            if below <= -1000.0:  # world.VOID_HEIGHT
+                out[r, c] = _VOID
+                continue
+            # floor_block's `1.0 - 0.12 * (pose.z - below)`: float32 when z is a Python float.
+            if drop_in_float64:
+                drop = min(max(1.0 - 0.12 * (z - np.float64(below)), 0.35), 1.0)
             else:
-                p2u = plane2_u[r - split, c]
-                fx = np.int32((two_x + cos_yaw * p2) - sin_yaw * p2u)
-                fy = np.int32((two_y + sin_yaw * p2) + cos_yaw * p2u)
-                fx = min(max(fx, np.int32(0)), np.int32(fine_cols - 1))
-                fy = min(max(fy, np.int32(0)), np.int32(2 * grid_rows - 1))
-                if not has_heights:
-                    index = np.int64(np.int32(fy * fine_cols + fx) + level_row)
-                    out[r, c] = floor_table[min(max(index, 0), floor_last)]
-                    continue
-                below = heights[fy >> 1, fx >> 1]
-                if below <= -1000.0:  # world.VOID_HEIGHT
-                    out[r, c] = _VOID
-                    continue
-                # floor_block's `1.0 - 0.12 * (pose.z - below)`: float32 when z is a Python float.
-                if drop_in_float64:
-                    drop = min(max(1.0 - 0.12 * (z - np.float64(below)), 0.35), 1.0)
-                else:
-                    drop32 = np.float32(1.0) - np.float32(0.12) * (z32 - below)
-                    drop = np.float64(min(max(drop32, np.float32(0.35)), np.float32(1.0)))
-                index = _light_index(row_fog * drop) * cells + np.int64(fy) * fine_cols + np.int64(fx)
-                out[r, c] = floor_table[min(max(index, 0), floor_last)]
+                drop32 = np.float32(1.0) - np.float32(0.12) * (z32 - below)
+                drop = np.float64(min(max(drop32, np.float32(0.35)), np.float32(1.0)))
+            index = _light_index(row_fog * drop) * cells + np.int64(fy) * fine_cols + np.int64(fx)
+            out[r, c] = floor_table[min(max(index, 0), floor_last)]
 
 
 @numba.njit(cache=True)
@@ -209,15 +254,12 @@ def paint_sprites(out, frames, depth, left, size, top, bottom, slots, zbuffer, a
 
 @numba.njit(cache=True)
 def unpack(packed, rgb):
-    """``colours.unpack`` of (N, H, W) packed colours into (N, H, W, 3) uint8."""
-    n, H, W = packed.shape
-    for i in range(n):
-        for r in range(H):
-            for c in range(W):
-                value = packed[i, r, c]
-                rgb[i, r, c, 0] = value & 255
-                rgb[i, r, c, 1] = (value >> 8) & 255
-                rgb[i, r, c, 2] = (value >> 16) & 255
+    """``colours.unpack`` of packed colours into uint8 RGB: flat (pixels,) into (3 * pixels,), C order."""
+    for i in range(packed.shape[0]):
+        value = packed[i]
+        rgb[3 * i] = value & 255
+        rgb[3 * i + 1] = (value >> 8) & 255
+        rgb[3 * i + 2] = (value >> 16) & 255
 
 
 def warm_up() -> None:
@@ -227,21 +269,21 @@ def warm_up() -> None:
     out = np.zeros((8, 8), np.uint32)
     f64, empty_f64 = np.zeros(8), np.zeros(0)
     # The renderer's tables are read-only arrays, a type of their own to numba: warm up with the same.
-    upper, plane2, plane2_u, row_levels, floor_table, wall_rows, textures = tables = (
+    upper, plane2, plane2_u, row_levels, floor_table, wall_rows, wall_spans, textures = tables = (
         np.zeros(4, np.uint32), np.zeros(4), np.zeros((4, 8)), np.zeros(4, np.int64), np.zeros(64, np.uint32),
-        np.full((257, 8), -1, np.int32), np.zeros(16, np.uint32),
+        np.full((257, 8), -1, np.int32), np.zeros((257, 2), np.int64), np.zeros(16, np.uint32),
     )  # fmt: skip
     for table in tables:
         table.flags.writeable = False
     draw_frame(
-        out, walls, np.array([1.5, 1.5, 0.0, 1.0, 0.0, 4.0]), f64, False, upper, plane2, plane2_u, row_levels,
-        floor_table, np.zeros((1, 1), np.float32), False, wall_rows, textures, np.array([1.0, 12.0, 2.0, 0.0]),
-        f64.copy(), np.zeros(8, np.int64), f64.copy(),
+        out[None], 0, walls, 1.5, 1.5, 0.0, 1.0, 0.0, 4.0, f64, False, upper, plane2, plane2_u, row_levels, floor_table,
+        np.zeros((0, 0), np.float32), False, wall_rows, wall_spans, textures, 1.0, 12.0, 2, np.zeros((1, 8)),
+        np.zeros((1, 8), np.int64), np.zeros((1, 8)),
     )  # fmt: skip
     paint_sprites(
         out[None], np.zeros(0, np.int64), empty_f64, empty_f64, empty_f64, empty_f64, empty_f64,
         np.zeros(0, np.int64), np.ones((1, 8)), np.zeros((1, 576), bool), np.zeros((1, 576), np.uint32),
     )  # fmt: skip
-    unpack(out[None], np.zeros((1, 8, 8, 3), np.uint8))
+    unpack(out.reshape(-1), np.zeros(3 * out.size, np.uint8))
 
 

@@ -129,5 +129,7 @@ def touched(entities: Entities, x: float, y: float, reach: float = AGENT_RADIUS_
         return np.zeros(0, np.int64)
     distance = np.hypot(entities.x - x, entities.y - y)
     hit = entities.active & entities.touchable & (distance <= reach + 0.25 * entities.size)
+    if not hit.any():  # most steps touch nothing: skip the sort (the same empty int64 result)
+        return np.zeros(0, np.int64)
     index = np.flatnonzero(hit)
     return index[np.argsort(distance[index], kind="stable")]
