@@ -19,7 +19,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from zipfian_envs.engine import backend
 from zipfian_envs.engine.colours import LEVEL_FACTORS, PACKED, fog, light_index, pack
 from zipfian_envs.engine.sprites import SPRITE_SIZE, SpriteAtlas
 from zipfian_envs.engine.world import EYE_HEIGHT_M, Entities
@@ -55,7 +54,10 @@ class PictureStore:
 
     def slots(self, atlas: np.ndarray, shape: np.ndarray, colour: np.ndarray, level: np.ndarray) -> np.ndarray:
         """Each sprite's row in the table (built where missing); arguments are per-sprite int arrays."""
-        codes = (((atlas * 65536 + shape) << 24 | colour) << 6 | level).tolist()
+        return self.slots_of_codes((((atlas * 65536 + shape) << 24 | colour) << 6 | level).tolist())
+
+    def slots_of_codes(self, codes: list[int]) -> np.ndarray:
+        """:meth:`slots` of picture codes ``((atlas * 65536 + shape) << 24 | packed colour) << 6 | level``."""
         get = self._slots.get
         slots = [get(code, -1) for code in codes]
         if -1 in slots:
@@ -159,17 +161,6 @@ def paint_sprites(
     left = W / 2 + lateral[order] * scale - size_px / 2
     bottom = per_sprite(horizon, where) + (per_sprite(EYE_HEIGHT_M + pz, where) - z[order]) * scale
     levels = light_index(fog(d, per_sprite(lighting[0], where), per_sprite(lighting[1], where)))
-    fast = backend.compiled()
-    if fast is not None:
-        # The pixel loops below, compiled: the same texel and depth-test expressions, sprite by sprite.
-        rgb = colour[order].astype(np.int64)
-        slots = STORE.slots(atlas if one else atlas[order], shape[order].astype(np.int64),
-                            rgb[:, 0] | rgb[:, 1] << 8 | rgb[:, 2] << 16, levels)  # fmt: skip
-        frames = np.full(order.size, where, np.int64) if one else where
-        fast.kernels.paint_sprites(
-            out, frames, d, left, size_px, bottom - size_px, bottom, slots, zbuffer, STORE.alpha, STORE.pixels
-        )
-        return
     if one and order.size <= FEW_SPRITES:
         # A few sprites cost less one by one than through the flat arrays below (the same pixels).
         for j, i in enumerate(order.tolist()):

@@ -16,7 +16,7 @@ import numpy as np
 
 from zipfian_envs.engine import kernels
 from zipfian_envs.engine.batch import _FLOOR_TABLES, Frame, _texture_table
-from zipfian_envs.engine.billboards import paint_sprites
+from zipfian_envs.engine.billboards import STORE
 from zipfian_envs.engine.colours import PACKED
 from zipfian_envs.engine.raycast import (
     _HEIGHT_STEPS,
@@ -159,16 +159,8 @@ def render_packed(grid: Grid, pose: Pose, camera: Camera, view: View) -> np.ndar
     if view.screens:
         _screens(out[0], view, camera, horizon, tuple(column[0] for column in columns))
     if view.entities is not None and len(view.entities):
-        paint_sprites(
-            out,
-            [(0, view.entities, view.atlas)],
-            (float(pose.x), float(pose.y), float(pose.z)),
-            cos_sin,
-            columns[0],
-            horizon,
-            (float(grid.light), float(grid.fog_m)),
-            camera.focal,
-        )
+        per_frame = np.array([[pose.x, pose.y, pose.z, *cos_sin, horizon, grid.light, grid.fog_m]], np.float64)
+        _paint_sprites(out, [(0, view.entities, view.atlas)], per_frame, columns[0], camera)
     draw_hud(out[0], view.hud)
     return out[0]
 
@@ -198,7 +190,35 @@ def render_chunk(out: np.ndarray, frames: Sequence[Frame], camera: Camera, limit
         horizon = per_frame[i][5]
         _screens(out[i], frames[i][2], camera, horizon, tuple(column[i] for column in columns))
     if sprites:
-        x, y, z, cos_yaw, sin_yaw, horizons, light, fog_m = np.array(per_frame, np.float64).T
-        paint_sprites(out, sprites, (x, y, z), (cos_yaw, sin_yaw), columns[0], horizons, (light, fog_m), camera.focal)
+        _paint_sprites(out, sprites, np.array(per_frame, np.float64), columns[0], camera)
     for i in huds:
         draw_hud(out[i], frames[i][2].hud)
+
+
+_SPRITE_FIELDS = (("x", np.float64), ("y", np.float64), ("z", np.float64), ("size", np.float64),
+                  ("shape", np.int64), ("colour", np.uint8), ("active", bool))  # fmt: skip
+
+
+def _paint_sprites(out: np.ndarray, sprites: list, per_frame: np.ndarray, zbuffer: np.ndarray, camera: Camera) -> None:
+    """``billboards.paint_sprites`` on the kernels: ``sprites`` = (frame, entities, atlas), ``per_frame`` (N, 8)."""
+    sprites = [entry for entry in sprites if len(entry[1])]
+    if not sprites:
+        return
+    starts = np.zeros(len(sprites) + 1, np.int64)
+    np.cumsum([len(entities) for _, entities, _ in sprites], out=starts[1:])
+    fields = [
+        np.concatenate([getattr(entities, name) for _, entities, _ in sprites], dtype=dtype)
+        for name, dtype in _SPRITE_FIELDS
+    ]
+    frames, depth, left, size, top, bottom, codes = kernels.sprite_layout(
+        np.array([i for i, _, _ in sprites], np.int64),
+        starts,
+        np.array([STORE.atlas_number(atlas) for _, _, atlas in sprites], np.int64),
+        *fields,
+        per_frame,
+        camera.width,
+        camera.focal,
+    )
+    if codes.size:
+        slots = STORE.slots_of_codes(codes.tolist())
+        kernels.paint_sprites(out, frames, depth, left, size, top, bottom, slots, zbuffer, STORE.alpha, STORE.pixels)

@@ -224,6 +224,65 @@ def _floor_with_heights(
 
 
 @numba.njit(cache=True)
+def sprite_layout(groups, starts, atlases, x, y, z, size, shape, colour, active, per_frame, width, focal):
+    """The sprites to paint, far to near per frame: ``billboards.paint_sprites``'s visibility, order and geometry.
+
+    Entities are laid out group by group (group g: frame ``groups[g]``, atlas number
+    ``atlases[g]``, entities ``starts[g]:starts[g + 1]``); ``per_frame`` rows are (x, y, z,
+    cos yaw, sin yaw, horizon, light, fog_m). Within a frame the order is a stable sort by
+    decreasing depth, as numpy's stable argsort of the negated depths. Returns per sprite to
+    paint: frame, depth, left edge, size, top, bottom and its picture code
+    ``((atlas * 65536 + shape) << 24 | packed colour) << 6 | light level``.
+    """
+    total = x.shape[0]
+    frames = np.empty(total, np.int64)
+    depth = np.empty(total)
+    left = np.empty(total)
+    size_px = np.empty(total)
+    top = np.empty(total)
+    bottom = np.empty(total)
+    codes = np.empty(total, np.int64)
+    order = np.empty(total, np.int64)
+    half_width = width / 2
+    reach = half_width / focal  # paint_sprites's `W / 2 / focal`
+    count = 0
+    for g in range(groups.shape[0]):
+        frame = groups[g]
+        px, py, pz = per_frame[frame, 0], per_frame[frame, 1], per_frame[frame, 2]
+        fx, fy = per_frame[frame, 3], per_frame[frame, 4]
+        horizon, light, fog_m = per_frame[frame, 5], per_frame[frame, 6], per_frame[frame, 7]
+        eye = 0.5 + pz  # world.EYE_HEIGHT_M + pz
+        first = count
+        for k in range(starts[g], starts[g + 1]):
+            rel_x, rel_y = x[k] - px, y[k] - py
+            d = rel_x * fx + rel_y * fy
+            lateral = rel_y * fx - rel_x * fy
+            if not (active[k] and d > 0.05 and abs(lateral) - 0.5 * size[k] < d * reach):
+                continue
+            # Insert after every sprite at least as far (a stable sort, far to near).
+            j = count
+            while j > first and depth[j - 1] < d:
+                depth[j], order[j], left[j] = depth[j - 1], order[j - 1], left[j - 1]
+                j -= 1
+            depth[j], order[j], left[j] = d, k, lateral
+            count += 1
+        for j in range(first, count):
+            k, d, lateral = order[j], depth[j], left[j]
+            scale = focal / d
+            size_j = size[k] * scale
+            size_px[j] = size_j
+            left[j] = half_width + lateral * scale - size_j / 2
+            bottom[j] = horizon + (eye - z[k]) * scale
+            top[j] = bottom[j] - size_j
+            ratio = d / fog_m
+            level = _light_index(light / (1.0 + ratio * ratio))
+            packed = np.int64(colour[k, 0]) | np.int64(colour[k, 1]) << 8 | np.int64(colour[k, 2]) << 16
+            codes[j] = ((atlases[g] * 65536 + np.int64(shape[k])) << 24 | packed) << 6 | level
+            frames[j] = frame
+    return frames[:count], depth[:count], left[:count], size_px[:count], top[:count], bottom[:count], codes[:count]
+
+
+@numba.njit(cache=True)
 def paint_sprites(out, frames, depth, left, size, top, bottom, slots, zbuffer, alpha, pixels):
     """Paint sprites (far to near, each over the ones before) into ``out`` (frames, H, W).
 
@@ -279,6 +338,12 @@ def warm_up() -> None:
         out[None], 0, walls, 1.5, 1.5, 0.0, 1.0, 0.0, 4.0, f64, False, upper, plane2, plane2_u, row_levels, floor_table,
         np.zeros((0, 0), np.float32), False, wall_rows, wall_spans, textures, 1.0, 12.0, 2, np.zeros((1, 8)),
         np.zeros((1, 8), np.int64), np.zeros((1, 8)),
+    )  # fmt: skip
+    one = np.zeros(1)
+    sprite_layout(
+        np.zeros(1, np.int64), np.array([0, 1]), np.zeros(1, np.int64), one + 2.5, one + 1.5, one, one + 0.5,
+        np.zeros(1, np.int64), np.zeros((1, 3), np.uint8), np.ones(1, bool),
+        np.array([[1.5, 1.5, 0, 1, 0, 4, 1, 12.0]]), 8, 4.0,
     )  # fmt: skip
     paint_sprites(
         out[None], np.zeros(0, np.int64), empty_f64, empty_f64, empty_f64, empty_f64, empty_f64,
