@@ -1,6 +1,7 @@
 """The numba-compiled renderer draws exactly the numpy renderer's frames, single and batched, on every id and level."""
 
 import importlib.util
+import json
 import multiprocessing
 from contextlib import contextmanager
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 
 import zipfian_envs  # noqa: F401  (registers the ids)
+from zipfian_envs import vector_benchmark
 from zipfian_envs.engine import backend
 from zipfian_envs.engine.batch import render_batch
 from zipfian_envs.engine.raycast import render_packed
@@ -164,3 +166,13 @@ def test_spawned_workers_follow_the_variable(choice, monkeypatch):
     with rendering_with("numpy"):
         expected = gym.make("Zipfian/Labyrinth-v0", task="rooms_watermaze").reset(seed=2)[0]["image"]
     np.testing.assert_array_equal(image, expected)
+
+
+def test_vector_benchmark_compares_backends(tmp_path, capsys):
+    renders = ["numba", "numpy"] if importlib.util.find_spec("numba") else ["numpy"]
+    argv = ["--env", "Zipfian/Playroom-v0", "--num-envs", "2", "--steps", "3", "--repeats", "1", "--rounds", "1"]
+    assert vector_benchmark.main([*argv, "--render", *renders, "--json", str(tmp_path / "bench.json")]) == 0
+    assert "x numpy" in capsys.readouterr().out
+    (figures,) = json.loads((tmp_path / "bench.json").read_text())
+    assert sorted(figures["best"]) == sorted(renders)
+    assert all(rates["observe_us"] > 0 and rates["rest_us"] > 0 for rates in figures["best"].values())

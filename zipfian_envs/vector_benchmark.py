@@ -5,16 +5,27 @@ env through ``gym.make`` is timed too, for scale);
 the rates are env-steps per second of wall-clock time and per second of this process's CPU time
 (the second is steadier on a shared machine). Each is the best of ``repeats`` timings, and the
 1-minute load average is printed beside them: a loaded machine slows every figure.
+
+``python -m zipfian_envs.vector_benchmark`` times the native vector env under each render backend
+(``--render numba numpy``, see :mod:`zipfian_envs.engine.backend`) back to back in one process, in
+alternating rounds, so that their ratio holds even when the machine's load drifts; it also splits
+each step into the observation (rendering and assembly) and the rest (the level rules, resets,
+infos).
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
+
+from zipfian_envs.engine import backend
 
 # The issues' target for 64 sub-envs of a first-person family.
 TARGET_ENV_STEPS_PER_S = 20_000.0
@@ -45,7 +56,9 @@ def vector_rates(
     env_id: str, num_envs: int, steps: int, repeats: int = 3, seed: int = 0, **kwargs: Any
 ) -> dict[str, float]:
     """Env-steps/s of ``gym.make_vec(env_id, num_envs, "vector_entry_point")`` and of ``SyncVectorEnv``."""
-    figures: dict[str, float] = {"num_envs": num_envs, "steps": steps, "load_before": _load()}
+    figures: dict[str, Any] = {
+        "num_envs": num_envs, "steps": steps, "render": backend.render_backend(), "load_before": _load()
+    }  # fmt: skip
     for name, mode in (("native", "vector_entry_point"), ("sync", "sync")):
         env = gym.make_vec(env_id, num_envs=num_envs, vectorization_mode=mode, **kwargs)
         env.reset(seed=seed)
@@ -88,6 +101,7 @@ def report(env_id: str, figures: dict[str, float]) -> str:
     return "\n".join(
         [
             f"vector env {env_id} x{n} ({int(figures['steps'])} steps per timing, best of the timings; "
+            f"{figures.get('render', 'numpy')} renderer; "
             f"load average {figures['load_before']} -> {figures['load_after']}):",
             f"  native vector env: {figures['native_env_steps_per_s']:9.0f} env-steps/s "
             f"({figures['native_env_steps_per_cpu_s']:.0f} per CPU-second), "
@@ -99,3 +113,117 @@ def report(env_id: str, figures: dict[str, float]) -> str:
             f"native / one env = {figures['native_env_steps_per_s'] / figures['single_steps_per_s']:.2f}",
         ]
     )
+
+
+def native_rates(
+    env_id: str, num_envs: int, steps: int, repeats: int = 3, seed: int = 0, **kwargs: Any
+) -> dict[str, float]:
+    """Env-steps/s of the native vector env alone, and the microseconds per env-step spent observing (rendering)."""
+    env = gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="vector_entry_point", **kwargs)
+    env.reset(seed=seed)
+    observe, spent = env._observe, [0.0]
+
+    def timed_observe(*args: Any) -> dict[str, np.ndarray]:
+        start = time.perf_counter()
+        result = observe(*args)
+        spent[0] += time.perf_counter() - start
+        return result
+
+    env._observe = timed_observe
+    rng = np.random.default_rng(seed)
+    for _ in range(min(20, steps)):  # warm-up (and the kernels' compilation or cache load)
+        env.step(rng.integers(0, env.single_action_space.n, num_envs))
+    best: dict[str, float] = {}
+    for _ in range(repeats):
+        actions = rng.integers(0, env.single_action_space.n, (steps, num_envs))
+        spent[0] = 0.0
+        start, start_cpu = time.perf_counter(), time.process_time()
+        for row in actions:
+            env.step(row)
+        elapsed, elapsed_cpu = time.perf_counter() - start, time.process_time() - start_cpu
+        if elapsed < best.get("elapsed", np.inf):
+            best = {"elapsed": elapsed, "cpu": elapsed_cpu, "observe": spent[0]}
+    env.close()
+    per_step = 1e6 / (steps * num_envs)
+    return {
+        "env_steps_per_s": steps * num_envs / best["elapsed"],
+        "env_steps_per_cpu_s": steps * num_envs / max(best["cpu"], 1e-9),
+        "observe_us": best["observe"] * per_step,
+        "rest_us": (best["elapsed"] - best["observe"]) * per_step,
+    }
+
+
+def compare_backends(
+    env_id: str, num_envs: int, steps: int, renders: list[str], rounds: int = 2, repeats: int = 3, **kwargs: Any
+) -> dict[str, Any]:
+    """:func:`native_rates` under each render backend, in ``rounds`` alternating rounds; the best round of each."""
+    before = backend.render_backend()
+    figures: dict[str, Any] = {"env_id": env_id, "num_envs": num_envs, "steps": steps, "load": [_load()], "rounds": {}}
+    try:
+        for _ in range(rounds):
+            for name in renders:
+                used = backend.set_render_backend(name)
+                rates = native_rates(env_id, num_envs, steps, repeats, **kwargs)
+                figures["rounds"].setdefault(used, []).append(rates)
+                figures["load"].append(_load())
+    finally:
+        backend.set_render_backend(before)
+    figures["best"] = {
+        name: max(runs, key=lambda rates: rates["env_steps_per_s"]) for name, runs in figures["rounds"].items()
+    }
+    return figures
+
+
+def compare_report(figures: dict[str, Any]) -> str:
+    """The backends' figures as a few printable lines, with the ratio of each to numpy's (or the first's)."""
+    lines = [
+        f"native vector env {figures['env_id']} x{figures['num_envs']} ({figures['steps']} steps per timing; "
+        f"load average during the rounds {', '.join(str(load) for load in figures['load'])}):"
+    ]
+    names = list(figures["best"])
+    reference = "numpy" if "numpy" in names else names[0]
+    first = figures["best"][reference]["env_steps_per_s"]
+    for name in names:
+        best = figures["best"][name]
+        rounds = ", ".join(f"{rates['env_steps_per_s']:.0f}" for rates in figures["rounds"][name])
+        lines.append(
+            f"  {name:6s} {best['env_steps_per_s']:7.0f} env-steps/s (rounds: {rounds}; "
+            f"{best['env_steps_per_cpu_s']:.0f} per CPU-second), {best['env_steps_per_s'] / first:.2f} x {reference}, "
+            f"{best['env_steps_per_s'] / TARGET_ENV_STEPS_PER_S:.2f} x the {TARGET_ENV_STEPS_PER_S:,.0f} target; "
+            f"per env-step {best['observe_us']:.1f} us observing + {best['rest_us']:.1f} us rules and the rest"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(
+        prog="python -m zipfian_envs.vector_benchmark", description=__doc__.split("\n\n")[-1]
+    )
+    parser.add_argument("--env", nargs="+", default=["Zipfian/Labyrinth-v0", "Zipfian/Playroom-v0"], help="env ids")
+    parser.add_argument("--num-envs", type=int, default=64, help="sub-envs (default 64)")
+    parser.add_argument("--steps", type=int, default=100, help="vector steps per timing")
+    parser.add_argument("--repeats", type=int, default=3, help="timings per round (the best counts)")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds over the backends")
+    parser.add_argument(
+        "--render", nargs="+", default=["numba", "numpy"], choices=backend.CHOICES, help="render backends to compare"
+    )
+    parser.add_argument("--json", type=Path, help="write the figures here as JSON")
+    args = parser.parse_args(argv)
+    if min(args.num_envs, args.steps, args.repeats, args.rounds) < 1:
+        parser.error("--num-envs, --steps, --repeats and --rounds must be >= 1")
+    import zipfian_envs  # noqa: F401  (registers the ids)
+
+    results = []
+    for env_id in args.env:
+        figures = compare_backends(env_id, args.num_envs, args.steps, args.render, args.rounds, args.repeats)
+        print(compare_report(figures), flush=True)
+        results.append(figures)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
