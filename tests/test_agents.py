@@ -144,6 +144,7 @@ def test_periodic_eval_csv_and_resume(tmp_path: Path) -> None:
         (["--algo", "ppo", "--steps", "10", "--out", "x", "--env-kwarg", "rooms=0"], "rooms"),
         (["--algo", "ppo", "--steps", "10", "--out", "x", "--frame-stack", "0"], "--frame-stack must be >= 1"),
         (["--algo", "ppo", "--steps", "10", "--out", "x", "--frame-stack", "2"], "gives pixels observations"),
+        (["--algo", "ppo", "--steps", "10", "--out", "x", "--cue-match"], "--cue-match works on symbolic"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(argv: list[str], message: str, capsys) -> None:
@@ -183,19 +184,20 @@ def test_scripted_policies_are_the_harness_ones() -> None:
     assert len(random) == 8
 
 
-@pytest.mark.parametrize("frames", [1, 4])
-def test_ppo_symbolic_learns_tiny_gridworld(frames: int, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("frames", "cue_match"), [(1, False), (4, False), (1, True)])
+def test_ppo_symbolic_learns_tiny_gridworld(frames: int, cue_match: bool, tmp_path: Path) -> None:
     """One room, two objects, one map: PPO reaches >= 80% success in a fixed 16k-step seeded budget.
 
     8 envs x 128-step rollouts: the default-configuration preset's 4,096-step rollouts would give
     this budget only four updates. With ``frames=4`` it is the memory agent of the Gridworld results
-    (a 4-frame stack), evaluated on plain envs through FrameStackPolicy.
+    (a 4-frame stack), evaluated on plain envs through FrameStackPolicy; ``cue_match`` adds the
+    extractor's cue-match map.
     """
     out = tmp_path / "tiny"
     argv = ["--algo", "ppo", "--obs-mode", "symbolic", "--steps", "16384", "--seed", "0", "--out", str(out),
             "--final-episodes", "200", "--min-episodes-per-rank", "0", "--checkpoint-every", "0", "--no-progress",
             "--n-envs", "8", "--hp", "n_steps=128", "--hp", "batch_size=256", "--frame-stack", str(frames),
-            *TINY]  # fmt: skip
+            *(["--cue-match"] if cue_match else []), *TINY]  # fmt: skip
     assert train.main(argv) == 0
     result = load_result(next(p for p in out.glob("*.json") if p.name != "config.json"))
     success = result["protocols"]["zipfian"]["summary"]["success"]["success"]
@@ -208,8 +210,9 @@ def test_results_grouping_and_merge(tmp_path: Path) -> None:
     config = {"env": f"{NAMESPACE}/Gridworld-v0", "env_kwargs": {"level": "zipf_2", "obs_mode": "pixels", "rooms": 2},
               "level": "zipf_2", "algo": "ppo", "observation_kind": "pixels", "seed": 1}  # fmt: skip
     key = results.group_key(config)
-    assert key == (f"{NAMESPACE}/Gridworld-v0", '{"rooms": 2}', "zipf_2", "ppo", "pixels", 1)
-    assert results.group_key({**config, "frame_stack": 4})[-1] == 4
+    assert key == (f"{NAMESPACE}/Gridworld-v0", '{"rooms": 2}', "zipf_2", "ppo", "pixels", 1, False)
+    assert results.group_key({**config, "frame_stack": 4})[-2] == 4
+    assert results.group_key({**config, "cue_match": True})[-1] is True
     assert results.config_dir(tmp_path, key[0], key[1], "zipf_2", "pixels") == (
         tmp_path / "gridworld" / "pixels_zipf_2_rooms-2"
     )
@@ -265,6 +268,20 @@ def test_frame_stack_trains_and_the_saved_model_evaluates_on_plain_envs(tmp_path
     policy = load_policy(str(out / "model.zip"), f"{NAMESPACE}/Gridworld-v0", **kwargs)
     assert type(policy).__name__ == "FrameStackPolicy" and policy.frames == 3
     assert len(evaluate(policy, f"{NAMESPACE}/Gridworld-v0", episodes=4, num_envs=2, **kwargs)) == 4
+
+
+def test_cue_match_is_recorded_named_and_reloaded(tmp_path: Path) -> None:
+    out = tmp_path / "cue"
+    argv = ["--algo", "ppo", "--obs-mode", "symbolic", "--steps", "256", "--n-envs", "2", "--out", str(out),
+            "--cue-match", "--final-episodes", "3", "--min-episodes-per-rank", "0", "--checkpoint-every", "0",
+            "--hp", "n_steps=64", "--hp", "batch_size=64", "--no-progress", *TINY]  # fmt: skip
+    assert train.main(argv) == 0
+    assert json.loads((out / "config.json").read_text())["cue_match"] is True
+    result = load_result(next(p for p in out.glob("*.json") if p.name != "config.json"))
+    assert result["policy"] == "ppo-symbolic-cuematch"
+    kwargs = {"obs_mode": "symbolic", "rooms": 1, "num_objects": 2, "num_maps": 1}
+    policy = load_policy(str(out / "model.zip"), f"{NAMESPACE}/Gridworld-v0", **kwargs)
+    assert policy.policy.features_extractor.features == "cue_match"
 
 
 def test_learning_curves_plot(tmp_path: Path) -> None:

@@ -74,6 +74,28 @@ def test_symbolic_extractor_embeds_codes_and_target() -> None:
     assert extractor.embed.weight.grad is not None and extractor.embed.weight.grad.abs().sum() > 0
 
 
+def test_cue_match_features_score_the_cued_kind_whatever_the_kind() -> None:
+    torch.manual_seed(0)
+    space = spaces.Box(0, 227, (50,), np.uint8)
+    extractor = SymbolicGridExtractor(space, features_dim=32, embed_dim=16, features="cue_match")
+    codes = torch.zeros(3, 50, dtype=torch.long)  # floor everywhere
+    codes[:, 7] = 1  # a wall
+    for row, kind in enumerate((0, 111, 224)):  # a common, a middling and a never-cued kind
+        codes[row, 10] = 3 + kind  # the cued kind
+        codes[row, 20] = 3 + (kind + 1) % 225  # another object
+        codes[row, -1] = 3 + kind
+    match = extractor.cue_match(codes)
+    assert torch.allclose(match[:, 10], torch.ones(3))
+    assert (match[:, 20].abs() < 1).all()
+    assert (match[:, 7] == 0).all() and (match[:, 0] == 0).all()  # no object, no match
+    assert extractor(codes.float()).shape == (3, 32)
+
+
+def test_symbolic_extractor_rejects_unknown_features() -> None:
+    with pytest.raises(ValueError, match="unknown features 'pixels'; valid: codes, cue_match"):
+        SymbolicGridExtractor(spaces.Box(0, 227, (50,), np.uint8), features="pixels")
+
+
 @pytest.mark.parametrize("mode", ["mean", "gru"])
 def test_instruction_encoder_ignores_padding(mode: str) -> None:
     torch.manual_seed(0)

@@ -3,7 +3,8 @@
 * :class:`GridPixelCNN` - 63x63 Gridworld pixels: a 9x9 stride-9 conv gives one feature vector per
   cell, then a 3x3 conv and a linear layer (PPO trains ~2x faster than with SB3's NatureCNN here).
 * :class:`SymbolicGridExtractor` - symbolic Gridworld: cell codes and the target code embedded with one
-  shared table, plus their element-wise product (so "this cell holds the target" is linear), then an MLP.
+  shared table, plus their element-wise product (so "this cell holds the target" is linear), then an MLP;
+  ``features="cue_match"`` adds each cell's cosine match with the cued kind (a kind-agnostic target map).
 * :class:`DictExtractor` - ``{"image": HxWx3 uint8, "instruction": token ids (0 = padding)}``: a small
   CNN and an instruction encoder (token embedding, then a masked mean-pool or a GRU).
 
@@ -22,6 +23,8 @@ from gymnasium import spaces
 from stable_baselines3.common.preprocessing import is_image_space
 from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 from torch import nn
+
+from zipfian_envs.gridworld.dynamics import OBJECT_CODE_OFFSET as OBJECT_CODE
 
 GRID_CELL_PIXELS = 9
 
@@ -67,33 +70,55 @@ class GridPixelCNN(BaseFeaturesExtractor):
 
 
 class SymbolicGridExtractor(BaseFeaturesExtractor):
-    """Embeds symbolic cell codes and the target code with one table, then an MLP.
+    """Embeds symbolic cell codes and the target code, then an MLP.
 
-    The observation is ``n`` codes: ``n - 1`` cells and the target's code last. Features are the
-    flattened cell embeddings, the target embedding and the cells' element-wise products with it.
+    The observation is ``n`` codes: ``n - 1`` cells and the target's code last. The MLP sees the
+    flattened cell embeddings, the target embedding and the cells' element-wise products with it
+    (one shared table), so "this cell holds the target" is linear per kind. ``features="cue_match"``
+    adds a relational map: per cell, the cosine between its kind's embedding and the target's in a
+    second table of ``match_dim`` (0 on cells without an object). A cell holding the cued kind scores
+    1 whatever the kind, so spotting the target is one skill shared by all kinds, including kinds
+    rarely or never cued in training; the per-kind features stay for what is kind-specific.
     """
 
+    FEATURES = ("codes", "cue_match")
+
     def __init__(
-        self, observation_space: spaces.Box, features_dim: int = 256, embed_dim: int = 8, hidden: int = 256
+        self,
+        observation_space: spaces.Box,
+        features_dim: int = 256,
+        embed_dim: int = 8,
+        hidden: int = 256,
+        features: str = "codes",
+        match_dim: int = 32,
     ) -> None:
         super().__init__(observation_space, features_dim)
+        if features not in self.FEATURES:
+            raise ValueError(f"unknown features {features!r}; valid: {', '.join(self.FEATURES)}")
+        self.features = features
         self.num_codes = int(np.max(observation_space.high)) + 1
         n = int(observation_space.shape[0])
         self.embed = nn.Embedding(self.num_codes, embed_dim)
-        self.mlp = nn.Sequential(
-            nn.Linear((2 * (n - 1) + 1) * embed_dim, hidden),
-            nn.ReLU(),
-            nn.Linear(hidden, features_dim),
-            nn.ReLU(),
-        )
+        n_in = (2 * (n - 1) + 1) * embed_dim
+        if features == "cue_match":
+            self.match_embed = nn.Embedding(self.num_codes, match_dim)
+            n_in += n - 1
+        self.mlp = nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, features_dim), nn.ReLU())
 
     def forward(self, observations: torch.Tensor) -> torch.Tensor:
         """Features of a batch of code vectors (floats holding integers)."""
         codes = observations.long().clamp_(0, self.num_codes - 1)
         emb = self.embed(codes)  # (B, n, d)
         cells, target = emb[:, :-1], emb[:, -1:]
-        features = torch.cat([cells.flatten(1), target.flatten(1), (cells * target).flatten(1)], dim=1)
-        return self.mlp(features)
+        parts = [cells.flatten(1), target.flatten(1), (cells * target).flatten(1)]
+        if self.features == "cue_match":
+            parts.append(self.cue_match(codes))
+        return self.mlp(torch.cat(parts, dim=1))
+
+    def cue_match(self, codes: torch.Tensor) -> torch.Tensor:
+        """``(B, n - 1)``: each cell's cosine match with the cued kind, 0 where no object stands."""
+        kinds = nn.functional.normalize(self.match_embed(codes), dim=-1)
+        return (kinds[:, :-1] * kinds[:, -1:]).sum(-1) * (codes[:, :-1] >= OBJECT_CODE)
 
 
 class SmallImageCNN(nn.Module):

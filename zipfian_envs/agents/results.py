@@ -51,8 +51,8 @@ def find_runs(runs_dir: Path) -> list[dict[str, Any]]:
     return runs
 
 
-def group_key(config: dict[str, Any]) -> tuple[str, str, str, str, str, int]:
-    """(env id, extra env kwargs as JSON, level, algo, observation kind, frames stacked) of a run."""
+def group_key(config: dict[str, Any]) -> tuple[str, str, str, str, str, int, bool]:
+    """(env id, extra env kwargs as JSON, level, algo, observation kind, frames stacked, cue match) of a run."""
     kwargs = {k: v for k, v in config["env_kwargs"].items() if k not in ("level", "obs_mode")}
     return (
         config["env"],
@@ -61,6 +61,7 @@ def group_key(config: dict[str, Any]) -> tuple[str, str, str, str, str, int]:
         config["algo"],
         config["observation_kind"],
         int(config.get("frame_stack", 1)),
+        bool(config.get("cue_match", False)),
     )
 
 
@@ -109,8 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     sections: dict[Path, str] = {}
     agents_in: dict[Path, list[Path]] = defaultdict(list)
     reference: dict[str, Any] | None = None
-    for (env_id, kwargs_json, level, algo, kind, frames), members in sorted(groups.items()):
-        agent = agent_name(algo, kind, frames)
+    for (env_id, kwargs_json, level, algo, kind, frames, cue_match), members in sorted(groups.items()):
+        agent = agent_name(algo, kind, frames, cue_match)
         members.sort(key=lambda r: r["config"]["seed"])
         target = config_dir(args.out, env_id, kwargs_json, level, kind)
         env_kwargs = members[0]["result"]["env_kwargs"]

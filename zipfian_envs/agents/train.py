@@ -74,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-envs", type=int, default=None, help="parallel envs (default: the preset's)")
     p.add_argument("--frame-stack", type=int, default=1,
                    help="act on the last N observations (VecFrameStack, flat obs): a short memory")  # fmt: skip
+    p.add_argument("--cue-match", action="store_true",
+                   help="symbolic Gridworld: add the extractor's kind-agnostic cue-match map (features=cue_match)")
     p.add_argument("--vec-env", choices=VEC_ENVS, default="auto",
                    help="auto: the native vector env when the id has one, else dummy (one object per env)")  # fmt: skip
     p.add_argument("--out", type=Path, required=True, help="run directory, e.g. runs/NAME")
@@ -154,6 +156,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.frame_stack > 1 and kind not in FRAME_STACK_KINDS:
         parser.error(f"--frame-stack works on flat observations ({', '.join(FRAME_STACK_KINDS)}); "
                      f"{args.env} gives {kind} observations")  # fmt: skip
+    if args.cue_match and kind != "symbolic":
+        parser.error(f"--cue-match works on symbolic observations; {args.env} gives {kind} observations")
     return args
 
 
@@ -194,6 +198,8 @@ def build_model(args: argparse.Namespace, env: VecEnv, tensorboard_dir: str | No
     if extractor is not None:
         # A preset may size the extractor (e.g. the Gridworld's symbolic one); --hp policy_kwargs still win.
         sizes = {**extractor_kwargs, **policy_kwargs.get("features_extractor_kwargs", {})}
+        if getattr(args, "cue_match", False):
+            sizes["features"] = "cue_match"
         policy_kwargs.update(features_extractor_class=extractor, features_extractor_kwargs=sizes)
     # Read, not popped: config.json records every --hp override, policy_kwargs included.
     policy_kwargs.update(args.hp_overrides.get("policy_kwargs", {}))
@@ -256,7 +262,9 @@ def write_results(model: Any, args: argparse.Namespace, train_info: dict[str, An
                 env_id=args.env,
                 level=args.training_level,
                 env_kwargs={k: v for k, v in args.env_kwargs.items() if k != "level"},
-                policy_name=agent_name(args.algo, args.kind, getattr(args, "frame_stack", 1)),
+                policy_name=agent_name(
+                    args.algo, args.kind, getattr(args, "frame_stack", 1), getattr(args, "cue_match", False)
+                ),
                 seeds=[args.seed],
                 extra={"training": train_info},
             )
@@ -264,9 +272,9 @@ def write_results(model: Any, args: argparse.Namespace, train_info: dict[str, An
     return paths
 
 
-def agent_name(algo: str, kind: str, frame_stack: int = 1) -> str:
-    """A trained agent's name in result files: ``ppo-symbolic``, or ``ppo-symbolic-stack4`` with frame stacking."""
-    return f"{algo}-{kind}" + (f"-stack{frame_stack}" if frame_stack > 1 else "")
+def agent_name(algo: str, kind: str, frame_stack: int = 1, cue_match: bool = False) -> str:
+    """A trained agent's name in result files: ``ppo-symbolic``, plus ``-cuematch`` and ``-stack4`` when used."""
+    return f"{algo}-{kind}" + ("-cuematch" if cue_match else "") + (f"-stack{frame_stack}" if frame_stack > 1 else "")
 
 
 def backend_of(argv: list[str]) -> str:
@@ -344,6 +352,7 @@ def run(argv: list[str]) -> dict[str, Any]:
         "n_envs": n_envs,
         "vec_env": type(env.unwrapped).__name__,
         "frame_stack": args.frame_stack,
+        "cue_match": args.cue_match,
         "seed": args.seed,
         "preset": _jsonable(args.preset.__dict__),
         "hp_overrides": _jsonable(args.hp_overrides),
