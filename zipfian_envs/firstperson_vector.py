@@ -5,7 +5,8 @@ bots, grips) are a few dozen microseconds of Python per env and differ per level
 sub-env keeps its own single env object and runs them unchanged (``_start`` and ``_advance``,
 the single env's ``reset`` and ``step`` without the observation). The picture (the raycaster:
 some 90% of a single env's step) is then drawn for every sub-env at once by
-:func:`zipfian_envs.engine.batch.render_batch`, which equals the single renderer bit for bit.
+:func:`zipfian_envs.engine.batch.render_batch`, which equals the single renderer bit for bit (in
+numpy, or in numba-compiled kernels with the ``fast`` extra: :mod:`zipfian_envs.engine.backend`).
 Since each sub-env is the single env itself, seeds, draws, rewards, terminations and info keys
 are those of N single envs by construction.
 """

@@ -2,7 +2,8 @@
 
 Modules: :mod:`.world` (plain state and units), :mod:`.physics` (movement, collision, touch),
 :mod:`.raycast` (the renderer), :mod:`.batch` (the same renderer over a batch of frames, for the
-native vector envs), :mod:`.billboards` (sprites painted in one flat pass), :mod:`.colours` (packed
+native vector envs), :mod:`.backend` (numpy or the numba-compiled :mod:`.compiled` / :mod:`.kernels`,
+the same pixels), :mod:`.billboards` (sprites painted in one flat pass), :mod:`.colours` (packed
 colours and light levels), :mod:`.sprites` (procedural silhouettes), :mod:`.textures`
 (procedural wall textures), :mod:`.topdown` (the map for humans), :mod:`.navigation` (privileged
 planning for scripted oracles) and :mod:`.actions` (IMPALA's DMLab action set). Environments
@@ -10,6 +11,7 @@ build on it (the Labyrinth, the Playroom); nothing here knows about any particul
 """
 
 from zipfian_envs.engine.actions import ACTION_COMMANDS, ACTION_NAMES, KEY_MAP, NUM_ACTIONS
+from zipfian_envs.engine.backend import render_backend, set_render_backend
 from zipfian_envs.engine.physics import is_free, move_agent, touched, translate
 from zipfian_envs.engine.raycast import Camera, Screen, View, cast_rays, centre_ray, render_packed, render_view
 from zipfian_envs.engine.sprites import ATLAS, SHAPES, SpriteAtlas, build_atlas, shape_index
@@ -48,9 +50,11 @@ __all__ = [
     "is_free",
     "make_texture",
     "move_agent",
+    "render_backend",
     "render_packed",
     "render_view",
     "seconds_to_steps",
+    "set_render_backend",
     "shape_index",
     "texture_bank",
     "top_down",
