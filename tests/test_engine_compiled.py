@@ -3,6 +3,8 @@
 import importlib.util
 import json
 import multiprocessing
+import subprocess
+import sys
 from contextlib import contextmanager
 
 import gymnasium as gym
@@ -176,3 +178,19 @@ def test_vector_benchmark_compares_backends(tmp_path, capsys):
     (figures,) = json.loads((tmp_path / "bench.json").read_text())
     assert sorted(figures["best"]) == sorted(renders)
     assert all(rates["observe_us"] > 0 and rates["rest_us"] > 0 for rates in figures["best"].values())
+
+
+def test_without_numba_auto_renders_with_numpy_and_numba_is_refused():
+    """A process where numba cannot be imported: ``auto`` falls back to numpy, ``numba`` says what to install."""
+    code = (
+        "import sys; sys.modules['numba'] = None\n"
+        "import gymnasium as gym, zipfian_envs\n"
+        "from zipfian_envs.engine import backend\n"
+        "image = gym.make('Zipfian/Playroom-v0').reset(seed=0)[0]['image']\n"
+        "print(backend.render_backend(), image.shape)\n"
+        "try:\n    backend.set_render_backend('numba')\nexcept ImportError as error:\n    print(error)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    lines = result.stdout.splitlines()
+    assert lines[0] == "numpy (72, 96, 3)"
+    assert "pip install 'zipfian-envs[fast]'" in lines[1]

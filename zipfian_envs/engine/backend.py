@@ -15,6 +15,7 @@ way to choose for all of them; :func:`set_render_backend` changes this process o
 from __future__ import annotations
 
 import os
+import warnings
 from types import ModuleType
 
 ENV_VAR = "ZIPFIAN_ENVS_RENDER"
@@ -41,6 +42,12 @@ def _resolve(choice: str) -> str:
             raise ImportError(
                 f"the numba render backend needs numba: pip install 'zipfian-envs[fast]' ({error})"
             ) from error
+        return "numpy"
+    except Exception as error:  # numba present but unusable here (e.g. no writable cache directory)
+        if choice == "numba":
+            raise
+        message = f"numba is installed but the compiled renderer failed to load ({error!r}); rendering with numpy"
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
         return "numpy"
     _kernels = kernels
     return "numba"
