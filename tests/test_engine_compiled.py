@@ -1,5 +1,6 @@
 """The numba-compiled renderer draws exactly the numpy renderer's frames, single and batched, on every id and level."""
 
+import dataclasses
 import importlib.util
 import json
 import multiprocessing
@@ -134,6 +135,25 @@ def test_batch_of_every_level_equals_numpy_single_and_batched():
             single = [render_packed(grid, pose, camera, view) for grid, pose, view in frames]
         np.testing.assert_array_equal(batched, reference)
         np.testing.assert_array_equal(np.stack(single), reference)
+
+
+@needs_numba
+def test_floor_heights_equal_numpy_for_every_type_of_eye_height():
+    """The skymaze floor's `pose.z - heights` is float32 for a Python float z and float64 for a numpy one."""
+    env = gym.make("Zipfian/Labyrinth-v0", task="skymaze_irreversible_path_varied").unwrapped
+    env.reset(seed=4)
+    rng = np.random.default_rng(0)
+    for t in range(20):
+        env.step(int(rng.integers(env.action_space.n)))
+        grid, pose, view = env._frame()
+        for cast in (float, np.float64, np.float32):
+            frame = (grid, dataclasses.replace(pose, z=cast(pose.z + 0.07 * (t % 5))), view)
+            with rendering_with("numpy"):
+                expected = render_packed(*frame[:2], env.camera, view), render_batch([frame], env.camera)[0]
+            with rendering_with("numba"):
+                got = render_packed(*frame[:2], env.camera, view), render_batch([frame], env.camera)[0]
+            np.testing.assert_array_equal(got[0], expected[0], err_msg=f"step {t}, z {cast.__name__}")
+            np.testing.assert_array_equal(got[1], expected[1], err_msg=f"step {t}, z {cast.__name__} (batch)")
 
 
 def test_bad_backend_names_raise_value_error(monkeypatch):
