@@ -11,7 +11,9 @@ tables), the walls' texel indices and the sprites (one flat pass, :mod:`.billboa
 per frame: the final gathers from each frame's own shaded floor and texture tables (they differ
 per grid, and a gather costs the same per pixel either way), screens and the HUD.
 
-Frames are drawn in chunks of ``chunk`` so that the intermediate arrays stay in cache.
+Frames are drawn in chunks of ``chunk`` so that the intermediate arrays stay in cache. With numba
+installed the chunks are drawn by :func:`.compiled.render_chunk` instead (the same pixels, see
+:mod:`.backend`); the numpy code here is the reference.
 """
 
 from __future__ import annotations
@@ -68,8 +70,7 @@ def render_batch_rgb(
     """
     rgb = np.empty((len(frames), camera.height, camera.width, 3), np.uint8)
     packed = np.empty((min(chunk, len(frames)), camera.height, camera.width), PACKED)
-    fast = backend.compiled()
-    draw = _render_chunk if fast is None else fast.render_chunk
+    fast, draw = backend.compiled(), _chunk_renderer()
     for start in range(0, len(frames), chunk):
         part = packed[: len(frames[start : start + chunk])]
         draw(part, frames[start : start + chunk], camera, 2 * len(frames) + 8)
