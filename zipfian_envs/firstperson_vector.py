@@ -172,28 +172,54 @@ def merge_infos(infos: list[dict[str, Any] | None]) -> dict[str, Any]:
     has its ``_key`` mask.
     """
     num_envs = len(infos)
+    first_info = infos[0] if num_envs else None
+    if first_info and all(info and info.keys() == first_info.keys() for info in infos):
+        # Most steps: every sub-env reports the same keys, so every column is full (no index lists).
+        everyone = np.ones(num_envs, dtype=bool)
+        merged: dict[str, Any] = {}
+        for key in first_info:
+            values = [info[key] for info in infos]
+            if isinstance(values[0], dict):
+                merged[key] = merge_infos(values)
+            else:
+                merged[key] = _column(values, None, num_envs)
+            merged["_" + key] = everyone.copy()
+        return merged
     columns: dict[str, list[int]] = {}
     for i, info in enumerate(infos):
         if info:
             for key in info:
                 columns.setdefault(key, []).append(i)
-    merged: dict[str, Any] = {}
+    merged = {}
     for key, present in columns.items():
         values = [infos[i][key] for i in present]
-        first = values[0]
-        if isinstance(first, dict):
-            array: Any = merge_infos([infos[i][key] if i in present else None for i in range(num_envs)])
-        elif type(first) in (int, float, bool) or isinstance(first, np.number):
-            array = np.zeros(num_envs, dtype=type(first))
-            array[present] = values
-        elif isinstance(first, np.ndarray):
-            array = np.zeros((num_envs, *first.shape), dtype=first.dtype)
-            array[present] = values
+        if isinstance(values[0], dict):
+            members = set(present)
+            merged[key] = merge_infos([infos[i][key] if i in members else None for i in range(num_envs)])
         else:
-            array = np.full(num_envs, None, dtype=object)
-            for i, value in zip(present, values):
-                array[i] = value
+            merged[key] = _column(values, present, num_envs)
         mask = np.zeros(num_envs, dtype=bool)
         mask[present] = True
-        merged[key], merged["_" + key] = array, mask
+        merged["_" + key] = mask
     return merged
+
+
+def _column(values: list[Any], present: list[int] | None, num_envs: int) -> np.ndarray:
+    """One info key's array: ``values`` at rows ``present`` (None: every row), 0, False or None elsewhere."""
+    where: Any = slice(None) if present is None else present
+    first = values[0]
+    if type(first) in (int, float, bool) or isinstance(first, np.number):
+        array = np.zeros(num_envs, dtype=type(first))
+        array[where] = values
+    elif isinstance(first, np.ndarray):
+        array = np.zeros((num_envs, *first.shape), dtype=first.dtype)
+        array[where] = values
+    else:
+        array = np.full(num_envs, None, dtype=object)
+        rows = range(num_envs) if present is None else present
+        if present is None and all(type(value) is str for value in values):
+            array[:] = values  # strings are scalars to numpy: one assignment, the same entries as the loop
+        else:
+            for i, value in zip(rows, values):
+                array[i] = value
+    return array

@@ -166,6 +166,27 @@ def render_packed(grid: Grid, pose: Pose, camera: Camera, view: View) -> np.ndar
     return out[0]
 
 
+# Per camera, pitch and lighting: the horizon, its split row and :func:`_row_tables`'s tables (one
+# lookup per frame of a chunk: the horizon's tangent, the keys and the tables change only with these).
+_PITCH_TABLES: dict[tuple, tuple] = {}
+
+
+def _pitch_tables(camera: Camera, pitch: float, grid: Grid) -> tuple:
+    """(horizon, split, upper, plane2, plane2_u, row_levels, wall_rows, wall_spans) of a frame."""
+    ceiling = grid.ceiling if type(grid.ceiling) is tuple else tuple(grid.ceiling)
+    key = (camera.height, camera.width, camera.fov_deg, pitch, grid.fog_m, grid.light, ceiling, bool(grid.sky))
+    entry = _PITCH_TABLES.get(key)
+    if entry is None:
+        H = camera.height
+        horizon = camera.horizon(pitch)
+        split = int(min(max(math.ceil(horizon - 0.5), 0), H))
+        row_key = (H, camera.width, camera.focal, round(horizon, 3), split, grid.fog_m, grid.light)
+        if len(_PITCH_TABLES) >= 256:
+            _PITCH_TABLES.clear()
+        entry = _PITCH_TABLES[key] = (horizon, split, *_row_tables(row_key, ceiling, bool(grid.sky)))
+    return entry
+
+
 def render_chunk(out: np.ndarray, frames: Sequence[Frame], camera: Camera, limit: int) -> None:
     """:func:`.batch.render_batch`'s frames into ``out`` (N, H, W) on the kernels; ``limit`` sizes the floor cache."""
     n, H, W = len(frames), camera.height, camera.width
@@ -173,14 +194,27 @@ def render_chunk(out: np.ndarray, frames: Sequence[Frame], camera: Camera, limit
     # Per frame: x, y, z, cos yaw, sin yaw, horizon, light, fog (the sprites' arguments).
     per_frame = []
     screens, sprites, huds = [], [], []
-    for i, frame in enumerate(frames):
-        grid, pose, view = frame
-        horizon = camera.horizon(pose.pitch)
-        cos_sin = (math.cos(pose.yaw), math.sin(pose.yaw))
-        per_frame.append((pose.x, pose.y, pose.z, *cos_sin, horizon, grid.light, grid.fog_m))
-        split = int(min(max(math.ceil(horizon - 0.5), 0), H))
-        floor = _shaded_floor(grid.floor, grid.floor_checker, _FLOOR_TABLES, limit) if split < H else None
-        _draw(out, i, frame, camera, horizon, cos_sin, (_texture_table(grid.textures), floor, split), True, columns)
+    focal, offsets, draw_frame = camera.focal, camera.column_offsets, kernels.draw_frame
+    no_floor_table = _NO_FLOOR[3]  # _row_tables gives the other stand-ins
+    # _draw's work inlined: this loop runs once per frame, and its Python is a good part of a frame's time.
+    for i, (grid, pose, view) in enumerate(frames):
+        horizon, split, upper, plane2, plane2_u, row_levels, wall_rows, wall_spans = _pitch_tables(
+            camera, pose.pitch, grid
+        )
+        cos_yaw, sin_yaw = math.cos(pose.yaw), math.sin(pose.yaw)
+        x, y, z, light, fog_m = float(pose.x), float(pose.y), float(pose.z), float(grid.light), float(grid.fog_m)
+        per_frame.append((pose.x, pose.y, pose.z, cos_yaw, sin_yaw, horizon, grid.light, grid.fog_m))
+        heights = grid.heights
+        floor = _shaded_floor(grid.floor, grid.floor_checker, _FLOOR_TABLES, limit) if split < H else no_floor_table
+        if heights is None:
+            walls, drop_in_float64, heights = grid.walls, False, _NO_HEIGHTS
+        else:
+            walls = opaque_materials(grid, pose.z)
+            # floor_block computes `pose.z - heights` in float32 for a Python float z, in float64 for a numpy float64.
+            drop_in_float64 = np.result_type(pose.z, heights.dtype) == np.float64
+        draw_frame(out, i, walls, x, y, z, cos_yaw, sin_yaw, focal, offsets, True, upper, plane2, plane2_u, row_levels,
+                   floor, heights, drop_in_float64, wall_rows, wall_spans, _texture_table(grid.textures), light, fog_m,
+                   grid.textures.shape[0], *columns)  # fmt: skip
         if view.screens:
             screens.append(i)
         if view.entities is not None:

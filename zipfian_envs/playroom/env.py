@@ -238,7 +238,7 @@ class PlayroomEnv(RendersForHumans, gym.Env):
             a = np.clip(array, -1.0, 1.0)
             return float(a[0]), float(a[1]), float(a[2]), float(a[3]), float(a[4])
         value = check_discrete_action(action, rules.ACTION_NAMES)
-        return tuple(float(v) for v in rules.ACTION_COMMANDS[value])  # type: ignore[return-value]
+        return rules.ACTION_COMMAND_TUPLES[value]  # type: ignore[return-value]
 
     def _info(self) -> dict[str, Any]:
         info = dict(self._episode_info)

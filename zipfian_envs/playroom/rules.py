@@ -53,6 +53,8 @@ ACTION_COMMANDS = np.array(
     np.float64,
 )  # fmt: skip
 ACTION_COMMANDS.flags.writeable = False
+# The same commands as tuples of Python floats: what a step reads (cheaper than converting a row per step).
+ACTION_COMMAND_TUPLES: tuple[tuple[float, ...], ...] = tuple(tuple(float(v) for v in row) for row in ACTION_COMMANDS)
 # Viewer keys (pygame names): the reference's W/S move, A/D strafe, arrows look, Space grip.
 # R, P, H and Escape belong to the viewer.
 KEY_MAP: dict[str, tuple[int, str]] = {
@@ -69,7 +71,8 @@ def move(state: RoomState, forward: float, strafe: float, turn: float, look_up: 
     to ``PITCH_GRID_RAD`` (4 degrees): the renderer caches one wall table per horizon, so a few
     dozen horizons keep it fast in continuous mode too (discrete looks land on the grid exactly).
     """
-    state.look_pitch = float(np.clip(state.look_pitch + look_up * LOOK_RAD, -MAX_LOOK_RAD, MAX_LOOK_RAD))
+    # min/max of floats is np.clip's value for finite numbers (actions are checked finite), without its call cost.
+    state.look_pitch = float(min(max(state.look_pitch + look_up * LOOK_RAD, -MAX_LOOK_RAD), MAX_LOOK_RAD))
     pose = move_agent(
         state.collision, state.pose, forward=forward, strafe=strafe, turn=turn * TURN_RAD / TURN_STEP_RAD, speed=MOVE_M
     )
