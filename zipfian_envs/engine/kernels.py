@@ -321,6 +321,54 @@ def unpack(packed, rgb):
         rgb[3 * i + 2] = (value >> 16) & 255
 
 
+@numba.njit(cache=True, inline="always")
+def _free(walls, x, y, radius):
+    """``physics.is_free`` on a grid without floor heights: no wall cell under the square at (x, y)."""
+    eps = 1e-9
+    r0, r1 = np.int64(np.floor(y - radius)), np.int64(np.floor(y + radius - eps))
+    c0, c1 = np.int64(np.floor(x - radius)), np.int64(np.floor(x + radius - eps))
+    if r0 < 0 or c0 < 0 or r1 >= walls.shape[0] or c1 >= walls.shape[1]:
+        return False
+    for r in range(r0, r1 + 1):
+        for c in range(c0, c1 + 1):
+            if walls[r, c] != 0:
+                return False
+    return True
+
+
+@numba.njit(cache=True)
+def slide(walls, x, y, sx, sy, substeps, radius):
+    """``physics.translate``'s sub-steps on a grid without floor heights: (x, y, x moved, y moved).
+
+    The same float64 sums and cell tests in the same order, so the position equals the Python loop's.
+    """
+    moved_x, moved_y = False, False
+    for _ in range(substeps):
+        if sx != 0 and _free(walls, x + sx, y, radius):
+            x += sx
+            moved_x = True
+        if sy != 0 and _free(walls, x, y + sy, radius):
+            y += sy
+            moved_y = True
+    return x, y, moved_x, moved_y
+
+
+@numba.njit(cache=True)
+def may_touch(x, y, size, active, touchable, px, py, reach):
+    """Whether any active, touchable entity lies within ``reach`` + a quarter of its size of (px, py) in x and in y.
+
+    A necessary condition for ``physics.touched``'s hit (a hypotenuse is at least either side), with
+    a 1 cm margin (wider than any rounding, float32 coordinates included), so that False proves no
+    touch without computing the exact distances.
+    """
+    for k in range(x.shape[0]):
+        if active[k] and touchable[k]:
+            bound = reach + 0.25 * size[k] + 0.01
+            if abs(x[k] - px) <= bound and abs(y[k] - py) <= bound:
+                return True
+    return False
+
+
 def warm_up() -> None:
     """Compile (or load from the cache) every kernel with the argument types the renderer passes."""
     walls = np.ones((3, 3), np.int16)
@@ -350,5 +398,7 @@ def warm_up() -> None:
         np.zeros(0, np.int64), np.ones((1, 8)), np.zeros((1, 576), bool), np.zeros((1, 576), np.uint32),
     )  # fmt: skip
     unpack(out.reshape(-1), np.zeros(3 * out.size, np.uint8))
+    slide(walls, 1.5, 1.5, 0.01, -0.01, 2, 0.16)
+    may_touch(one, one, one, np.ones(1, bool), np.ones(1, bool), 1.0, 1.0, 0.36)
 
 

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from zipfian_envs.engine import backend
 from zipfian_envs.engine.world import (
     AGENT_RADIUS_M,
     MAX_PITCH_RAD,
@@ -79,12 +80,34 @@ def footprint_height(grid: Grid, x: float, y: float, radius: float = AGENT_RADIU
     return float(grid.heights[max(r0, 0) : r1, max(c0, 0) : c1].max())
 
 
+# Coordinate types whose sums are plain float64 sums (a numpy float32 would sum in float32).
+_FLOAT64_TYPES = (float, np.float64)
+
+
 def translate(grid: Grid, pose: Pose, dx: float, dy: float, radius: float = AGENT_RADIUS_M) -> Pose:
     """Move by (dx, dy) metres with sliding collision; never tunnels, whatever the distance."""
     distance = math.hypot(dx, dy)
     substeps = max(1, math.ceil(distance / _SUBSTEP_M))
     sx, sy = dx / substeps, dy / substeps
     x, y, z = pose.x, pose.y, pose.z
+    fast = backend.compiled()
+    if (
+        fast is not None
+        and grid.heights is None
+        and type(x) in _FLOAT64_TYPES
+        and type(y) in _FLOAT64_TYPES
+        and type(sx) in _FLOAT64_TYPES
+        and type(sy) in _FLOAT64_TYPES
+    ):
+        # The loop below in a compiled kernel (the same float64 sums and cell tests): the agent's
+        # move is a good part of a step's Python. Each coordinate keeps the type the loop's
+        # `x += sx` would give it (a numpy float64 if either is one), so callers see the same pose.
+        new_x, new_y, moved_x, moved_y = fast.kernels.slide(grid.walls, x, y, sx, sy, substeps, float(radius))
+        if moved_x:
+            x = np.float64(new_x) if type(x) is np.float64 or type(sx) is np.float64 else new_x
+        if moved_y:
+            y = np.float64(new_y) if type(y) is np.float64 or type(sy) is np.float64 else new_y
+        return Pose(x=x, y=y, yaw=pose.yaw, pitch=pose.pitch, z=z)
     for _ in range(substeps):
         if sx and is_free(grid, x + sx, y, z, radius):
             x += sx
@@ -127,6 +150,11 @@ def touched(entities: Entities, x: float, y: float, reach: float = AGENT_RADIUS_
     """Indices of active, touchable entities within ``reach`` + half their size of (x, y), nearest first."""
     if len(entities) == 0:
         return np.zeros(0, np.int64)
+    fast = backend.compiled()
+    if fast is not None and not fast.kernels.may_touch(
+        entities.x, entities.y, entities.size, entities.active, entities.touchable, float(x), float(y), float(reach)
+    ):
+        return np.zeros(0, np.int64)  # nothing within reach even along one axis: no distances needed
     distance = np.hypot(entities.x - x, entities.y - y)
     hit = entities.active & entities.touchable & (distance <= reach + 0.25 * entities.size)
     if not hit.any():  # most steps touch nothing: skip the sort (the same empty int64 result)
