@@ -214,3 +214,27 @@ def test_without_numba_auto_renders_with_numpy_and_numba_is_refused():
     lines = result.stdout.splitlines()
     assert lines[0] == "numpy (72, 96, 3)"
     assert "pip install 'zipfian-envs[fast]'" in lines[1]
+
+
+@needs_numba
+@pytest.mark.parametrize("level", [name for name in LEVEL_ORDER if name.startswith("psychlab")])
+def test_wall_screens_equal_numpy(level):
+    """Screens (the psychlab monitors) seen from every heading and pitch, near and far: compiled against numpy."""
+    env = gym.make("Zipfian/Labyrinth-v0", task=level).unwrapped
+    env.reset(seed=1)
+    rng = np.random.default_rng(0)
+    shown = 0
+    for t in range(48):
+        grid, pose, view = env._frame()
+        pose = dataclasses.replace(pose, yaw=t * 2 * np.pi / 48 + rng.uniform(0, 0.1), pitch=rng.uniform(-0.6, 0.6))
+        frame = (grid, pose, view)
+        with rendering_with("numpy"):
+            expected = render_packed(grid, pose, env.camera, view), render_batch([frame], env.camera)[0]
+        with rendering_with("numba"):
+            got = render_packed(grid, pose, env.camera, view), render_batch([frame], env.camera)[0]
+        np.testing.assert_array_equal(got[0], expected[0], err_msg=f"heading {t}")
+        np.testing.assert_array_equal(got[1], expected[1], err_msg=f"heading {t} (batch)")
+        without = render_packed(grid, pose, env.camera, dataclasses.replace(view, screens=()))
+        shown += bool((without != expected[0]).any())
+        env.step(int(rng.integers(4)))  # move about: screens near and far
+    assert shown >= 4  # the screens were in view, not only behind the agent

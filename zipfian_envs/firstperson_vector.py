@@ -161,7 +161,8 @@ class FirstPersonVectorEnv(vector.NativeVectorEnv):
         envs = self.envs if indices is None else [self.envs[i] for i in indices.tolist()]
         overlay = (lambda i, frame: envs[i]._overlay(frame)) if self.draws_overlays else None
         image = render_batch_rgb([env._frame() for env in envs], self.camera, overlay)
-        return {"image": image, "instruction": np.stack([env._instruction_tokens() for env in envs])}
+        # np.stack copies, so the sub-envs' cached token arrays need no copy of their own.
+        return {"image": image, "instruction": np.stack([env._instruction_tokens(copy=False) for env in envs])}
 
 
 def merge_infos(infos: list[dict[str, Any] | None]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ imports this module only when numba imports.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -18,7 +19,7 @@ import numpy as np
 from zipfian_envs.engine import kernels
 from zipfian_envs.engine.batch import _FLOOR_TABLES, Frame, _texture_table
 from zipfian_envs.engine.billboards import STORE
-from zipfian_envs.engine.colours import PACKED
+from zipfian_envs.engine.colours import PACKED, pack
 from zipfian_envs.engine.raycast import (
     _HEIGHT_STEPS,
     _MAX_WALL_SCREENS,
@@ -29,11 +30,10 @@ from zipfian_envs.engine.raycast import (
     _shaded_textures,
     _upper_rows,
     draw_hud,
-    draw_screens,
     opaque_materials,
     wall_offsets,
 )
-from zipfian_envs.engine.world import Grid, Pose
+from zipfian_envs.engine.world import EYE_HEIGHT_M, Grid, Pose
 
 __all__ = ["kernels", "render_chunk", "render_packed"]
 
@@ -71,6 +71,12 @@ def _row_tables(key: tuple, ceiling: tuple, sky: bool) -> tuple:
         rows = wall_offsets(H, key[3])
         tables = _ROW_TABLES[full_key] = (upper, *floor, rows, _wall_spans(rows))
     return tables
+
+
+@functools.lru_cache(maxsize=256)
+def _spans_of(height: int, horizon: float) -> np.ndarray:
+    """:func:`_wall_spans` of ``wall_offsets(height, horizon)`` (cached: the screens step reads it per frame)."""
+    return _wall_spans(wall_offsets(height, horizon))
 
 
 def _wall_spans(rows: np.ndarray) -> np.ndarray:
@@ -135,15 +141,26 @@ def _draw(
 
 
 def _screens(out: np.ndarray, view: View, camera: Camera, horizon: float, columns: tuple) -> None:
-    """Wall screens over the walls already drawn in ``out`` (H, W) (``raycast.render_packed``'s screens step)."""
+    """Wall screens over the walls already drawn in ``out`` (H, W) (``raycast.render_packed``'s screens step).
+
+    ``raycast.draw_screens``'s arithmetic: the per-column values in numpy (the same expressions),
+    the per-pixel rows in :func:`.kernels.paint_screen`, over the rows ``wall_offsets`` puts on the
+    wall (the spans of :func:`_row_tables`), each screen over the ones before it.
+    """
     depth, material, along = columns
     height = camera.focal / depth
     limit = _HEIGHT_STEPS * _MAX_WALL_SCREENS * camera.height
     height_index = np.minimum((height * _HEIGHT_STEPS + 0.5).astype(np.int64), limit)
-    is_wall = wall_offsets(camera.height, round(horizon, 3))[height_index].T >= 0
-    # Where a column shows no screen, draw_screens keeps the texels already in `out`.
-    wall = draw_screens(out, view.screens, material, along, height, horizon, camera.row_centres)
-    np.copyto(out, wall, where=is_wall)
+    spans = _spans_of(camera.height, round(horizon, 3))
+    top = horizon - (1.0 - EYE_HEIGHT_M) * height
+    for screen in view.screens:
+        on = material == screen.material
+        if on.any():
+            sh, sw = screen.image.shape[:2]
+            su = ((along - screen.start) / (screen.end - screen.start) * sw).astype(np.int64)
+            su = np.minimum(np.maximum(su, 0), sw - 1)
+            picture = screen.image if screen.image.ndim == 2 else pack(screen.image)
+            kernels.paint_screen(out, on, su, top, height, sh, picture, height_index, spans, camera.row_centres[:, 0])
 
 
 def render_packed(grid: Grid, pose: Pose, camera: Camera, view: View) -> np.ndarray:

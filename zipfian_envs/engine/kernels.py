@@ -321,6 +321,24 @@ def unpack(packed, rgb):
         rgb[3 * i + 2] = (value >> 16) & 255
 
 
+@numba.njit(cache=True)
+def paint_screen(out, on, su, top, height, sh, picture, height_index, wall_spans, rows):
+    """One wall screen into ``out`` (H, W): ``raycast.draw_screens``'s rows over each wall slice it covers.
+
+    Per column: whether it hits the screen's material (``on``), its picture column ``su``, the
+    wall's top row and height; ``rows`` are the pixel-centre rows. The picture row of a pixel is
+    ``draw_screens``'s ``(rows - top) / height * sh``, truncated and clamped.
+    """
+    last = sh - 1
+    for c in range(out.shape[1]):
+        if not on[c]:
+            continue
+        column, top_c, height_c = su[c], top[c], height[c]
+        for r in range(wall_spans[height_index[c], 0], wall_spans[height_index[c], 1]):
+            sv = min(max(np.int64((rows[r] - top_c) / height_c * sh), 0), last)
+            out[r, c] = picture[sv, column]
+
+
 @numba.njit(cache=True, inline="always")
 def _free(walls, x, y, radius):
     """``physics.is_free`` on a grid without floor heights: no wall cell under the square at (x, y)."""
@@ -399,6 +417,8 @@ def warm_up() -> None:
     )  # fmt: skip
     unpack(out.reshape(-1), np.zeros(3 * out.size, np.uint8))
     slide(walls, 1.5, 1.5, 0.01, -0.01, 2, 0.16)
+    index = np.zeros(8, np.int64)
+    paint_screen(out, np.ones(8, bool), index, f64, f64 + 1, 4, np.zeros((4, 4), np.uint32), index, wall_spans, f64)
     may_touch(one, one, one, np.ones(1, bool), np.ones(1, bool), 1.0, 1.0, 0.36)
 
 

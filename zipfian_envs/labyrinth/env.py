@@ -210,11 +210,11 @@ class LabyrinthEnv(RendersForHumans, gym.Env):
     def _overlay(self, packed: np.ndarray) -> None:
         """Drawn over the rendered (H, W) packed view: nothing in the Labyrinth (the HUD is in the view)."""
 
-    def _instruction_tokens(self) -> np.ndarray:
-        """The instruction's token ids, a fresh array."""
+    def _instruction_tokens(self, copy: bool = True) -> np.ndarray:
+        """The instruction's token ids, a fresh array (``copy=False``: the cached one, for a caller that copies)."""
         if self._tokens[0] != self._scene.instruction:
             self._tokens = (self._scene.instruction, language.encode(self._scene.instruction))
-        return self._tokens[1].copy()
+        return self._tokens[1].copy() if copy else self._tokens[1]
 
     @property
     def max_steps(self) -> int:

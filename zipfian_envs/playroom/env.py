@@ -268,9 +268,9 @@ class PlayroomEnv(RendersForHumans, gym.Env):
         if self._state.held >= 0:
             self._draw_held(packed, self._state)
 
-    def _instruction_tokens(self) -> np.ndarray:
-        """The instruction's token ids, a fresh array."""
-        return self._tokens.copy()
+    def _instruction_tokens(self, copy: bool = True) -> np.ndarray:
+        """The instruction's token ids, a fresh array (``copy=False``: the cached one, for a caller that copies)."""
+        return self._tokens.copy() if copy else self._tokens
 
     def _draw_held(self, packed: np.ndarray, state: RoomState) -> None:
         """Paint the held object at the bottom centre of the view (its lower part cut by the frame)."""
