@@ -222,7 +222,15 @@ def render_chunk(out: np.ndarray, frames: Sequence[Frame], camera: Camera, limit
         x, y, z, light, fog_m = float(pose.x), float(pose.y), float(pose.z), float(grid.light), float(grid.fog_m)
         per_frame.append((pose.x, pose.y, pose.z, cos_yaw, sin_yaw, horizon, grid.light, grid.fog_m))
         heights = grid.heights
-        floor = _shaded_floor(grid.floor, grid.floor_checker, _FLOOR_TABLES, limit) if split < H else no_floor_table
+        if split < H:
+            # _shaded_floor's own cache key, looked up here first: a hit skips its call and its builder.
+            floor = grid.floor
+            floor_key = ("floor", floor.shape, grid.floor_checker, hash(floor.tobytes()))
+            floor = _FLOOR_TABLES.get(floor_key)
+            if floor is None:
+                floor = _shaded_floor(grid.floor, grid.floor_checker, _FLOOR_TABLES, limit)
+        else:
+            floor = no_floor_table
         if heights is None:
             walls, drop_in_float64, heights = grid.walls, False, _NO_HEIGHTS
         else:
@@ -253,19 +261,32 @@ _SPRITE_FIELDS = (("x", np.float64), ("y", np.float64), ("z", np.float64), ("siz
 
 def _paint_sprites(out: np.ndarray, sprites: list, per_frame: np.ndarray, zbuffer: np.ndarray, camera: Camera) -> None:
     """``billboards.paint_sprites`` on the kernels: ``sprites`` = (frame, entities, atlas), ``per_frame`` (N, 8)."""
-    sprites = [entry for entry in sprites if len(entry[1])]
-    if not sprites:
+    # One pass over the frames gathers every field (the frames are many, the fields few).
+    groups, counts, atlases = [], [0], []
+    columns: tuple[list, ...] = tuple([] for _ in _SPRITE_FIELDS)
+    xs, ys, zs, sizes, shapes, colours, actives = columns
+    atlas_number = STORE.atlas_number
+    for i, entities, atlas in sprites:
+        x = entities.x
+        if x.shape[0]:  # len(entities)
+            groups.append(i)
+            counts.append(x.shape[0])
+            atlases.append(atlas_number(atlas))
+            xs.append(x)
+            ys.append(entities.y)
+            zs.append(entities.z)
+            sizes.append(entities.size)
+            shapes.append(entities.shape)
+            colours.append(entities.colour)
+            actives.append(entities.active)
+    if not groups:
         return
-    starts = np.zeros(len(sprites) + 1, np.int64)
-    np.cumsum([len(entities) for _, entities, _ in sprites], out=starts[1:])
-    fields = [
-        np.concatenate([getattr(entities, name) for _, entities, _ in sprites], dtype=dtype)
-        for name, dtype in _SPRITE_FIELDS
-    ]
+    starts = np.cumsum(counts, dtype=np.int64)
+    fields = [np.concatenate(column, dtype=dtype) for column, (_, dtype) in zip(columns, _SPRITE_FIELDS)]
     frames, depth, left, size, top, bottom, codes = kernels.sprite_layout(
-        np.array([i for i, _, _ in sprites], np.int64),
+        np.array(groups, np.int64),
         starts,
-        np.array([STORE.atlas_number(atlas) for _, _, atlas in sprites], np.int64),
+        np.array(atlases, np.int64),
         *fields,
         per_frame,
         camera.width,

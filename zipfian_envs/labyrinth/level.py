@@ -20,6 +20,9 @@ from zipfian_envs.engine.sprites import ATLAS, SpriteAtlas
 from zipfian_envs.engine.world import Entities, Grid, Pose, seconds_to_steps
 
 # A level ends this long after its last event (DMLab waits 0.2 s before ending such episodes).
+# Each action's (forward, strafe, turn, look) row unpacked once: the same numpy float64 scalars that
+# indexing ACTION_COMMANDS gives, without the indexing per step.
+_COMMAND_ROWS = tuple(tuple(row) for row in ACTION_COMMANDS)
 END_DELAY_STEPS = 3
 
 
@@ -91,7 +94,7 @@ class Level:
 
     def move(self, scene: Scene, action: int) -> None:
         """Move the agent by the action's (forward, strafe, turn) command."""
-        forward, strafe, turn, _ = ACTION_COMMANDS[action]
+        forward, strafe, turn, _ = _COMMAND_ROWS[action]
         scene.pose = move_agent(scene.grid, scene.pose, forward=forward, strafe=strafe, turn=turn)
 
     def rules(self, scene: Scene, action: int, rng: np.random.Generator) -> float:
