@@ -420,5 +420,3 @@ def warm_up() -> None:
     index = np.zeros(8, np.int64)
     paint_screen(out, np.ones(8, bool), index, f64, f64 + 1, 4, np.zeros((4, 4), np.uint32), index, wall_spans, f64)
     may_touch(one, one, one, np.ones(1, bool), np.ones(1, bool), 1.0, 1.0, 0.36)
-
-

@@ -86,10 +86,15 @@ _FLOAT64_TYPES = (float, np.float64)
 
 def translate(grid: Grid, pose: Pose, dx: float, dy: float, radius: float = AGENT_RADIUS_M) -> Pose:
     """Move by (dx, dy) metres with sliding collision; never tunnels, whatever the distance."""
+    return _translate(grid, pose.x, pose.y, pose.z, pose.yaw, pose.pitch, dx, dy, radius)
+
+
+def _translate(grid: Grid, x: float, y: float, z: float, yaw: float, pitch: float, dx: float, dy: float,
+               radius: float) -> Pose:  # fmt: skip
+    """:func:`translate` of the pose (x, y, yaw, pitch, z) (``move_agent`` calls it without an interim pose)."""
     distance = math.hypot(dx, dy)
     substeps = max(1, math.ceil(distance / _SUBSTEP_M))
     sx, sy = dx / substeps, dy / substeps
-    x, y, z = pose.x, pose.y, pose.z
     fast = backend.compiled()
     if (
         fast is not None
@@ -107,7 +112,7 @@ def translate(grid: Grid, pose: Pose, dx: float, dy: float, radius: float = AGEN
             x = np.float64(new_x) if type(x) is np.float64 or type(sx) is np.float64 else new_x
         if moved_y:
             y = np.float64(new_y) if type(y) is np.float64 or type(sy) is np.float64 else new_y
-        return Pose(x=x, y=y, yaw=pose.yaw, pitch=pose.pitch, z=z)
+        return Pose(x=x, y=y, yaw=yaw, pitch=pitch, z=z)
     for _ in range(substeps):
         if sx and is_free(grid, x + sx, y, z, radius):
             x += sx
@@ -116,7 +121,7 @@ def translate(grid: Grid, pose: Pose, dx: float, dy: float, radius: float = AGEN
         if grid.heights is not None:
             # The agent stands on the highest floor under its footprint, so it drops only once clear of a ledge.
             z = footprint_height(grid, x, y, radius)
-    return Pose(x=x, y=y, yaw=pose.yaw, pitch=pose.pitch, z=z)
+    return Pose(x=x, y=y, yaw=yaw, pitch=pitch, z=z)
 
 
 def move_agent(
@@ -135,20 +140,19 @@ def move_agent(
     """
     yaw = (pose.yaw + turn * TURN_STEP_RAD) % (2 * math.pi)
     pitch = min(max(pose.pitch + look_up * PITCH_STEP_RAD, -MAX_PITCH_RAD), MAX_PITCH_RAD)
-    turned = Pose(x=pose.x, y=pose.y, yaw=yaw, pitch=pitch, z=pose.z)
     if not forward and not strafe:
-        return turned
+        return Pose(x=pose.x, y=pose.y, yaw=yaw, pitch=pitch, z=pose.z)
     fx, fy = math.cos(yaw), math.sin(yaw)
     # Right of the facing direction is +90 degrees in this y-down frame.
     rx, ry = -fy, fx
     dx = speed * (forward * fx + strafe * rx)
     dy = speed * (forward * fy + strafe * ry)
-    return translate(grid, turned, dx, dy)
+    return _translate(grid, pose.x, pose.y, pose.z, yaw, pitch, dx, dy, AGENT_RADIUS_M)
 
 
 def touched(entities: Entities, x: float, y: float, reach: float = AGENT_RADIUS_M + 0.2) -> np.ndarray:
     """Indices of active, touchable entities within ``reach`` + half their size of (x, y), nearest first."""
-    if len(entities) == 0:
+    if entities.x.shape[0] == 0:  # len(entities), without the method call
         return np.zeros(0, np.int64)
     fast = backend.compiled()
     if fast is not None and not fast.kernels.may_touch(
