@@ -16,7 +16,8 @@ import zipfian_envs  # noqa: F401  (registers the ids)
 from zipfian_envs import vector_benchmark
 from zipfian_envs.engine import backend
 from zipfian_envs.engine.batch import render_batch
-from zipfian_envs.engine.raycast import render_packed
+from zipfian_envs.engine.raycast import Camera, View, render_packed
+from zipfian_envs.engine.world import Grid, Pose
 from zipfian_envs.labyrinth.levels import LEVEL_ORDER
 
 needs_numba = pytest.mark.skipif(
@@ -238,3 +239,32 @@ def test_wall_screens_equal_numpy(level):
         shown += bool((without != expected[0]).any())
         env.step(int(rng.integers(4)))  # move about: screens near and far
     assert shown >= 4  # the screens were in view, not only behind the agent
+
+
+@needs_numba
+def test_random_grids_equal_numpy_single_and_batched():
+    """Rays from random and grid-aligned poses in random grids, bordered or open: compiled against numpy."""
+    rng = np.random.default_rng(5)
+    camera = Camera(width=25, height=16)  # odd: the centre column's ray is the view direction itself
+    textures = rng.integers(0, 256, (4, 16, 16, 3), dtype=np.uint8)
+    frames = []
+    for k in range(80):
+        rows, cols = (int(v) for v in rng.integers(3, 14, 2))
+        walls = np.where(rng.random((rows, cols)) < 0.25, rng.integers(1, 4, (rows, cols)), 0).astype(np.int16)
+        if k % 3:  # most levels have a border; the rest let rays leave the grid
+            walls[0, :], walls[-1, :], walls[:, 0], walls[:, -1] = 1, 2, 3, 1
+        floor = rng.integers(0, 256, (rows, cols, 3), dtype=np.uint8)
+        grid = Grid(walls=walls, floor=floor, textures=textures)
+        x, y = rng.uniform(0, cols), rng.uniform(0, rows)
+        if k % 2 == 0:  # on grid lines or cell centres, facing along the axes or diagonals: ties between crossings
+            x, y = int(x) + 0.5 * (k % 4 == 0), int(y) + 0.5 * (k % 4 == 0)
+        yaw = rng.integers(8) * np.pi / 4 if k % 2 == 0 else rng.uniform(0, 2 * np.pi)
+        frames.append((grid, Pose(x=x, y=y, yaw=float(yaw), pitch=rng.uniform(-0.5, 0.5)), View()))
+    with rendering_with("numpy"):
+        reference = render_batch(frames, camera)
+        single_reference = [render_packed(grid, pose, camera, view) for grid, pose, view in frames]
+    with rendering_with("numba"):
+        batched = render_batch(frames, camera)
+        single = [render_packed(grid, pose, camera, view) for grid, pose, view in frames]
+    np.testing.assert_array_equal(batched, reference)
+    np.testing.assert_array_equal(np.stack(single), np.stack(single_reference))

@@ -44,15 +44,13 @@ def cast_column(walls, x, y, floor_x, floor_y, dx, dy):
     east, south = dx > 0, dy > 0
     count_x, count_y = cols + 1, rows + 1
     kx, ky = 0, 0
-    line_x, line_y = 0.0, 0.0
+    # Each axis's next crossing is computed when its index moves on (one division per crossing, not
+    # two per iteration); a finished axis's values are never read, as the branch tests its index first.
+    line_x = (floor_x + 1.0 + kx) if east else (floor_x - kx)
+    t_x = (line_x - x) / dx
+    line_y = (floor_y + 1.0 + ky) if south else (floor_y - ky)
+    t_y = (line_y - y) / dy
     while kx < count_x or ky < count_y:
-        t_x, t_y = np.inf, np.inf
-        if kx < count_x:
-            line_x = (floor_x + 1.0 + kx) if east else (floor_x - kx)
-            t_x = (line_x - x) / dx
-        if ky < count_y:
-            line_y = (floor_y + 1.0 + ky) if south else (floor_y - ky)
-            t_y = (line_y - y) / dy
         if kx < count_x and (ky >= count_y or t_x <= t_y):
             row = np.int64(np.floor(y + t_x * dy))
             col = np.int64(line_x) if east else np.int64(line_x) - 1
@@ -62,6 +60,8 @@ def cast_column(walls, x, y, floor_x, floor_y, dx, dy):
             if material != 0:
                 return t_x, True, max(np.int64(material), 0)
             kx += 1
+            line_x = (floor_x + 1.0 + kx) if east else (floor_x - kx)
+            t_x = (line_x - x) / dx
         else:
             col = np.int64(np.floor(x + t_y * dx))
             row = np.int64(line_y) if south else np.int64(line_y) - 1
@@ -71,6 +71,8 @@ def cast_column(walls, x, y, floor_x, floor_y, dx, dy):
             if material != 0:
                 return t_y, False, max(np.int64(material), 0)
             ky += 1
+            line_y = (floor_y + 1.0 + ky) if south else (floor_y - ky)
+            t_y = (line_y - y) / dy
     # No opaque crossing at all (a grid without a border): the numpy path's argmin of all-inf picks
     # the first x crossing, whose cell is open.
     return np.inf, True, 0
