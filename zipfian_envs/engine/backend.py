@@ -1,5 +1,8 @@
 """Which renderer draws the first-person frames: numba-compiled loops, or numpy (the reference).
 
+The same choice covers the compiled movement and touch kernels of :mod:`.physics` (exactly the
+Python physics' results, as the frames are exactly numpy's).
+
 Both draw the same pixels, bit for bit (``tests/test_engine_compiled.py``). The compiled one is
 used when numba imports (``pip install "zipfian-envs[fast]"``); the environment variable
 ``ZIPFIAN_ENVS_RENDER`` (read at the first frame) or :func:`set_render_backend` choose:

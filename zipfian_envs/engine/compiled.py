@@ -1,11 +1,11 @@
 """The renderer on numba-compiled kernels: :func:`render_packed` and :func:`render_chunk`.
 
 The same frames as :func:`.raycast.render_packed` and :func:`.batch.render_batch`, bit for bit: the
-per-pixel and per-sprite work (rays, floors, ceiling, walls, the sprites' visibility, order and
-geometry, their pixels, unpacking) runs in :mod:`.kernels`, and the rest stays the numpy
-renderer's own code: the cached row, floor and texture tables, the opaque cells, the picture
-store of tinted sprites, the wall screens and the HUD. Used through :mod:`.backend`, which
-imports this module only when numba imports.
+per-pixel and per-sprite work (rays, floors, ceiling, walls, the wall screens' pixels, the
+sprites' visibility, order and geometry, their pixels, unpacking) runs in :mod:`.kernels`, and the
+rest stays the numpy renderer's own code: the cached row, floor and texture tables, the opaque
+cells, the screens' per-column values, the picture store of tinted sprites and the HUD. Used
+through :mod:`.backend`, which imports this module only when numba imports.
 """
 
 from __future__ import annotations

@@ -5,6 +5,11 @@ that half-side and each sub-step tries x and y separately, so the agent slides a
 never pass through one, at any speed. A cell blocks when it holds a wall, is void, or its floor is
 more than ``STEP_HEIGHT_M`` above the agent's floor (a cliff that cannot be climbed); stepping onto
 a lower floor drops the agent onto it.
+
+With the compiled backend (:mod:`.backend`, numba installed) the sub-steps on grids without floor
+heights run in :func:`.kernels.slide` and :func:`touched` first asks :func:`.kernels.may_touch`
+whether anything is within reach; both give exactly the results of the Python code here, which
+stays the reference (``tests/test_engine_physics_compiled.py``).
 """
 
 from __future__ import annotations
