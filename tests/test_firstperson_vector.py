@@ -50,6 +50,23 @@ def test_merge_infos_equals_gymnasium_add_info():
     assert merge_infos([None, None]) == {}
 
 
+def test_merge_infos_of_full_columns_equals_gymnasium_add_info():
+    """Every sub-env with the same keys (the fast path), in any order, strings, objects and nested dicts included."""
+    infos = [
+        {"score": 1, "flag": np.bool_(True), "name": "a", "obj": ("t", 1), "vec": np.arange(3), "nested": {"x": 1.5}},
+        {"flag": np.bool_(False), "score": 2.7, "name": "bb", "obj": "s", "vec": np.ones(3), "nested": {"x": 2}},
+        {"score": 3, "flag": np.bool_(True), "name": "", "obj": None, "vec": np.zeros(3), "nested": {"x": 0.5}},
+    ]
+    sync = SyncVectorEnv([lambda: gym.make("CartPole-v1")] * len(infos))
+    expected: dict = {}
+    for i, info in enumerate(infos):
+        expected = sync._add_info(expected, info, i)
+    merged = merge_infos(infos)
+    assert_same(merged, expected)
+    assert list(merged) == list(expected)  # the keys in the first sub-env's order, each before its mask
+    assert [type(value) for value in merged["name"]] == [str] * 3 and merged["obj"][0] == ("t", 1)
+
+
 SHORT = {"Playroom": "time_limit_scale=0.02", "Labyrinth": "time_limit_scale=0.01"}
 
 
