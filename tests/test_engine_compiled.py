@@ -6,7 +6,6 @@ import json
 import multiprocessing
 import subprocess
 import sys
-from contextlib import contextmanager
 
 import gymnasium as gym
 import numpy as np
@@ -19,29 +18,15 @@ from zipfian_envs.engine.batch import render_batch
 from zipfian_envs.engine.raycast import Camera, View, render_packed
 from zipfian_envs.engine.world import Grid, Pose
 from zipfian_envs.labyrinth.levels import LEVEL_ORDER
+from zipfian_envs.registration import family_ids
 
 needs_numba = pytest.mark.skipif(
     importlib.util.find_spec("numba") is None,
     reason="the compiled renderer needs numba (pip install 'zipfian-envs[fast]'); the numpy renderer is the reference",
 )
-FIRST_PERSON_IDS = sorted(
-    env_id
-    for env_id, spec in gym.registry.items()
-    if spec.namespace == "Zipfian" and spec.name.split("-")[0] in ("Labyrinth", "Playroom")
-)
+FIRST_PERSON_IDS = family_ids("Labyrinth", "Playroom")
 # Short episodes, so that the seeded runs below cross resets and (Labyrinth) draw several levels.
 SHORT = {"Labyrinth": 0.02, "Playroom": 0.03}
-
-
-@contextmanager
-def rendering_with(name: str):
-    """Render with backend ``name`` inside the block, then restore the previous choice."""
-    before = backend.render_backend()
-    backend.set_render_backend(name)
-    try:
-        yield
-    finally:
-        backend.set_render_backend(before)
 
 
 def _kwargs(env_id: str) -> dict:
@@ -86,9 +71,9 @@ def test_first_person_ids_are_found():
 @needs_numba
 @pytest.mark.parametrize("env_id", FIRST_PERSON_IDS)
 def test_single_env_observations_equal_numpy(env_id):
-    with rendering_with("numba"):
+    with backend.using_render_backend("numba"):
         compiled = _single_images(env_id, 40, **_kwargs(env_id))
-    with rendering_with("numpy"):
+    with backend.using_render_backend("numpy"):
         reference = _single_images(env_id, 40, **_kwargs(env_id))
     assert_same_images(compiled, reference)
 
@@ -96,9 +81,9 @@ def test_single_env_observations_equal_numpy(env_id):
 @needs_numba
 @pytest.mark.parametrize("env_id", FIRST_PERSON_IDS)
 def test_vector_env_observations_equal_numpy(env_id):
-    with rendering_with("numba"):
+    with backend.using_render_backend("numba"):
         compiled = _vector_images(env_id, 3, 25, **_kwargs(env_id))
-    with rendering_with("numpy"):
+    with backend.using_render_backend("numpy"):
         reference = _vector_images(env_id, 3, 25, **_kwargs(env_id))
     assert_same_images(compiled, reference)
 
@@ -106,9 +91,9 @@ def test_vector_env_observations_equal_numpy(env_id):
 @needs_numba
 @pytest.mark.parametrize("level", LEVEL_ORDER)
 def test_every_labyrinth_level_equals_numpy(level):
-    with rendering_with("numba"):
+    with backend.using_render_backend("numba"):
         compiled = _single_images("Zipfian/Labyrinth-v0", 30, task=level, time_limit_scale=0.05)
-    with rendering_with("numpy"):
+    with backend.using_render_backend("numpy"):
         reference = _single_images("Zipfian/Labyrinth-v0", 30, task=level, time_limit_scale=0.05)
     assert_same_images(compiled, reference)
 
@@ -129,9 +114,9 @@ def test_batch_of_every_level_equals_numpy_single_and_batched():
             if terminated or truncated:
                 env.reset()
         frames = [env._frame() for env in envs]
-        with rendering_with("numpy"):
+        with backend.using_render_backend("numpy"):
             reference = render_batch(frames, camera, chunk=7)
-        with rendering_with("numba"):
+        with backend.using_render_backend("numba"):
             batched = render_batch(frames, camera, chunk=16)
             single = [render_packed(grid, pose, camera, view) for grid, pose, view in frames]
         np.testing.assert_array_equal(batched, reference)
@@ -149,9 +134,9 @@ def test_floor_heights_equal_numpy_for_every_type_of_eye_height():
         grid, pose, view = env._frame()
         for cast in (float, np.float64, np.float32):
             frame = (grid, dataclasses.replace(pose, z=cast(pose.z + 0.07 * (t % 5))), view)
-            with rendering_with("numpy"):
+            with backend.using_render_backend("numpy"):
                 expected = render_packed(*frame[:2], env.camera, view), render_batch([frame], env.camera)[0]
-            with rendering_with("numba"):
+            with backend.using_render_backend("numba"):
                 got = render_packed(*frame[:2], env.camera, view), render_batch([frame], env.camera)[0]
             np.testing.assert_array_equal(got[0], expected[0], err_msg=f"step {t}, z {cast.__name__}")
             np.testing.assert_array_equal(got[1], expected[1], err_msg=f"step {t}, z {cast.__name__} (batch)")
@@ -186,7 +171,7 @@ def test_spawned_workers_follow_the_variable(choice, monkeypatch):
     used, image = queue.get(timeout=120)
     worker.join(timeout=60)
     assert used == ("numba" if choice == "auto" else "numpy")
-    with rendering_with("numpy"):
+    with backend.using_render_backend("numpy"):
         expected = gym.make("Zipfian/Labyrinth-v0", task="rooms_watermaze").reset(seed=2)[0]["image"]
     np.testing.assert_array_equal(image, expected)
 
@@ -229,9 +214,9 @@ def test_wall_screens_equal_numpy(level):
         grid, pose, view = env._frame()
         pose = dataclasses.replace(pose, yaw=t * 2 * np.pi / 48 + rng.uniform(0, 0.1), pitch=rng.uniform(-0.6, 0.6))
         frame = (grid, pose, view)
-        with rendering_with("numpy"):
+        with backend.using_render_backend("numpy"):
             expected = render_packed(grid, pose, env.camera, view), render_batch([frame], env.camera)[0]
-        with rendering_with("numba"):
+        with backend.using_render_backend("numba"):
             got = render_packed(grid, pose, env.camera, view), render_batch([frame], env.camera)[0]
         np.testing.assert_array_equal(got[0], expected[0], err_msg=f"heading {t}")
         np.testing.assert_array_equal(got[1], expected[1], err_msg=f"heading {t} (batch)")
@@ -260,11 +245,25 @@ def test_random_grids_equal_numpy_single_and_batched():
             x, y = int(x) + 0.5 * (k % 4 == 0), int(y) + 0.5 * (k % 4 == 0)
         yaw = rng.integers(8) * np.pi / 4 if k % 2 == 0 else rng.uniform(0, 2 * np.pi)
         frames.append((grid, Pose(x=x, y=y, yaw=float(yaw), pitch=rng.uniform(-0.5, 0.5)), View()))
-    with rendering_with("numpy"):
+    with backend.using_render_backend("numpy"):
         reference = render_batch(frames, camera)
         single_reference = [render_packed(grid, pose, camera, view) for grid, pose, view in frames]
-    with rendering_with("numba"):
+    with backend.using_render_backend("numba"):
         batched = render_batch(frames, camera)
         single = [render_packed(grid, pose, camera, view) for grid, pose, view in frames]
     np.testing.assert_array_equal(batched, reference)
     np.testing.assert_array_equal(np.stack(single), np.stack(single_reference))
+
+
+def test_using_render_backend_restores_the_previous_choice_even_after_an_error() -> None:
+    before = backend.render_backend()
+    with pytest.raises(RuntimeError), backend.using_render_backend("numpy") as chosen:
+        assert chosen == "numpy" == backend.render_backend()
+        raise RuntimeError
+    assert backend.render_backend() == before
+
+
+def test_family_ids_lists_registered_ids_and_refuses_unknown_families() -> None:
+    assert "Zipfian/Playroom-v0" in FIRST_PERSON_IDS and "Zipfian/Gridworld-v0" not in FIRST_PERSON_IDS
+    with pytest.raises(ValueError, match=r"unknown env families \['Maze'\]; valid: .*Gridworld"):
+        family_ids("Labyrinth", "Maze")

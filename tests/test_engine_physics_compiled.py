@@ -1,7 +1,6 @@
 """The compiled movement and touch kernels give exactly the pure-Python physics: same poses, types, touches."""
 
 import importlib.util
-from contextlib import contextmanager
 
 import gymnasium as gym
 import numpy as np
@@ -11,28 +10,14 @@ import zipfian_envs  # noqa: F401  (registers the ids)
 from zipfian_envs.engine import backend
 from zipfian_envs.engine.physics import move_agent, touched, translate
 from zipfian_envs.engine.world import Entities, Grid, Pose
+from zipfian_envs.registration import family_ids
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("numba") is None,
     reason="the compiled kernels need numba (pip install 'zipfian-envs[fast]'); the Python physics is the reference",
 )
-FIRST_PERSON_IDS = sorted(
-    env_id
-    for env_id, spec in gym.registry.items()
-    if spec.namespace == "Zipfian" and spec.name.split("-")[0] in ("Labyrinth", "Playroom")
-)
+FIRST_PERSON_IDS = family_ids("Labyrinth", "Playroom")
 SHORT = {"Labyrinth": 0.02, "Playroom": 0.03}
-
-
-@contextmanager
-def backend_named(name: str):
-    """Use backend ``name`` inside the block, then restore the previous choice."""
-    before = backend.render_backend()
-    backend.set_render_backend(name)
-    try:
-        yield
-    finally:
-        backend.set_render_backend(before)
 
 
 def _typed(value) -> tuple[str, str]:
@@ -62,9 +47,9 @@ def test_translate_equals_python_loop_for_every_coordinate_type():
         step = rng.choice([0.0, 0.05, 0.21, 1.5, 7.0])
         dx, dy = d_type(step * rng.uniform(-1, 1)), d_type(step * rng.uniform(-1, 1) * (rng.random() < 0.8))
         radius = float(rng.choice([0.16, 0.1, 0.3]))
-        with backend_named("numpy"):
+        with backend.using_render_backend("numpy"):
             expected = translate(grid, pose, dx, dy, radius)
-        with backend_named("numba"):
+        with backend.using_render_backend("numba"):
             got = translate(grid, pose, dx, dy, radius)
         assert _pose(got) == _pose(expected), (pose, dx, dy, radius)
         moved += (expected.x, expected.y) != (pose.x, pose.y)
@@ -85,9 +70,9 @@ def test_touched_equals_numpy_distances():
         )  # fmt: skip
         x, y = rng.uniform(0, 4, 2)
         reach = float(rng.choice([0.36, 0.5, 1.0]))
-        with backend_named("numpy"):
+        with backend.using_render_backend("numpy"):
             expected = touched(entities, x, y, reach)
-        with backend_named("numba"):
+        with backend.using_render_backend("numba"):
             got = touched(entities, x, y, reach)
         assert got.dtype == expected.dtype == np.int64
         np.testing.assert_array_equal(got, expected)
@@ -103,7 +88,7 @@ def test_move_agent_equals_python_loop_along_walls():
     for name in ("numpy", "numba"):
         pose, trace = Pose(x=1.5, y=1.5), []
         rng = np.random.default_rng(3)
-        with backend_named(name):
+        with backend.using_render_backend(name):
             for _ in range(300):
                 forward, strafe, turn = (np.float64(v) for v in rng.integers(-1, 2, 3))
                 pose = move_agent(grid, pose, forward=forward, strafe=strafe, turn=turn)
@@ -119,7 +104,7 @@ def test_every_first_person_id_moves_and_scores_alike(env_id):
     for name in ("numpy", "numba"):
         env = gym.make(env_id, time_limit_scale=SHORT[gym.registry[env_id].name.split("-")[0]]).unwrapped
         rng = np.random.default_rng(7)
-        with backend_named(name):
+        with backend.using_render_backend(name):
             _, info = env.reset(seed=3)
             trace = [repr(info)]
             for _ in range(60):

@@ -90,6 +90,19 @@ def env_ids() -> list[str]:
     return ids
 
 
+def family_ids(*names: str) -> list[str]:
+    """Every registered Zipfian id of the named families (e.g. ``"Labyrinth", "Playroom"``), sorted."""
+    known = {family.name for family in FAMILIES}
+    unknown = sorted(set(names) - known)
+    if unknown:
+        raise ValueError(f"unknown env families {unknown}; valid: {', '.join(sorted(known))}")
+    return sorted(
+        env_id
+        for env_id, spec in gym.registry.items()
+        if spec.namespace == NAMESPACE and spec.name.split("-")[0] in names
+    )
+
+
 def register_all() -> None:
     """Register every family's ids with Gymnasium (idempotent)."""
     for family in FAMILIES:

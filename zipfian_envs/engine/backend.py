@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import ModuleType
 
 ENV_VAR = "ZIPFIAN_ENVS_RENDER"
@@ -67,6 +69,16 @@ def set_render_backend(name: str | None = "auto") -> str:
 def render_backend() -> str:
     """The renderer in use, ``"numba"`` or ``"numpy"`` (chosen from ``ZIPFIAN_ENVS_RENDER`` on the first call)."""
     return _resolved if _resolved is not None else set_render_backend(None)
+
+
+@contextmanager
+def using_render_backend(name: str) -> Iterator[str]:
+    """Render with backend ``name`` inside a ``with`` block, then restore the previous choice."""
+    before = render_backend()
+    try:
+        yield set_render_backend(name)
+    finally:
+        set_render_backend(before)
 
 
 def compiled() -> ModuleType | None:
