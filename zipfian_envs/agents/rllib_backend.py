@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import importlib.util
 import json
 import os
@@ -69,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="an AlgorithmConfig.training() argument, e.g. lr=1e-3")  # fmt: skip
     p.add_argument("--model", action="append", default=[], metavar="KEY=VALUE",
                    help="a DefaultModelConfig field, e.g. use_lstm=True, fcnet_hiddens=[64,64]")  # fmt: skip
+    p.add_argument("--encoder", choices=("auto", "rllib"), default="auto",
+                   help="auto: the package's embedding encoder for symbolic Gridworld codes (RLlib's elsewhere); "
+                        "rllib: RLlib's default encoder everywhere")  # fmt: skip
+    p.add_argument("--cue-match", action="store_true",
+                   help="symbolic Gridworld: add the encoder's kind-agnostic cue-match map")  # fmt: skip
     p.add_argument("--steps", type=int, required=True, help="total environment steps (resume trains the rest)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--num-env-runners", type=int, default=0, help="remote sampling workers (0: in the driver)")
@@ -121,7 +127,23 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args.training_level = getattr(probe.unwrapped, "level", args.level)
     args.observation_space = probe.observation_space
     probe.close()
+    args.grid_encoder = args.encoder == "auto" and _is_symbolic_grid(args.observation_space)
+    if args.cue_match and not args.grid_encoder:
+        parser.error("--cue-match needs symbolic Gridworld observations (--obs-mode symbolic) and --encoder auto")
     return args
+
+
+def _is_symbolic_grid(space: Any) -> bool:
+    """True for the symbolic Gridworld's space: one row of uint8 codes."""
+    from zipfian_envs.agents.extractors import observation_kind
+
+    return observation_kind(space) == "symbolic"
+
+
+def run_algo_name(args: argparse.Namespace) -> str:
+    """The algorithm part of a run's agent name: ``rllib-appo``, plus ``-lstm`` for a recurrent core."""
+    lstm = str(args.model_overrides.get("use_lstm", False)).lower() in ("true", "1")
+    return f"rllib-{args.algo}" + ("-lstm" if lstm else "")
 
 
 def make_rllib_env(env_config: dict[str, Any]) -> Any:
@@ -140,6 +162,7 @@ def build_config(args: argparse.Namespace) -> Any:
     from ray.rllib.algorithms.impala import IMPALAConfig
     from ray.rllib.algorithms.ppo import PPOConfig
     from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
+    from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
     from zipfian_envs.agents.rllib_policy import float_observations
 
@@ -150,6 +173,15 @@ def build_config(args: argparse.Namespace) -> Any:
     model.update(args.model_overrides)
     training = {**TRAINING_DEFAULTS[args.algo], **args.hp_overrides}
     try:
+        module_kwargs: dict[str, Any] = {"model_config": DefaultModelConfig(**model)}
+        if getattr(args, "grid_encoder", False):
+            from zipfian_envs.agents.rllib_models import GRID_ENCODER_KEY, SymbolicGridCatalog, grid_encoder_settings
+
+            grid = grid_encoder_settings(args.observation_space, args.cue_match, hidden=model["fcnet_hiddens"][-1])
+            module_kwargs = {
+                "rl_module_spec": RLModuleSpec(catalog_class=SymbolicGridCatalog),
+                "model_config": {**dataclasses.asdict(module_kwargs["model_config"]), GRID_ENCODER_KEY: grid},
+            }
         return (
             config_cls()
             .environment(ENV_NAME, env_config={"env_id": args.env, "env_kwargs": args.env_kwargs})
@@ -157,7 +189,7 @@ def build_config(args: argparse.Namespace) -> Any:
             .env_runners(num_env_runners=args.num_env_runners, num_envs_per_env_runner=args.num_envs_per_env_runner)
             .learners(num_learners=0)
             .training(**training)
-            .rl_module(model_config=DefaultModelConfig(**model))
+            .rl_module(**module_kwargs)
             .debugging(seed=args.seed)
         )
     except TypeError as exc:  # an unknown --hp or --model name
@@ -210,7 +242,7 @@ def run_rllib(argv: list[str]) -> dict[str, Any]:
     run_config = {
         "argv": argv,
         "backend": "rllib",
-        "algo": f"rllib-{args.algo}",
+        "algo": run_algo_name(args),
         "env": args.env,
         "env_kwargs": _jsonable(args.env_kwargs),
         "level": args.training_level,
@@ -220,6 +252,8 @@ def run_rllib(argv: list[str]) -> dict[str, Any]:
         "seed": args.seed,
         "training_config": _jsonable({**TRAINING_DEFAULTS[args.algo], **args.hp_overrides}),
         "model_overrides": _jsonable(args.model_overrides),
+        "encoder": "symbolic-grid" if args.grid_encoder else "rllib",
+        "cue_match": args.cue_match,
         "ray_init_s": round(ray_init_s, 2),
     }
     (args.out / "config.json").write_text(json.dumps(run_config, indent=2) + "\n")
@@ -257,7 +291,7 @@ def run_rllib(argv: list[str]) -> dict[str, Any]:
     wall = time.perf_counter() - start
     _save(algo, checkpoint, steps)
     train_info = {
-        "algo": f"rllib-{args.algo}",
+        "algo": run_algo_name(args),
         "steps": steps,
         "steps_this_run": steps - done_steps,
         "wall_s": round(wall, 1),
@@ -273,7 +307,7 @@ def run_rllib(argv: list[str]) -> dict[str, Any]:
     if args.final_episodes:
         policy = RLlibPolicy(algo.get_module(), args.observation_space, seed=args.seed)
         # write_results is zipfian-train's own final evaluation: same protocols, seeds and files.
-        paths = write_results(policy, argparse.Namespace(**{**vars(args), "algo": f"rllib-{args.algo}"}), train_info)
+        paths = write_results(policy, argparse.Namespace(**{**vars(args), "algo": run_algo_name(args)}), train_info)
         for path in paths:
             print(f"result: {path}", flush=True)
     algo.stop()
