@@ -269,6 +269,12 @@ def test_rllib_ppo_with_a_remote_runner_trains_resumes_and_is_evaluated(tmp_path
     table = (tmp_path / "results" / "leaderboard_agents.md").read_text()
     assert table.count("### ") == 1 and "| rllib-ppo-symbolic |" in table and "| ppo-symbolic |" in table
 
+    # Merging one group again later (here the RLlib run alone) keeps the agents merged before in the table.
+    merge_results(["--runs", str(runs), "--only", "^rllib$", "--out", str(tmp_path / "results"),
+                   "--baseline-episodes", "10"])  # fmt: skip
+    table = (tmp_path / "results" / "leaderboard_agents.md").read_text()
+    assert "| rllib-ppo-symbolic |" in table and "| ppo-symbolic |" in table
+
 
 def test_rllib_recurrent_policy_carries_state_on_dict_observations(tmp_path):
     env_id = "Zipfian/Labyrinth-v0"

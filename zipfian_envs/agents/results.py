@@ -29,6 +29,8 @@ from zipfian_envs.evaluation.policies import load_policy
 from zipfian_envs.evaluation.report import load_result, plot_success_by_rank, write_result
 from zipfian_envs.records import load_records
 
+BASELINES = ("random", "oracle")
+
 
 def find_runs(runs_dir: Path) -> list[dict[str, Any]]:
     """Every finished run under ``runs_dir``: its config, result JSON and records CSV."""
@@ -72,6 +74,18 @@ def config_dir(out: Path, env_id: str, kwargs_json: str, level: str, kind: str) 
     return out / family / re.sub(r"[^A-Za-z0-9._-]+", "_", f"{kind}_{level}{extra}")
 
 
+def agent_results(target: Path) -> list[Path]:
+    """The trained agents' merged result JSONs in a configuration folder (baselines left out)."""
+    return sorted(p for p in target.glob("*.json") if p.stem not in BASELINES)
+
+
+def result_label(result: dict[str, Any]) -> str:
+    """Plot label of a merged agent result: its name, training level and training steps."""
+    steps = sorted({int(run["steps"]) for run in result.get("training", [])})
+    budget = "/".join(f"{s // 1000}k" for s in steps) or "?"
+    return f"{result['policy'].replace('-', ' ')}, trained on {result['level']}, {budget} steps"
+
+
 def merge_group(runs: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """Records of all seeds of one group, by protocol (each record keeps its ``train_seed``)."""
     merged: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -108,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     trained, labels = [], []
     # One table per env configuration, with every algorithm trained on it (SB3 and RLlib agents side by side).
     sections: dict[Path, str] = {}
-    agents_in: dict[Path, list[Path]] = defaultdict(list)
+    plotted_targets: list[Path] = []
     reference: dict[str, Any] | None = None
     for (env_id, kwargs_json, level, algo, kind, frames, cue_match), members in sorted(groups.items()):
         agent = agent_name(algo, kind, frames, cue_match)
@@ -116,22 +130,17 @@ def main(argv: list[str] | None = None) -> int:
         target = config_dir(args.out, env_id, kwargs_json, level, kind)
         env_kwargs = members[0]["result"]["env_kwargs"]
         seeds = [r["config"]["seed"] for r in members]
-        steps = sorted({r["config"]["training"]["steps"] for r in members})
         training = [{"seed": r["config"]["seed"], "run": r["dir"].name, **r["config"]["training"]} for r in members]
-        path = write_result(target, merge_group(members), env_id=env_id, level=level, env_kwargs=env_kwargs,
-                            policy_name=agent, seeds=seeds, name=agent,
-                            extra={"training": training})  # fmt: skip
-        result = json.loads(path.read_text())
+        write_result(target, merge_group(members), env_id=env_id, level=level, env_kwargs=env_kwargs,
+                     policy_name=agent, seeds=seeds, name=agent, extra={"training": training})  # fmt: skip
         plotted = args.plot_only is None or re.search(args.plot_only, target.as_posix())
-        if plotted:
-            trained.append(result)
-            budget = "/".join(f"{s // 1000}k" for s in steps)
-            labels.append(f"{agent.replace('-', ' ')}, trained on {level}, {budget} steps")
+        if plotted and target not in plotted_targets:
+            plotted_targets.append(target)
 
-        agents_in[target].append(path)
-        files = list(agents_in[target])
+        # Every agent result in the folder: the groups merged now and any merged by an earlier call.
+        files = agent_results(target)
         episodes = args.baseline_episodes
-        for name in ("random", "oracle"):
+        for name in BASELINES:
             baseline = target / f"{name}.json"
             if not baseline.is_file():
                 policy = load_policy(name, env_id, seed=0, **env_kwargs)
@@ -148,6 +157,11 @@ def main(argv: list[str] | None = None) -> int:
         sections[target] = f"{heading}\n\n{table.read_text()}"
 
     (args.out / args.leaderboard).write_text("\n".join(sections.values()))
+    for target in plotted_targets:
+        for path in agent_results(target):
+            result = load_result(path)
+            trained.append(result)
+            labels.append(result_label(result))
     if not trained:
         parser.exit(2, f"{parser.prog}: error: --plot-only {args.plot_only!r} matched no result folder\n")
     if reference is not None:
