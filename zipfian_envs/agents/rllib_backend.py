@@ -10,7 +10,8 @@ The run folder has the layout of an SB3 run, so ``python -m zipfian_envs.agents.
 ``progress.csv`` (one row per RLlib iteration), ``checkpoint/`` (the latest RLlib Algorithm
 checkpoint; ``--resume checkpoint`` goes on from it) and the harness's result JSON, evaluated
 through :class:`zipfian_envs.agents.rllib_policy.RLlibPolicy` with the same protocols and
-evaluation seeds as ``zipfian-train``. Policy names are ``rllib-<algo>-<obs>``.
+evaluation seeds as ``zipfian-train``. Policy names are ``rllib-<algo>-<obs>`` (``rllib-<algo>-lstm-<obs>``
+with ``--model use_lstm=True``, plus ``-cuematch``).
 
 Workers build envs with :func:`make_rllib_env`, which imports the package (remote workers do not
 otherwise know the ``Zipfian`` ids) and casts observations to float32 (RLlib's encoders reject
