@@ -18,6 +18,7 @@ import ast
 import csv
 import importlib.util
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -37,6 +38,7 @@ from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecFrameStack
 
 import zipfian_envs
 from zipfian_envs.agents.callbacks import HarnessEvalCallback, TqdmCallback, success_by_bin
+from zipfian_envs.agents.exploration import EpisodicNoveltyBonus
 from zipfian_envs.agents.extractors import extractor_for, observation_kind
 from zipfian_envs.agents.presets import ALGOS, get_preset, policy_name
 from zipfian_envs.evaluation.policies import FrameStackPolicy
@@ -76,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="act on the last N observations (VecFrameStack, flat obs): a short memory")  # fmt: skip
     p.add_argument("--cue-match", action="store_true",
                    help="symbolic Gridworld: add the extractor's kind-agnostic cue-match map (features=cue_match)")
+    p.add_argument("--novelty-bonus", type=float, default=0.0, metavar="BETA",
+                   help="Gridworld: exploration aid, BETA per first visit to a cell in an episode, "
+                        "decaying linearly to 0 over --steps (agent side; the env's reward is unchanged)")  # fmt: skip
     p.add_argument("--vec-env", choices=VEC_ENVS, default="auto",
                    help="auto: the native vector env when the id has one, else dummy (one object per env)")  # fmt: skip
     p.add_argument("--out", type=Path, required=True, help="run directory, e.g. runs/NAME")
@@ -158,6 +163,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                      f"{args.env} gives {kind} observations")  # fmt: skip
     if args.cue_match and kind != "symbolic":
         parser.error(f"--cue-match works on symbolic observations; {args.env} gives {kind} observations")
+    if not math.isfinite(args.novelty_bonus) or args.novelty_bonus < 0:
+        parser.error(f"--novelty-bonus must be a number >= 0, got {args.novelty_bonus}")
+    if args.novelty_bonus and (family_of(args.env) != "Gridworld" or args.vec_env == "dummy"):
+        parser.error(f"--novelty-bonus needs the Gridworld's native vector env (--vec-env auto or native); "
+                     f"got {args.env} with --vec-env {args.vec_env}")  # fmt: skip
     return args
 
 
@@ -263,7 +273,11 @@ def write_results(model: Any, args: argparse.Namespace, train_info: dict[str, An
                 level=args.training_level,
                 env_kwargs={k: v for k, v in args.env_kwargs.items() if k != "level"},
                 policy_name=agent_name(
-                    args.algo, args.kind, getattr(args, "frame_stack", 1), getattr(args, "cue_match", False)
+                    args.algo,
+                    args.kind,
+                    getattr(args, "frame_stack", 1),
+                    getattr(args, "cue_match", False),
+                    getattr(args, "novelty_bonus", 0.0) > 0,
                 ),
                 seeds=[args.seed],
                 extra={"training": train_info},
@@ -272,9 +286,10 @@ def write_results(model: Any, args: argparse.Namespace, train_info: dict[str, An
     return paths
 
 
-def agent_name(algo: str, kind: str, frame_stack: int = 1, cue_match: bool = False) -> str:
-    """A trained agent's name in result files: ``ppo-symbolic``, plus ``-cuematch`` and ``-stack4`` when used."""
-    return f"{algo}-{kind}" + ("-cuematch" if cue_match else "") + (f"-stack{frame_stack}" if frame_stack > 1 else "")
+def agent_name(algo: str, kind: str, frame_stack: int = 1, cue_match: bool = False, novelty: bool = False) -> str:
+    """A trained agent's name in results: ``ppo-symbolic``, plus ``-cuematch``, ``-novelty``, ``-stack4`` when used."""
+    suffixes = ("-cuematch" if cue_match else "") + ("-novelty" if novelty else "")
+    return f"{algo}-{kind}{suffixes}" + (f"-stack{frame_stack}" if frame_stack > 1 else "")
 
 
 def backend_of(argv: list[str]) -> str:
@@ -310,12 +325,17 @@ def run(argv: list[str]) -> dict[str, Any]:
     args.out.mkdir(parents=True, exist_ok=True)
 
     env = make_env(args.env, n_envs, args.seed, args.env_kwargs, args.vec_env)
+    novelty = None
+    if args.novelty_bonus:
+        env = novelty = EpisodicNoveltyBonus(env, args.novelty_bonus, decay_steps=args.steps)
     if args.frame_stack > 1:
         env = VecFrameStack(env, args.frame_stack)
     has_tb = importlib.util.find_spec("tensorboard") is not None
     model = build_model(args, env, str(args.out / "tb") if has_tb else None)
     formats = ["csv", "tensorboard"] if has_tb else ["csv"]
     done_steps = model.num_timesteps
+    if novelty is not None:  # a resumed run continues the bonus's decay where the checkpoint left it
+        novelty.steps = done_steps
     remaining = max(0, args.steps - done_steps)
     config_path = args.out / "config.json"
     # Nothing left to train (e.g. --resume model.zip --steps <= its steps): evaluate only.
@@ -353,6 +373,7 @@ def run(argv: list[str]) -> dict[str, Any]:
         "vec_env": type(env.unwrapped).__name__,
         "frame_stack": args.frame_stack,
         "cue_match": args.cue_match,
+        "novelty_bonus": args.novelty_bonus,
         "seed": args.seed,
         "preset": _jsonable(args.preset.__dict__),
         "hp_overrides": _jsonable(args.hp_overrides),
