@@ -25,11 +25,11 @@ class EpisodicNoveltyBonus(VecEnvWrapper):
     which the Gridworld's native vector env exposes (``zipfian-train --vec-env auto``).
     """
 
-    def __init__(self, venv: VecEnv, bonus: float, decay_steps: int = 0, start_step: int = 0) -> None:
+    def __init__(self, venv: VecEnv, bonus: float, decay_steps: int = 0) -> None:
         if not np.isfinite(bonus) or bonus <= 0:
             raise ValueError(f"novelty bonus must be a positive number, got {bonus!r}")
-        if decay_steps < 0 or start_step < 0:
-            raise ValueError(f"decay_steps and start_step must be >= 0, got {decay_steps} and {start_step}")
+        if decay_steps < 0:
+            raise ValueError(f"decay_steps must be >= 0, got {decay_steps}")
         self._vector_env = getattr(venv, "env", None)
         if not hasattr(self._vector_env, "agent_cells"):
             raise ValueError(
@@ -39,7 +39,7 @@ class EpisodicNoveltyBonus(VecEnvWrapper):
         super().__init__(venv)
         self.bonus = float(bonus)
         self.decay_steps = int(decay_steps)
-        self.steps = int(start_step)
+        self.steps = 0  # environment steps so far; a resumed run sets it to the checkpoint's
         height, width = self._vector_env.maps[0].walls.shape
         self._width = width
         self._visited = np.zeros((self.num_envs, height * width), dtype=bool)
