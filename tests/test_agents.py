@@ -310,6 +310,27 @@ def test_learning_curves_plot(tmp_path: Path) -> None:
     assert excinfo.value.code == 2
 
 
+def test_learning_curves_snap_lines_up_evaluations_past_the_scheduled_step(tmp_path: Path) -> None:
+    from zipfian_envs.agents import curves
+
+    for seed, late in ((0, 1_204), (1, 23_871)):
+        run = tmp_path / f"appo_s{seed}"
+        run.mkdir()
+        rows = ["timesteps,wall_s,protocol,episodes,success,success_common,success_medium,success_rare"]
+        rows += [f"{k * 1_000_000 + late},1,zipfian,10,0.{seed + 3},0.5,0.2," for k in (1, 2)]
+        (run / "eval.csv").write_text("\n".join(rows) + "\n")
+    raw = [curves.read_eval_csv(tmp_path / f"appo_s{s}" / "eval.csv") for s in (0, 1)]
+    assert curves.group_curve(raw, ("zipfian", "success"))[0].size == 0  # no step in common
+    snapped = [curves.read_eval_csv(tmp_path / f"appo_s{s}" / "eval.csv", snap=1_000_000) for s in (0, 1)]
+    steps, mean, _, _ = curves.group_curve(snapped, ("zipfian", "success"))
+    assert steps.tolist() == [1_000_000, 2_000_000] and np.allclose(mean, 0.35)
+    png = tmp_path / "curves.png"
+    assert curves.main(["--group", f"APPO={tmp_path}/appo_s*", "--out", str(png), "--snap", "1000000"]) == 0
+    with pytest.raises(SystemExit) as excinfo:
+        curves.main(["--group", f"APPO={tmp_path}/appo_s*", "--out", str(png), "--snap", "-5"])
+    assert excinfo.value.code == 2
+
+
 def test_training_level_keeps_a_full_playroom_level_name() -> None:
     level = "put/put_on_bed_tray_frequent"
     args = train.parse_args(["--algo", "ppo", "--env", f"{NAMESPACE}/Playroom-v0", "--level", level, "--steps", "1",

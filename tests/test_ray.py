@@ -17,7 +17,7 @@ from gymnasium import spaces
 
 ray = pytest.importorskip("ray")
 
-from zipfian_envs.agents import rllib_backend, sweep  # noqa: E402
+from zipfian_envs.agents import curves, rllib_backend, sweep  # noqa: E402
 from zipfian_envs.agents.results import main as merge_results  # noqa: E402
 from zipfian_envs.agents.rllib_policy import FloatObservations, RLlibPolicy, float_observations  # noqa: E402
 from zipfian_envs.agents.train import run  # noqa: E402
@@ -368,9 +368,14 @@ def test_rllib_appo_lstm_learns_tiny_gridworld(tmp_path):
                    "--model", "vf_share_layers=True", "--model", "lstm_cell_size=32", "--model", "fcnet_hiddens=[64]",
                    "--model", "max_seq_len=16", "--hp", "train_batch_size_per_learner=256", "--hp", "lr=1e-3",
                    "--final-episodes", "200", "--min-episodes-per-rank", "0", "--checkpoint-every", "0",
-                   "--no-progress", "--out", str(out)])  # fmt: skip
+                   "--eval-every", "10000", "--eval-episodes", "20", "--no-progress", "--out", str(out)])  # fmt: skip
     config = json.loads((out / "config.json").read_text())
     assert config["algo"] == "rllib-appo-lstm" and config["encoder"] == "symbolic-grid"
+    # Periodic harness evaluations, in zipfian-train's eval.csv format (the learning-curve input).
+    evals = curves.read_eval_csv(out / "eval.csv")
+    steps = sorted(evals[("zipfian", "success")])
+    assert len(steps) >= 2 and 10000 <= steps[0] < 15000 and 20000 <= steps[1] < 25000, steps
+    assert {protocol for protocol, _ in evals} == {"zipfian", "uniform", "rare"}
     result = json.loads(outcome["results"][0].read_text())
     assert result["policy"] == "rllib-appo-lstm-symbolic"
     success = result["protocols"]["zipfian"]["summary"]["success"]["success"]

@@ -42,12 +42,18 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def read_eval_csv(path: Path) -> dict[tuple[str, str], dict[int, float]]:
-    """``{(protocol, column): {timesteps: value}}`` from one run's ``eval.csv`` (empty cells skipped)."""
+def read_eval_csv(path: Path, snap: int = 0) -> dict[tuple[str, str], dict[int, float]]:
+    """``{(protocol, column): {timesteps: value}}`` from one run's ``eval.csv`` (empty cells skipped).
+
+    ``snap > 0`` rounds each evaluation's steps to the nearest multiple of ``snap``, so runs whose
+    evaluations land a little past the scheduled point (RLlib's asynchronous APPO/IMPALA) line up.
+    """
     out: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
     with open(path, newline="") as handle:
         for row in csv.DictReader(handle):
             steps = int(row["timesteps"])
+            if snap > 0:
+                steps = round(steps / snap) * snap
             for column, value in row.items():
                 if column.startswith("success") and value not in ("", None):
                     out[(row["protocol"], column)][steps] = float(value)
@@ -64,7 +70,7 @@ def group_curve(runs: list[dict[tuple[str, str], dict[int, float]]], key: tuple[
     return np.array(common), values.mean(axis=0), values.min(axis=0), values.max(axis=0)
 
 
-def plot_curves(groups: dict[str, list[Path]], out: Path, title: str | None = None) -> Path:
+def plot_curves(groups: dict[str, list[Path]], out: Path, title: str | None = None, snap: int = 0) -> Path:
     """One PNG: a panel per protocol, a colour per group, a line style per frequency bin."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -74,7 +80,7 @@ def plot_curves(groups: dict[str, list[Path]], out: Path, title: str | None = No
     axes = fig.subplots(1, len(PANELS), sharey=True)
     colours = [f"C{i}" for i in range(10)]
     for (label, dirs), colour in zip(groups.items(), colours):
-        runs = [read_eval_csv(d / "eval.csv") for d in dirs]
+        runs = [read_eval_csv(d / "eval.csv", snap) for d in dirs]
         for ax, (panel, lines) in zip(axes, PANELS.items()):
             for protocol, column, style in lines:
                 steps, mean, low, high = group_curve(runs, (protocol, column))
@@ -122,8 +128,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--group", action="append", required=True, metavar="LABEL=GLOB", help="runs of one line")
     parser.add_argument("--out", type=Path, required=True, help="PNG path")
     parser.add_argument("--title", default=None)
+    parser.add_argument("--snap", type=int, default=0, metavar="STEPS",
+                        help="round evaluation steps to multiples of STEPS (an RLlib run's --eval-every)")  # fmt: skip
     args = parser.parse_args(argv)
-    path = plot_curves(parse_groups(args.group, parser), args.out, args.title)
+    if args.snap < 0:
+        parser.error(f"--snap must be >= 0, got {args.snap}")
+    path = plot_curves(parse_groups(args.group, parser), args.out, args.title, args.snap)
     print(f"wrote {path}")
     return 0
 

@@ -88,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="run directory, e.g. runs/NAME")
     p.add_argument("--resume", type=Path, default=None, help="RLlib checkpoint folder to continue from")
     p.add_argument("--checkpoint-every", type=int, default=100_000, help="steps between checkpoints (0: end only)")
+    p.add_argument("--eval-every", type=int, default=0, help="steps between harness evaluations (0: off)")
+    p.add_argument("--eval-episodes", type=int, default=100, help="episodes per protocol in periodic evals")
     p.add_argument("--final-episodes", type=int, default=500, help="episodes per protocol in the final eval (0: skip)")
     p.add_argument("--min-episodes-per-rank", type=int, default=10, help="uniform-protocol floor per rank")
     p.add_argument("--results-dir", type=Path, default=None, help="also write the result JSON here")
@@ -109,9 +111,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     for name in ("steps", "threads", "num_envs_per_env_runner"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
-    for name in ("num_env_runners", "checkpoint_every", "final_episodes", "min_episodes_per_rank"):
+    for name in ("num_env_runners", "checkpoint_every", "eval_every", "final_episodes", "min_episodes_per_rank"):
         if getattr(args, name) < 0:
             parser.error(f"--{name.replace('_', '-')} must be >= 0, got {getattr(args, name)}")
+    if args.eval_episodes < 1:
+        parser.error(f"--eval-episodes must be >= 1, got {args.eval_episodes}")
     if args.env not in gym.registry:
         known = ", ".join(i for i in gym.registry if i.startswith("Zipfian/") and i.count("-") == 1)
         parser.error(f"unknown env id {args.env!r}; registered families: {known}")
@@ -263,6 +267,7 @@ def run_rllib(argv: list[str]) -> dict[str, Any]:
     (args.out / "config.json").write_text(json.dumps(run_config, indent=2) + "\n")
 
     steps, next_checkpoint = done_steps, done_steps + (args.checkpoint_every or args.steps)
+    next_eval = (done_steps // args.eval_every + 1) * args.eval_every if args.eval_every else None
     start = time.perf_counter()
     progress_name = "progress.csv" if args.resume is None else f"progress_resumed_at_{done_steps}.csv"
     progress_path = args.out / progress_name
@@ -292,6 +297,9 @@ def run_rllib(argv: list[str]) -> dict[str, Any]:
             if steps >= next_checkpoint and steps < args.steps:
                 _save(algo, checkpoint, steps)
                 next_checkpoint += args.checkpoint_every or args.steps
+            if next_eval is not None and steps >= next_eval:
+                _evaluate_periodically(algo, args, steps, time.perf_counter() - start)
+                next_eval = (steps // args.eval_every + 1) * args.eval_every
     wall = time.perf_counter() - start
     _save(algo, checkpoint, steps)
     train_info = {
@@ -316,6 +324,29 @@ def run_rllib(argv: list[str]) -> dict[str, Any]:
             print(f"result: {path}", flush=True)
     algo.stop()
     return {"out": args.out, "training": train_info, "results": paths}
+
+
+def _evaluate_periodically(algo: Any, args: argparse.Namespace, steps: int, wall_s: float) -> None:
+    """A harness evaluation mid-training, appended to ``--out``'s ``eval.csv`` in zipfian-train's format.
+
+    The row's ``timesteps`` is the count actually sampled (asynchronous APPO/IMPALA overshoot the
+    scheduled point by up to an iteration's batch); the seed follows zipfian-train's periodic evals.
+    """
+    from zipfian_envs.agents.callbacks import append_csv, success_by_bin
+    from zipfian_envs.agents.rllib_policy import RLlibPolicy
+    from zipfian_envs.agents.train import evaluate_model
+
+    policy = RLlibPolicy(algo.get_module(), args.observation_space, seed=args.seed)
+    index = steps // args.eval_every - 1
+    by_protocol = evaluate_model(policy, args, args.eval_episodes, seed=10_000 + args.seed * 1000 + index)
+    rows = [
+        {"timesteps": steps, "wall_s": round(wall_s, 1), "protocol": protocol, "episodes": len(records),
+         **success_by_bin(records)}
+        for protocol, records in by_protocol.items()
+    ]  # fmt: skip
+    append_csv(args.out / "eval.csv", rows)
+    if not args.no_progress:
+        print(json.dumps({"eval": {row["protocol"]: row["success"] for row in rows}, "steps": steps}), flush=True)
 
 
 def _save(algo: Any, checkpoint: Path, steps: int) -> None:
