@@ -210,10 +210,11 @@ def test_results_grouping_and_merge(tmp_path: Path) -> None:
     config = {"env": f"{NAMESPACE}/Gridworld-v0", "env_kwargs": {"level": "zipf_2", "obs_mode": "pixels", "rooms": 2},
               "level": "zipf_2", "algo": "ppo", "observation_kind": "pixels", "seed": 1}  # fmt: skip
     key = results.group_key(config)
-    assert key == (f"{NAMESPACE}/Gridworld-v0", '{"rooms": 2}', "zipf_2", "ppo", "pixels", 1, False, False)
-    assert results.group_key({**config, "frame_stack": 4})[-3] == 4
-    assert results.group_key({**config, "cue_match": True})[-2] is True
-    assert results.group_key({**config, "novelty_bonus": 0.01})[-1] is True
+    assert key == (f"{NAMESPACE}/Gridworld-v0", '{"rooms": 2}', "zipf_2", "ppo", "pixels", 1, False, False, False)
+    assert results.group_key({**config, "frame_stack": 4})[-4] == 4
+    assert results.group_key({**config, "cue_match": True})[-3] is True
+    assert results.group_key({**config, "novelty_bonus": 0.01})[-2] is True
+    assert results.group_key({**config, "fresh_maps": 0.5})[-1] is True
     assert results.config_dir(tmp_path, key[0], key[1], "zipf_2", "pixels") == (
         tmp_path / "gridworld" / "pixels_zipf_2_rooms-2"
     )

@@ -1,5 +1,6 @@
 """Exploration aids of training (agents/exploration.py): the episodic novelty bonus pays exactly the
-first visits, leaves the env's own reward and episode records alone, decays, and runs from the CLI."""
+first visits, leaves the env's own reward and episode records alone, decays, and runs from the CLI;
+the fresh-map aid steps the configured and the fresh-map envs side by side, as one VecEnv of them all."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.vec_env import DummyVecEnv
 
 from zipfian_envs.agents import train
-from zipfian_envs.agents.exploration import EpisodicNoveltyBonus
+from zipfian_envs.agents.exploration import FRESH_MAPS, ConcatVecEnv, EpisodicNoveltyBonus, fresh_map_kwargs
 from zipfian_envs.evaluation.report import load_result
 from zipfian_envs.registration import NAMESPACE
 from zipfian_envs.vector import to_sb3
@@ -108,3 +109,91 @@ def test_novelty_training_runs_and_is_recorded(tmp_path: Path) -> None:
     assert config["novelty_bonus"] == 0.01 and config["training"]["steps"] >= 256
     result = load_result(next(p for p in out.glob("*.json") if p.name != "config.json"))
     assert result["policy"] == "ppo-symbolic-cuematch-novelty"
+
+
+# -- the fresh-map aid -----------------------------------------------------------------------------
+
+
+def test_concatenated_envs_step_as_one_vec_env_of_them_all() -> None:
+    kwargs = {"obs_mode": "symbolic"}
+    whole = train.make_env(GRIDWORLD, 4, 7, kwargs)
+    joined = ConcatVecEnv([train.make_env(GRIDWORLD, 1, 7, kwargs), train.make_env(GRIDWORLD, 3, 8, kwargs)])
+    assert joined.num_envs == 4
+    assert np.array_equal(whole.reset(), joined.reset())
+    rng = np.random.default_rng(1)
+    ends = 0
+    for _ in range(300):
+        actions = rng.integers(0, 8, size=4)
+        a, b = whole.step(actions), joined.step(actions)
+        for left, right in zip(a[:3], b[:3]):
+            assert np.array_equal(left, right)
+        assert [i.get("map_index") for i in a[3]] == [i.get("map_index") for i in b[3]]
+        ends += int(a[2].sum())
+    assert ends > 20  # episodes ended and reset inside the parts, in step with the whole
+    # Per-env calls reach the right part: sub-env 1 is the second part's first.
+    assert joined.env_method("oracle_action") == whole.env_method("oracle_action")
+    assert joined.env_method("oracle_action", indices=[1, 3]) == whole.env_method("oracle_action", indices=[1, 3])
+    assert joined.get_attr("num_maps", indices=[0, 2]) == [20, 20]
+    with pytest.raises(ValueError, match="share observation and action spaces"):
+        ConcatVecEnv([whole, train.make_env(GRIDWORLD, 1, 0, {"obs_mode": "pixels"})])
+
+
+def test_fresh_map_kwargs_keep_the_config_and_refuse_too_many_maps() -> None:
+    kwargs = fresh_map_kwargs({"obs_mode": "symbolic", "rooms": 2, "level": "zipf_2"})
+    assert kwargs == {"obs_mode": "symbolic", "rooms": 2, "num_maps": FRESH_MAPS, "level": "uniform"}
+    with pytest.raises(ValueError, match=f"num_maps < {FRESH_MAPS}, got num_maps=1000"):
+        fresh_map_kwargs({"num_maps": 1000})
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--fresh-maps", "1"], "--fresh-maps must be a fraction in [0, 1), got 1.0"),
+        (["--fresh-maps", "-0.2"], "--fresh-maps must be a fraction in [0, 1), got -0.2"),
+        (["--fresh-maps", "nan"], "--fresh-maps must be a fraction in [0, 1), got nan"),
+        (["--fresh-maps", "0.5", "--env", f"{NAMESPACE}/Labyrinth-v0"], "--fresh-maps works on the Gridworld"),
+        (["--fresh-maps", "0.5", "--novelty-bonus", "0.1"], "cannot be combined"),
+        (["--fresh-maps", "0.5", "--env-kwarg", "num_maps=1200"], "num_maps < 1000, got num_maps=1200"),
+    ],
+)
+def test_bad_fresh_map_arguments_exit_2(extra: list[str], message: str, capsys) -> None:
+    with pytest.raises(SystemExit) as excinfo:
+        train.main(["--algo", "ppo", "--steps", "10", "--out", "x", *extra])
+    assert excinfo.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_fresh_map_training_plays_other_maps_and_is_recorded(tmp_path: Path, monkeypatch) -> None:
+    built = []
+    make_env = train.make_env
+
+    def spy(env_id, n_envs, seed, env_kwargs, vec_env="auto"):
+        built.append((n_envs, seed, env_kwargs))
+        return make_env(env_id, n_envs, seed, env_kwargs, vec_env)
+
+    monkeypatch.setattr(train, "make_env", spy)
+    out = tmp_path / "fresh"
+    argv = ["--algo", "ppo", "--obs-mode", "symbolic", "--steps", "256", "--n-envs", "4", "--out", str(out),
+            "--fresh-maps", "0.25", "--cue-match", "--final-episodes", "3", "--min-episodes-per-rank", "0",
+            "--checkpoint-every", "0", "--hp", "n_steps=64", "--hp", "batch_size=64", "--no-progress"]  # fmt: skip
+    assert train.main(argv) == 0
+    assert built == [(3, 0, {"obs_mode": "symbolic"}), (1, 3, fresh_map_kwargs({"obs_mode": "symbolic"}))]
+    config = json.loads((out / "config.json").read_text())
+    assert config["fresh_maps"] == 0.25 and config["vec_env"] == "ConcatVecEnv"
+    result = load_result(next(p for p in out.glob("*.json") if p.name != "config.json"))
+    assert result["policy"] == "ppo-symbolic-cuematch-freshmaps"
+    assert result["env_kwargs"] == {"obs_mode": "symbolic"}  # evaluated on the configured env only
+    # The fresh part's episodes play maps beyond the configured 20.
+    fresh = train.make_env(GRIDWORLD, 8, 0, fresh_map_kwargs({"obs_mode": "symbolic"}))
+    fresh.reset()
+    maps, rng = set(), np.random.default_rng(0)
+    for _ in range(200):
+        maps |= {i["map_index"] for i in fresh.step(rng.integers(0, 8, size=8))[3] if "map_index" in i}
+    assert max(maps) >= 20 and len(maps) > 20
+
+
+def test_too_few_envs_for_the_fresh_share_exit_with_a_message(tmp_path: Path) -> None:
+    argv = ["--algo", "ppo", "--obs-mode", "symbolic", "--steps", "64", "--n-envs", "1", "--fresh-maps", "0.6",
+            "--out", str(tmp_path / "x"), "--no-progress"]  # fmt: skip
+    with pytest.raises(SystemExit, match="leaves none of 1 envs on the configured maps"):
+        train.main(argv)

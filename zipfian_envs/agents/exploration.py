@@ -73,3 +73,95 @@ class EpisodicNoveltyBonus(VecEnvWrapper):
         self._visited[self._rows, cells] = True
         self.steps += self.num_envs
         return observations, rewards, dones, infos
+
+
+# Maps the fresh-map share of training plays: the env's first maps (the evaluated ones) are among
+# them, each at 1/FRESH_MAPS of that share, so they gain no meaningful extra experience.
+FRESH_MAPS = 1000
+
+
+def fresh_map_kwargs(env_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The Gridworld kwargs of the fresh-map sub-envs: the same config over ``FRESH_MAPS`` maps, uniform."""
+    num_maps = int(env_kwargs.get("num_maps", 20))
+    if num_maps >= FRESH_MAPS:
+        raise ValueError(f"fresh maps need num_maps < {FRESH_MAPS}, got num_maps={num_maps}")
+    return {**env_kwargs, "num_maps": FRESH_MAPS, "level": "uniform"}
+
+
+class ConcatVecEnv(VecEnv):
+    """Several SB3 VecEnvs with the same spaces stepped as one; sub-envs of ``parts[0]`` come first.
+
+    The map-diversity aid of training puts the default-configuration envs and the fresh-map envs
+    side by side, so every rollout (and every PPO minibatch) mixes the two.
+    """
+
+    def __init__(self, parts: list[VecEnv]) -> None:
+        for part in parts[1:]:
+            if part.observation_space != parts[0].observation_space or part.action_space != parts[0].action_space:
+                raise ValueError("ConcatVecEnv parts must share observation and action spaces")
+        self.parts = parts
+        self._ends = np.cumsum([part.num_envs for part in parts])
+        super().__init__(int(self._ends[-1]), parts[0].observation_space, parts[0].action_space)
+
+    def _split(self, indices: Any) -> list[tuple[VecEnv, list[int]]]:
+        wanted = self._get_indices(indices)
+        starts = np.concatenate([[0], self._ends[:-1]])
+        groups = []
+        for part, start, end in zip(self.parts, starts, self._ends):
+            local = [int(i - start) for i in wanted if start <= i < end]
+            if local:
+                groups.append((part, local))
+        return groups
+
+    def reset(self) -> np.ndarray:
+        """Reset every part; observations in sub-env order."""
+        return np.concatenate([part.reset() for part in self.parts])
+
+    def step_async(self, actions: np.ndarray) -> None:
+        """Hand each part its slice of the actions."""
+        starts = np.concatenate([[0], self._ends[:-1]])
+        for part, start, end in zip(self.parts, starts, self._ends):
+            part.step_async(actions[start:end])
+
+    def step_wait(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any]]]:
+        """Every part's step, concatenated."""
+        results = [part.step_wait() for part in self.parts]
+        infos = [info for result in results for info in result[3]]
+        return (*(np.concatenate([result[k] for result in results]) for k in range(3)), infos)
+
+    def close(self) -> None:
+        """Close every part."""
+        for part in self.parts:
+            part.close()
+
+    def get_attr(self, attr_name: str, indices: Any = None) -> list[Any]:
+        """The attribute of each chosen sub-env."""
+        return [value for part, local in self._split(indices) for value in part.get_attr(attr_name, local)]
+
+    def set_attr(self, attr_name: str, value: Any, indices: Any = None) -> None:
+        """Set the attribute on each chosen sub-env."""
+        for part, local in self._split(indices):
+            part.set_attr(attr_name, value, local)
+
+    def env_method(self, method_name: str, *method_args: Any, indices: Any = None, **method_kwargs: Any) -> list[Any]:
+        """Call a method of each chosen sub-env."""
+        return [
+            value
+            for part, local in self._split(indices)
+            for value in part.env_method(method_name, *method_args, indices=local, **method_kwargs)
+        ]
+
+    def env_is_wrapped(self, wrapper_class: type, indices: Any = None) -> list[bool]:
+        """Whether each chosen sub-env is wrapped in ``wrapper_class``."""
+        return [flag for part, local in self._split(indices) for flag in part.env_is_wrapped(wrapper_class, local)]
+
+    def seed(self, seed: int | None = None) -> list[int | None]:
+        """Seed the parts so that sub-env ``i`` gets ``seed + i``, as one VecEnv of them all would."""
+        starts = np.concatenate([[0], self._ends[:-1]])
+        return [
+            s for part, start in zip(self.parts, starts) for s in part.seed(None if seed is None else seed + int(start))
+        ]
+
+    def get_images(self) -> list[np.ndarray | None]:
+        """Every part's frames, in sub-env order."""
+        return [image for part in self.parts for image in part.get_images()]

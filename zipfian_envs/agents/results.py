@@ -53,8 +53,8 @@ def find_runs(runs_dir: Path) -> list[dict[str, Any]]:
     return runs
 
 
-def group_key(config: dict[str, Any]) -> tuple[str, str, str, str, str, int, bool, bool]:
-    """(env id, env kwargs as JSON, level, algo, observation kind, frames stacked, cue match, novelty bonus)."""
+def group_key(config: dict[str, Any]) -> tuple[str, str, str, str, str, int, bool, bool, bool]:
+    """(env id, env kwargs as JSON, level, algo, observation kind, frames stacked, cue match, novelty, fresh maps)."""
     kwargs = {k: v for k, v in config["env_kwargs"].items() if k not in ("level", "obs_mode")}
     return (
         config["env"],
@@ -65,6 +65,7 @@ def group_key(config: dict[str, Any]) -> tuple[str, str, str, str, str, int, boo
         int(config.get("frame_stack", 1)),
         bool(config.get("cue_match", False)),
         float(config.get("novelty_bonus", 0.0)) > 0,
+        float(config.get("fresh_maps", 0.0)) > 0,
     )
 
 
@@ -125,8 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     sections: dict[Path, str] = {}
     plotted_targets: list[Path] = []
     reference: dict[str, Any] | None = None
-    for (env_id, kwargs_json, level, algo, kind, frames, cue_match, novelty), members in sorted(groups.items()):
-        agent = agent_name(algo, kind, frames, cue_match, novelty)
+    for (env_id, kwargs_json, level, algo, kind, frames, cue_match, novelty, fresh), members in sorted(groups.items()):
+        agent = agent_name(algo, kind, frames, cue_match, novelty, fresh)
         members.sort(key=lambda r: r["config"]["seed"])
         target = config_dir(args.out, env_id, kwargs_json, level, kind)
         env_kwargs = members[0]["result"]["env_kwargs"]

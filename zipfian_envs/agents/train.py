@@ -38,7 +38,7 @@ from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecFrameStack
 
 import zipfian_envs
 from zipfian_envs.agents.callbacks import HarnessEvalCallback, TqdmCallback, success_by_bin
-from zipfian_envs.agents.exploration import EpisodicNoveltyBonus
+from zipfian_envs.agents.exploration import ConcatVecEnv, EpisodicNoveltyBonus, fresh_map_kwargs
 from zipfian_envs.agents.extractors import extractor_for, observation_kind
 from zipfian_envs.agents.presets import ALGOS, get_preset, policy_name
 from zipfian_envs.evaluation.policies import FrameStackPolicy
@@ -81,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--novelty-bonus", type=float, default=0.0, metavar="BETA",
                    help="Gridworld: exploration aid, BETA per first visit to a cell in an episode, "
                         "decaying linearly to 0 over --steps (agent side; the env's reward is unchanged)")  # fmt: skip
+    p.add_argument("--fresh-maps", type=float, default=0.0, metavar="FRAC",
+                   help="Gridworld: map-diversity aid, FRAC of the training envs play fresh maps (1,000 maps, "
+                        "uniform) beside the configured ones; evaluation stays on the configured env")  # fmt: skip
     p.add_argument("--vec-env", choices=VEC_ENVS, default="auto",
                    help="auto: the native vector env when the id has one, else dummy (one object per env)")  # fmt: skip
     p.add_argument("--out", type=Path, required=True, help="run directory, e.g. runs/NAME")
@@ -168,6 +171,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.novelty_bonus and (family_of(args.env) != "Gridworld" or args.vec_env == "dummy"):
         parser.error(f"--novelty-bonus needs the Gridworld's native vector env (--vec-env auto or native); "
                      f"got {args.env} with --vec-env {args.vec_env}")  # fmt: skip
+    if not math.isfinite(args.fresh_maps) or not 0 <= args.fresh_maps < 1:
+        parser.error(f"--fresh-maps must be a fraction in [0, 1), got {args.fresh_maps}")
+    if args.fresh_maps:
+        if family_of(args.env) != "Gridworld":
+            parser.error(f"--fresh-maps works on the Gridworld (its maps are procedural); got {args.env}")
+        if args.novelty_bonus:
+            parser.error("--fresh-maps and --novelty-bonus cannot be combined (the bonus reads one native vector env)")
+        try:
+            fresh_map_kwargs(args.env_kwargs)
+        except ValueError as exc:
+            parser.error(str(exc))
     return args
 
 
@@ -191,6 +205,19 @@ def make_env(env_id: str, n_envs: int, seed: int, env_kwargs: dict[str, Any], ve
         env.seed(seed)
         return env
     return make_vec_env(env_id, n_envs=n_envs, seed=seed, env_kwargs=env_kwargs, vec_env_cls=DummyVecEnv)
+
+
+def make_training_env(args: argparse.Namespace, n_envs: int) -> VecEnv:
+    """The training envs: ``make_env``'s, or with ``--fresh-maps`` the configured and fresh-map envs side by side."""
+    n_fresh = round(n_envs * args.fresh_maps)
+    if not n_fresh:
+        return make_env(args.env, n_envs, args.seed, args.env_kwargs, args.vec_env)
+    if n_fresh == n_envs:
+        raise SystemExit(f"zipfian-train: error: --fresh-maps {args.fresh_maps} leaves none of {n_envs} envs "
+                         "on the configured maps; lower it or raise --n-envs")  # fmt: skip
+    configured = make_env(args.env, n_envs - n_fresh, args.seed, args.env_kwargs, args.vec_env)
+    fresh = make_env(args.env, n_fresh, args.seed + n_envs - n_fresh, fresh_map_kwargs(args.env_kwargs), args.vec_env)
+    return ConcatVecEnv([configured, fresh])
 
 
 def build_model(args: argparse.Namespace, env: VecEnv, tensorboard_dir: str | None) -> BaseAlgorithm:
@@ -278,6 +305,7 @@ def write_results(model: Any, args: argparse.Namespace, train_info: dict[str, An
                     getattr(args, "frame_stack", 1),
                     getattr(args, "cue_match", False),
                     getattr(args, "novelty_bonus", 0.0) > 0,
+                    getattr(args, "fresh_maps", 0.0) > 0,
                 ),
                 seeds=[args.seed],
                 extra={"training": train_info},
@@ -286,9 +314,13 @@ def write_results(model: Any, args: argparse.Namespace, train_info: dict[str, An
     return paths
 
 
-def agent_name(algo: str, kind: str, frame_stack: int = 1, cue_match: bool = False, novelty: bool = False) -> str:
-    """A trained agent's name in results: ``ppo-symbolic``, plus ``-cuematch``, ``-novelty``, ``-stack4`` when used."""
-    suffixes = ("-cuematch" if cue_match else "") + ("-novelty" if novelty else "")
+def agent_name(
+    algo: str, kind: str, frame_stack: int = 1, cue_match: bool = False, novelty: bool = False, fresh_maps: bool = False
+) -> str:
+    """An agent's name in results: ``ppo-symbolic``, plus ``-cuematch``, ``-novelty``, ``-freshmaps``, ``-stack4``."""
+    suffixes = (
+        ("-cuematch" if cue_match else "") + ("-novelty" if novelty else "") + ("-freshmaps" if fresh_maps else "")
+    )
     return f"{algo}-{kind}{suffixes}" + (f"-stack{frame_stack}" if frame_stack > 1 else "")
 
 
@@ -324,7 +356,7 @@ def run(argv: list[str]) -> dict[str, Any]:
     n_envs = args.n_envs or args.preset.n_envs
     args.out.mkdir(parents=True, exist_ok=True)
 
-    env = make_env(args.env, n_envs, args.seed, args.env_kwargs, args.vec_env)
+    env = make_training_env(args, n_envs)
     novelty = None
     if args.novelty_bonus:
         env = novelty = EpisodicNoveltyBonus(env, args.novelty_bonus, decay_steps=args.steps)
@@ -374,6 +406,7 @@ def run(argv: list[str]) -> dict[str, Any]:
         "frame_stack": args.frame_stack,
         "cue_match": args.cue_match,
         "novelty_bonus": args.novelty_bonus,
+        "fresh_maps": args.fresh_maps,
         "seed": args.seed,
         "preset": _jsonable(args.preset.__dict__),
         "hp_overrides": _jsonable(args.hp_overrides),
