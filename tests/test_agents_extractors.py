@@ -91,6 +91,23 @@ def test_cue_match_features_score_the_cued_kind_whatever_the_kind() -> None:
     assert extractor(codes.float()).shape == (3, 32)
 
 
+def test_cue_match_equals_the_per_cell_cosine_values_and_gradients() -> None:
+    """The gathered code-pair cosines are the per-cell normalised dot products, gradients included."""
+    torch.manual_seed(1)
+    space = spaces.Box(0, 227, (50,), np.uint8)
+    extractor = SymbolicGridExtractor(space, features_dim=32, features="cue_match")
+    codes = torch.randint(0, 228, (64, 50))
+    weights = torch.randn(64, 49)
+    (extractor.cue_match(codes) * weights).sum().backward()
+    gathered = extractor.match_embed.weight.grad.clone()
+    extractor.zero_grad()
+    kinds = torch.nn.functional.normalize(extractor.match_embed(codes), dim=-1)
+    per_cell = (kinds[:, :-1] * kinds[:, -1:]).sum(-1) * (codes[:, :-1] >= 3)
+    (per_cell * weights).sum().backward()
+    assert torch.allclose(extractor.cue_match(codes), per_cell, atol=1e-6)
+    assert torch.allclose(gathered, extractor.match_embed.weight.grad, atol=1e-4)
+
+
 def test_symbolic_extractor_rejects_unknown_features() -> None:
     with pytest.raises(ValueError, match="unknown features 'pixels'; valid: codes, cue_match"):
         SymbolicGridExtractor(spaces.Box(0, 227, (50,), np.uint8), features="pixels")
