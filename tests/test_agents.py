@@ -228,6 +228,24 @@ def test_results_grouping_and_merge(tmp_path: Path) -> None:
     assert all("policy" not in r for r in merged["a"])
 
 
+def test_results_refuse_to_merge_different_step_budgets(tmp_path: Path, monkeypatch, capsys) -> None:
+    """Seeds of one configuration trained for different --steps are not averaged into one agent."""
+    from zipfian_envs.agents import results
+
+    config = {"env": f"{NAMESPACE}/Gridworld-v0", "env_kwargs": {"obs_mode": "symbolic"}, "level": "zipf_2",
+              "algo": "ppo", "observation_kind": "symbolic", "seed": 0}  # fmt: skip
+    assert results.step_budget({**config, "argv": ["--steps", "25000000", "--seed", "0"]}) == 25_000_000
+    assert results.step_budget(config) is None
+    runs = [{"dir": tmp_path / f"run{steps}", "config": {**config, "argv": ["--steps", str(steps)]}}
+            for steps in (12_500_000, 25_000_000)]  # fmt: skip
+    monkeypatch.setattr(results, "find_runs", lambda runs_dir: runs)
+    with pytest.raises(SystemExit) as exit_info:
+        results.main(["--runs", str(tmp_path), "--out", str(tmp_path / "out")])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "run12500000, run25000000 share a configuration but not --steps (12500000, 25000000)" in err
+
+
 def test_frame_stack_policy_matches_vec_frame_stack() -> None:
     """The harness-side stack (FrameStackPolicy's state) equals SB3's VecFrameStack over episode ends."""
     from stable_baselines3.common.vec_env import VecFrameStack

@@ -69,6 +69,12 @@ def group_key(config: dict[str, Any]) -> tuple[str, str, str, str, str, int, boo
     )
 
 
+def step_budget(config: dict[str, Any]) -> int | None:
+    """The ``--steps`` a run was asked for (from its recorded argv); None when not recorded."""
+    argv = config.get("argv") or []
+    return int(argv[argv.index("--steps") + 1]) if "--steps" in argv[:-1] else None
+
+
 def config_dir(out: Path, env_id: str, kwargs_json: str, level: str, kind: str) -> Path:
     """``<out>/<family>/<obs>_<level>[_<k>-<v>...]`` for one env configuration."""
     family = env_id.split("/")[-1].split("-")[0].lower()
@@ -109,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline-episodes", type=int, default=500, help="episodes per protocol for baselines")
     parser.add_argument("--only", default=None, help="regex on run folder names to include")
     parser.add_argument("--title", default="Success by target rank (uniform protocol), 95% CI", help="plot title")
+    parser.add_argument("--agent-suffix", default="", help="appended to every merged agent's name (e.g. -25m)")
     parser.add_argument("--plot-only", default=None, help="regex on result folders (e.g. 'rooms-2') to plot")
     args = parser.parse_args(argv)
 
@@ -127,7 +134,14 @@ def main(argv: list[str] | None = None) -> int:
     plotted_targets: list[Path] = []
     reference: dict[str, Any] | None = None
     for (env_id, kwargs_json, level, algo, kind, frames, cue_match, novelty, fresh), members in sorted(groups.items()):
-        agent = agent_name(algo, kind, frames, cue_match, novelty, fresh)
+        budgets = sorted({step_budget(r["config"]) or 0 for r in members})
+        if len(budgets) > 1:
+            # Seeds trained for different step budgets are different agents: never average them.
+            names = ", ".join(sorted(r["dir"].name for r in members))
+            steps = ", ".join(map(str, budgets))
+            parser.exit(2, f"{parser.prog}: error: runs {names} share a configuration but not --steps ({steps}); "
+                           "merge each budget apart with --only and --agent-suffix\n")  # fmt: skip
+        agent = agent_name(algo, kind, frames, cue_match, novelty, fresh) + args.agent_suffix
         members.sort(key=lambda r: r["config"]["seed"])
         target = config_dir(args.out, env_id, kwargs_json, level, kind)
         env_kwargs = members[0]["result"]["env_kwargs"]
