@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline-episodes", type=int, default=500, help="episodes per protocol for baselines")
     parser.add_argument("--only", default=None, help="regex on run folder names to include")
     parser.add_argument("--title", default="Success by target rank (uniform protocol), 95% CI", help="plot title")
-    parser.add_argument("--agent-suffix", default="", help="appended to every merged agent's name (e.g. -25m)")
+    parser.add_argument("--agent-suffix", default="", help="appended to each merged agent's name (--agent-suffix=-25m)")
     parser.add_argument("--plot-only", default=None, help="regex on result folders (e.g. 'rooms-2') to plot")
     args = parser.parse_args(argv)
 
