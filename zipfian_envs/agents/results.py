@@ -75,6 +75,36 @@ def step_budget(config: dict[str, Any]) -> int | None:
     return int(argv[argv.index("--steps") + 1]) if "--steps" in argv[:-1] else None
 
 
+def hyperparameters(config: dict[str, Any]) -> dict[str, Any]:
+    """The algorithm and model settings a run trained with: preset plus --hp (SB3), or the RLlib config."""
+    if config.get("backend") == "rllib":
+        return {"training": config.get("training_config", {}), "model": config.get("model_overrides", {})}
+    preset, overrides = config.get("preset") or {}, dict(config.get("hp_overrides") or {})
+    policy = {**preset.get("policy_kwargs", {}), **overrides.pop("policy_kwargs", {})}
+    if config.get("cue_match"):
+        # --cue-match and its --hp spelling (policy_kwargs features="cue_match") build the same extractor.
+        extractor = policy.get("features_extractor_kwargs", {})
+        policy["features_extractor_kwargs"] = {**extractor, "features": "cue_match"}
+    return {"algo": {**preset.get("algo_kwargs", {}), **overrides}, "policy": policy}
+
+
+def differing_settings(configs: list[dict[str, Any]]) -> list[str]:
+    """Dotted names of the settings on which ``configs`` disagree (empty when they agree)."""
+    flat = [_flatten(hyperparameters(c)) for c in configs]
+    keys = sorted(set().union(*flat))
+    return [k for k in keys if len({json.dumps(f.get(k), sort_keys=True) for f in flat}) > 1]
+
+
+def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        if isinstance(value, dict) and value:
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
 def config_dir(out: Path, env_id: str, kwargs_json: str, level: str, kind: str) -> Path:
     """``<out>/<family>/<obs>_<level>[_<k>-<v>...]`` for one env configuration."""
     family = env_id.split("/")[-1].split("-")[0].lower()
@@ -141,6 +171,12 @@ def main(argv: list[str] | None = None) -> int:
             steps = ", ".join(map(str, budgets))
             parser.exit(2, f"{parser.prog}: error: runs {names} share a configuration but not --steps ({steps}); "
                            "merge each budget apart with --only and --agent-suffix\n")  # fmt: skip
+        settings = differing_settings([r["config"] for r in members])
+        if settings:
+            # Seeds trained with different hyperparameters are different agents too.
+            names = ", ".join(sorted(r["dir"].name for r in members))
+            parser.exit(2, f"{parser.prog}: error: runs {names} share a configuration but not "
+                           f"{', '.join(settings)}; merge them apart with --only and --agent-suffix\n")  # fmt: skip
         agent = agent_name(algo, kind, frames, cue_match, novelty, fresh) + args.agent_suffix
         members.sort(key=lambda r: r["config"]["seed"])
         target = config_dir(args.out, env_id, kwargs_json, level, kind)
