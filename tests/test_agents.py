@@ -420,6 +420,17 @@ def test_evaluating_the_checkpoint_of_a_stopped_run_records_its_training(tmp_pat
     result = load_result(next(p for p in out.glob("*.json") if p.name != "config.json"))
     assert result["training"]["steps"] == 128
 
+    # An earlier checkpoint of a finished run, evaluated in a folder holding the run's config.json.
+    finished = json.loads(config_path.read_text())
+    finished["training"] = {"algo": "ppo", "steps": 256, "wall_s": 1.0}
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / "config.json").write_text(json.dumps(finished))
+    argv[argv.index("--out") + 1] = str(copy)
+    assert train.main(argv) == 0
+    training = json.loads((copy / "config.json").read_text())["training"]
+    assert training["steps"] == 128 and training["checkpoint"] == str(checkpoint)
+
 
 def test_evaluation_accepts_arguments_without_a_frame_stack() -> None:
     """The RLlib backend hands evaluate_model its own arguments, which carry no frame stack."""

@@ -415,8 +415,11 @@ def run(argv: list[str]) -> dict[str, Any]:
     }
     if evaluate_only:
         saved = json.loads(config_path.read_text())
-        train_info = saved.get("training") or checkpoint_training_info(args, model, n_envs)
-        if "training" not in saved:  # a run stopped at a checkpoint: record what the checkpoint is
+        train_info = saved.get("training")
+        # A run stopped at a checkpoint, or an earlier checkpoint of a finished run (its config.json
+        # copied here): record what the evaluated checkpoint is, not the run's final model.
+        if train_info is None or train_info.get("steps") != done_steps:
+            train_info = checkpoint_training_info(args, model, n_envs)
             config_path.write_text(json.dumps({**saved, "training": train_info}, indent=2) + "\n")
     else:
         config_path.write_text(json.dumps(config, indent=2) + "\n")
