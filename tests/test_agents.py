@@ -256,20 +256,21 @@ def test_results_refuse_to_merge_different_hyperparameters(tmp_path: Path, monke
               "algo": "ppo", "observation_kind": "symbolic", "seed": 0, "preset": preset,
               "hp_overrides": {}}  # fmt: skip
     entropy = {**config, "hp_overrides": {"ent_coef": 0.03}}
-    assert results.differing_settings([config, entropy]) == ["algo.ent_coef"]
-    assert results.differing_settings([config, {**config, "hp_overrides": {"ent_coef": 0.01}}]) == []
+    assert results.differing_settings([config, entropy]) == {"algo.ent_coef": ["0.01", "0.03"]}
+    assert results.differing_settings([config, {**config, "hp_overrides": {"ent_coef": 0.01}}]) == {}
     # --cue-match and its --hp spelling build the same extractor, so they merge.
     spelled = {"policy_kwargs": {"features_extractor_kwargs": {"hidden": 128, "features": "cue_match"}}}
     cue = {**config, "cue_match": True}
-    assert results.differing_settings([cue, {**cue, "hp_overrides": spelled}]) == []
+    assert results.differing_settings([cue, {**cue, "hp_overrides": spelled}]) == {}
     rllib = {**config, "backend": "rllib", "training_config": {"lr": 1e-3}, "model_overrides": {"use_lstm": True}}
-    assert results.differing_settings([rllib, {**rllib, "training_config": {"lr": 5e-4}}]) == ["training.lr"]
+    slower = {**rllib, "training_config": {"lr": 5e-4}}
+    assert results.differing_settings([rllib, slower]) == {"training.lr": ["0.0005", "0.001"]}
     runs = [{"dir": tmp_path / name, "config": c} for name, c in (("base", config), ("ent03", entropy))]
     monkeypatch.setattr(results, "find_runs", lambda runs_dir: runs)
     with pytest.raises(SystemExit) as exit_info:
         results.main(["--runs", str(tmp_path), "--out", str(tmp_path / "out")])
     assert exit_info.value.code == 2
-    assert "runs base, ent03 share a configuration but not algo.ent_coef" in capsys.readouterr().err
+    assert "runs base, ent03 share a configuration but not algo.ent_coef (0.01, 0.03)" in capsys.readouterr().err
 
 
 def test_frame_stack_policy_matches_vec_frame_stack() -> None:

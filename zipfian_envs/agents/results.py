@@ -88,11 +88,19 @@ def hyperparameters(config: dict[str, Any]) -> dict[str, Any]:
     return {"algo": {**preset.get("algo_kwargs", {}), **overrides}, "policy": policy}
 
 
-def differing_settings(configs: list[dict[str, Any]]) -> list[str]:
-    """Dotted names of the settings on which ``configs`` disagree (empty when they agree)."""
-    flat = [_flatten(hyperparameters(c)) for c in configs]
-    keys = sorted(set().union(*flat))
-    return [k for k in keys if len({json.dumps(f.get(k), sort_keys=True) for f in flat}) > 1]
+def differing_settings(configs: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """The settings (--steps, then dotted hyperparameter names) on which ``configs`` disagree, with their values."""
+    flat = [{"--steps": step_budget(c), **_flatten(hyperparameters(c))} for c in configs]
+    keys = sorted(set().union(*flat), key=lambda k: (k != "--steps", k))
+    values = {k: sorted({json.dumps(f.get(k), sort_keys=True) for f in flat}, key=_value_order) for k in keys}
+    return {k: v for k, v in values.items() if len(v) > 1}
+
+
+def _value_order(text: str) -> tuple[int, float, str]:
+    """Numbers in numeric order, then anything else as text."""
+    value = json.loads(text)
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return (0, float(value), text) if is_number else (1, 0.0, text)
 
 
 def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -164,19 +172,13 @@ def main(argv: list[str] | None = None) -> int:
     plotted_targets: list[Path] = []
     reference: dict[str, Any] | None = None
     for (env_id, kwargs_json, level, algo, kind, frames, cue_match, novelty, fresh), members in sorted(groups.items()):
-        budgets = sorted({step_budget(r["config"]) or 0 for r in members})
-        if len(budgets) > 1:
-            # Seeds trained for different step budgets are different agents: never average them.
-            names = ", ".join(sorted(r["dir"].name for r in members))
-            steps = ", ".join(map(str, budgets))
-            parser.exit(2, f"{parser.prog}: error: runs {names} share a configuration but not --steps ({steps}); "
-                           "merge each budget apart with --only and --agent-suffix\n")  # fmt: skip
         settings = differing_settings([r["config"] for r in members])
         if settings:
-            # Seeds trained with different hyperparameters are different agents too.
+            # Seeds trained for different step budgets or hyperparameters are different agents: never average them.
             names = ", ".join(sorted(r["dir"].name for r in members))
-            parser.exit(2, f"{parser.prog}: error: runs {names} share a configuration but not "
-                           f"{', '.join(settings)}; merge them apart with --only and --agent-suffix\n")  # fmt: skip
+            differ = "; ".join(f"{k} ({', '.join(v)})" for k, v in settings.items())
+            parser.exit(2, f"{parser.prog}: error: runs {names} share a configuration but not {differ}; "
+                           "merge them apart with --only and --agent-suffix\n")  # fmt: skip
         agent = agent_name(algo, kind, frames, cue_match, novelty, fresh) + args.agent_suffix
         members.sort(key=lambda r: r["config"]["seed"])
         target = config_dir(args.out, env_id, kwargs_json, level, kind)
