@@ -130,11 +130,11 @@ def check_commands(scratch: Path) -> None:
     for name in scripts:
         check(run([name, "--help"], scratch).startswith("usage:"), f"{name} --help printed no usage")
     modules = ["zipfian_envs.agents.train", "zipfian_envs.agents.results", "zipfian_envs.evaluation.cli",
-               "zipfian_envs.evaluation.leaderboard", "zipfian_envs.play", "zipfian_envs.demo",
-               "zipfian_envs.benchmark", "zipfian_envs.studies"]  # fmt: skip
+               "zipfian_envs.evaluation.leaderboard", "zipfian_envs.tools.play", "zipfian_envs.gridworld.demo",
+               "zipfian_envs.gridworld.benchmark", "zipfian_envs.studies"]  # fmt: skip
     for module in modules:
         run([sys.executable, "-m", module, "--help"], scratch)
-    demo = run([sys.executable, "-m", "zipfian_envs.demo", "--episodes", "20"], scratch)
+    demo = run([sys.executable, "-m", "zipfian_envs.gridworld.demo", "--episodes", "20"], scratch)
     check("oracle" in demo and "100.0%" in demo, f"the demo's oracle rows are missing:\n{demo}")
 
     env = ["--env", "Zipfian/Gridworld-v0"]

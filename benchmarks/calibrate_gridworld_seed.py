@@ -23,7 +23,7 @@ import numpy as np
 # Run from a checkout without installing: make the repository root importable.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from zipfian_envs import skew
+from zipfian_envs.core import skew
 from zipfian_envs.gridworld import dynamics
 from zipfian_envs.gridworld.maps import generate_map
 

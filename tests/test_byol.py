@@ -8,7 +8,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from zipfian_envs import skew  # noqa: E402
+from zipfian_envs.core import skew  # noqa: E402
 from zipfian_envs.studies import StudyError  # noqa: E402
 from zipfian_envs.studies.byol import algorithm, augment, compare, networks, probe  # noqa: E402
 from zipfian_envs.studies.byol.config import NORMS, load_splits, make_config  # noqa: E402

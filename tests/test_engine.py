@@ -5,10 +5,11 @@ import math
 import numpy as np
 import pytest
 
-from zipfian_envs import language
+from zipfian_envs.core import language
 from zipfian_envs.engine import physics
 from zipfian_envs.engine.actions import ACTION_COMMANDS
-from zipfian_envs.engine.raycast import Camera, Screen, View, cast_rays, centre_ray, render_view
+from zipfian_envs.engine.backend import render_view
+from zipfian_envs.engine.raycast import Camera, Screen, View, cast_rays, centre_ray
 from zipfian_envs.engine.sprites import ATLAS, SHAPES, shape_index
 from zipfian_envs.engine.textures import make_texture, texture_bank
 from zipfian_envs.engine.topdown import top_down

@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 
 import zipfian_envs  # noqa: F401  (registers the ids)
-from zipfian_envs import vector_benchmark
 from zipfian_envs.engine import backend
-from zipfian_envs.engine.batch import render_batch
-from zipfian_envs.engine.raycast import Camera, View, render_packed
+from zipfian_envs.engine.backend import render_batch, render_packed
+from zipfian_envs.engine.raycast import Camera, View
 from zipfian_envs.engine.world import Grid, Pose
 from zipfian_envs.labyrinth.levels import LEVEL_ORDER
 from zipfian_envs.registration import family_ids
+from zipfian_envs.tools import vector_benchmark
 
 needs_numba = pytest.mark.skipif(
     importlib.util.find_spec("numba") is None,

@@ -11,7 +11,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env as gym_check_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
-from zipfian_envs import skew
+from zipfian_envs.core import skew
 
 IDS = sorted(env_id for env_id, spec in gym.registry.items() if spec.namespace == "Zipfian")
 CONTRACT_KEYS = {"item", "item_rank", "num_items", "frequency_bin"}

@@ -123,8 +123,8 @@ def test_the_cli_evaluates_a_frequent_id(tmp_path, capsys):
 
 
 def test_records_without_a_protocol_are_sorted_by_the_envs_own_levels(tmp_path, capsys):
+    from zipfian_envs.core.records import save_records
     from zipfian_envs.evaluation.cli import level_protocols
-    from zipfian_envs.records import save_records
 
     assert level_protocols("Zipfian/Playroom-v0", "put/put_on_bed_tray_frequent") == {
         "put/put_on_bed_tray_uniform": "uniform",

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from zipfian_envs import skew
+from zipfian_envs.core import skew
 from zipfian_envs.evaluation import EvaluationError, SchemaError, aggregate_seeds, load_records, save_records, summarize
 from zipfian_envs.evaluation import leaderboard as lb
 from zipfian_envs.evaluation.report import (

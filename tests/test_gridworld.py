@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from zipfian_envs import skew
+from zipfian_envs.core import skew
 from zipfian_envs.gridworld import dynamics
 from zipfian_envs.gridworld.maps import MAP_VERSION, NUM_KINDS, make_map, max_objects
 from zipfian_envs.gridworld.render import (

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from zipfian_envs import skew
+from zipfian_envs.core import skew
 from zipfian_envs.studies import StudyError
 from zipfian_envs.studies.icl import results
 from zipfian_envs.studies.icl.data import DataConfig, SequenceTask

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from zipfian_envs import language, skew
+from zipfian_envs.core import language, skew
 from zipfian_envs.labyrinth import LEVEL_ORDER, LabyrinthEnv, load_level
 from zipfian_envs.labyrinth.env import normalized
 from zipfian_envs.labyrinth.levels import implemented_levels
@@ -144,7 +144,7 @@ def test_the_viewer_plays_it_with_keys_and_records_the_score(tmp_path):
     pygame = pytest.importorskip("pygame")
     import gymnasium as gym
 
-    from zipfian_envs import play
+    from zipfian_envs.tools import play
 
     env = gym.make("Zipfian/Labyrinth-v0", task="language_select_described_object", render_mode="rgb_array")
     view = play.Viewer(env, env_id="Zipfian/Labyrinth-v0", seed=0, fps=0, scale=2, record_path=tmp_path / "h.csv")

@@ -9,7 +9,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from zipfian_envs import language
+from zipfian_envs.core import language
 from zipfian_envs.engine.actions import LOOK_LEFT
 from zipfian_envs.engine.navigation import UNREACHABLE, distance_field
 from zipfian_envs.engine.sprites import ATLAS

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from zipfian_envs.engine.actions import FIRE, FORWARD, LOOK_LEFT, LOOK_RIGHT, STRAFE_LEFT
-from zipfian_envs.engine.raycast import centre_ray, unpack
+from zipfian_envs.engine.colours import unpack
+from zipfian_envs.engine.raycast import centre_ray
 from zipfian_envs.engine.world import TURN_STEP_RAD, Pose
 from zipfian_envs.labyrinth.env import LabyrinthEnv
 from zipfian_envs.labyrinth.levels import load_level

@@ -71,7 +71,8 @@ def lower_layer_files() -> list[Path]:
 def test_no_module_outside_agents_and_evaluation_imports_them():
     files = lower_layer_files()
     names = {module_name(p) for p in files}
-    assert {"zipfian_envs", "zipfian_envs.play", "zipfian_envs.records", "zipfian_envs.registration"} <= names
+    expected = {"zipfian_envs", "zipfian_envs.tools.play", "zipfian_envs.core.records", "zipfian_envs.registration"}
+    assert expected <= names
     offences = [
         f"{path.relative_to(ROOT)}:{line}: imports {name}"
         for path in files
@@ -85,13 +86,17 @@ def test_no_module_outside_agents_and_evaluation_imports_them():
     ("source", "module", "is_package"),
     [
         ("import zipfian_envs.evaluation.cli", "zipfian_envs.gridworld.env", False),
-        ("from zipfian_envs.agents import train", "zipfian_envs.play", False),
-        ("from zipfian_envs import evaluation", "zipfian_envs.play", False),
-        ("def f():\n    from zipfian_envs.evaluation.records import x\n", "zipfian_envs.play", False),
+        ("from zipfian_envs.agents import train", "zipfian_envs.tools.play", False),
+        ("from zipfian_envs import evaluation", "zipfian_envs.tools.play", False),
+        ("def f():\n    from zipfian_envs.evaluation.records import x\n", "zipfian_envs.tools.play", False),
         ("from ..evaluation import harness", "zipfian_envs.studies.icl", False),
         ("from ... import agents", "zipfian_envs.studies.icl.train", False),
         ("from . import evaluation", "zipfian_envs", True),
-        ("import importlib\nm = importlib.import_module('zipfian_envs.agents.presets')", "zipfian_envs.demo", False),
+        (
+            "import importlib\nm = importlib.import_module('zipfian_envs.agents.presets')",
+            "zipfian_envs.gridworld.demo",
+            False,
+        ),
     ],
 )
 def test_the_scanner_catches_every_import_form(source, module, is_package):
@@ -101,10 +106,10 @@ def test_the_scanner_catches_every_import_form(source, module, is_package):
 @pytest.mark.parametrize(
     ("source", "module"),
     [
-        ("from zipfian_envs import records, skew", "zipfian_envs.play"),
+        ("from zipfian_envs import records, skew", "zipfian_envs.tools.play"),
         ("from .. import records", "zipfian_envs.gridworld.env"),
-        ("import zipfian_envs.evaluations_extra", "zipfian_envs.demo"),  # a prefix is not the package
-        ("import agents", "zipfian_envs.demo"),  # another distribution's name, not ours
+        ("import zipfian_envs.evaluations_extra", "zipfian_envs.gridworld.demo"),  # a prefix is not the package
+        ("import agents", "zipfian_envs.gridworld.demo"),  # another distribution's name, not ours
     ],
 )
 def test_the_scanner_lets_lower_layer_imports_through(source, module):
@@ -113,7 +118,7 @@ def test_the_scanner_lets_lower_layer_imports_through(source, module):
 
 def test_envs_viewer_and_records_load_without_agents_or_evaluation():
     code = (
-        "import sys, gymnasium as gym, zipfian_envs, zipfian_envs.play, zipfian_envs.records\n"
+        "import sys, gymnasium as gym, zipfian_envs, zipfian_envs.tools.play, zipfian_envs.core.records\n"
         "for env_id in zipfian_envs.env_ids():\n"
         "    env = gym.make(env_id); env.reset(seed=0); env.close()\n"
         "print(sorted(m for m in sys.modules if m.startswith(('zipfian_envs.agents', 'zipfian_envs.evaluation'))))\n"

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from gymnasium import spaces
 
-from zipfian_envs import play, records
+from zipfian_envs.core import records
+from zipfian_envs.tools import play
 
 pygame = pytest.importorskip("pygame")
 
@@ -308,7 +309,7 @@ def test_cli_without_pygame_prints_the_install_hint(monkeypatch, capsys):
 
 def test_python_dash_m_exits_non_zero_without_a_traceback():
     result = subprocess.run(
-        [sys.executable, "-m", "zipfian_envs.play", "Zipfian/Nope-v0"], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "zipfian_envs.tools.play", "Zipfian/Nope-v0"], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and result.stderr.startswith("zipfian-play: unknown environment id")

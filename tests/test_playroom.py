@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from zipfian_envs import language, skew
+from zipfian_envs.core import language, skew
 from zipfian_envs.engine.navigation import distance_field
 from zipfian_envs.engine.physics import is_free
 from zipfian_envs.engine.world import AGENT_RADIUS_M, EYE_HEIGHT_M, Pose
@@ -377,7 +377,7 @@ def test_the_viewer_plays_it(tmp_path):
     pytest.importorskip("pygame")
     import pygame
 
-    from zipfian_envs import play
+    from zipfian_envs.tools import play
 
     env = gym.make("Zipfian/Playroom-v0", render_mode="rgb_array")
     view = play.Viewer(env, env_id="Zipfian/Playroom-v0", seed=0, fps=0, scale=2)

@@ -21,8 +21,8 @@ from zipfian_envs.agents import curves, rllib_backend, sweep  # noqa: E402
 from zipfian_envs.agents.results import main as merge_results  # noqa: E402
 from zipfian_envs.agents.rllib_policy import FloatObservations, RLlibPolicy, float_observations  # noqa: E402
 from zipfian_envs.agents.train import run  # noqa: E402
+from zipfian_envs.core.records import load_records  # noqa: E402
 from zipfian_envs.evaluation.harness import evaluate  # noqa: E402
-from zipfian_envs.records import load_records  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = {"rooms": 1, "num_objects": 2, "num_maps": 1}

@@ -1,10 +1,10 @@
-"""The shared per-episode record format (zipfian_envs.records): column order, types, bad files."""
+"""The shared per-episode record format (zipfian_envs.core.records): column order, types, bad files."""
 
 from __future__ import annotations
 
 import pytest
 
-from zipfian_envs.records import RECORD_KEYS, RecordError, columns, load_records, save_records
+from zipfian_envs.core.records import RECORD_KEYS, RecordError, columns, load_records, save_records
 
 RECORD = {
     "env_id": "Zipfian/Gridworld-v0", "level": "zipf_2", "protocol": "rare", "seed": 4, "episode": 1,

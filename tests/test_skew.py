@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from zipfian_envs import skew
+from zipfian_envs.core import skew
 
 
 def test_zipf_weights_match_reference_figures():

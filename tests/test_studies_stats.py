@@ -1,11 +1,11 @@
-"""The shared bootstrap (zipfian_envs.stats) and the studies' dependency rule."""
+"""The shared bootstrap (zipfian_envs.core.stats) and the studies' dependency rule."""
 
 import pathlib
 
 import numpy as np
 
 import zipfian_envs
-from zipfian_envs.stats import iqm_interval, mean_interval
+from zipfian_envs.core.stats import iqm_interval, mean_interval
 
 
 def test_mean_interval_brackets_the_mean_and_is_seeded():

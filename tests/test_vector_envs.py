@@ -309,7 +309,7 @@ def test_sb3_adapter_matches_dummy_vec_env():
 
 
 def test_benchmark_runs_and_writes_its_table(tmp_path, capsys):
-    from zipfian_envs import benchmark
+    from zipfian_envs.gridworld import benchmark
 
     path = tmp_path / "bench.json"
     benchmark.main(["--steps", "2048", "--repeats", "1", "--skip-processes", "--json", str(path), "--markdown"])

@@ -11,7 +11,7 @@ from typing import Any
 from stable_baselines3.common.callbacks import BaseCallback
 from tqdm.auto import tqdm
 
-from zipfian_envs.skew import FREQUENCY_BINS
+from zipfian_envs.core.skew import FREQUENCY_BINS
 
 EVAL_FIELDS = ("timesteps", "wall_s", "protocol", "episodes", "success", *(f"success_{b}" for b in FREQUENCY_BINS))
 

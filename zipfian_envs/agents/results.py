@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from zipfian_envs.agents.train import agent_name
+from zipfian_envs.core.records import load_records
 from zipfian_envs.evaluation import leaderboard
 from zipfian_envs.evaluation.harness import evaluate_protocols
 from zipfian_envs.evaluation.policies import load_policy
 from zipfian_envs.evaluation.report import load_result, plot_success_by_rank, write_result
-from zipfian_envs.records import load_records
 
 BASELINES = ("random", "oracle")
 

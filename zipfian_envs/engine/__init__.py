@@ -11,9 +11,15 @@ build on it (the Labyrinth, the Playroom); nothing here knows about any particul
 """
 
 from zipfian_envs.engine.actions import ACTION_COMMANDS, ACTION_NAMES, KEY_MAP, NUM_ACTIONS
-from zipfian_envs.engine.backend import render_backend, set_render_backend, using_render_backend
+from zipfian_envs.engine.backend import (
+    render_backend,
+    render_packed,
+    render_view,
+    set_render_backend,
+    using_render_backend,
+)
 from zipfian_envs.engine.physics import is_free, move_agent, touched, translate
-from zipfian_envs.engine.raycast import Camera, Screen, View, cast_rays, centre_ray, render_packed, render_view
+from zipfian_envs.engine.raycast import Camera, Screen, View, cast_rays, centre_ray
 from zipfian_envs.engine.sprites import ATLAS, SHAPES, SpriteAtlas, build_atlas, shape_index
 from zipfian_envs.engine.textures import make_texture, texture_bank
 from zipfian_envs.engine.topdown import top_down

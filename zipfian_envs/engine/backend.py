@@ -13,15 +13,27 @@ used when numba imports (``pip install "zipfian-envs[fast]"``); the environment 
 
 The variable is inherited by worker processes (``AsyncVectorEnv``, ``SubprocVecEnv``), so it is the
 way to choose for all of them; :func:`set_render_backend` changes this process only.
+
+This is the one module that chooses: :func:`render_packed`, :func:`render_view`, :func:`render_batch`
+and :func:`render_batch_rgb` draw with the chosen renderer, while :mod:`.raycast` and :mod:`.batch`
+are the numpy renderers alone (the compiled module builds on their public tables, so they never
+import this one: no import cycle).
 """
 
 from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from types import ModuleType
+
+import numpy as np
+
+from zipfian_envs.engine import batch, raycast
+from zipfian_envs.engine.colours import unpack
+from zipfian_envs.engine.raycast import DEFAULT_CAMERA, NO_EXTRAS, Camera, View
+from zipfian_envs.engine.world import Grid, Pose
 
 ENV_VAR = "ZIPFIAN_ENVS_RENDER"
 CHOICES = ("auto", "numba", "numpy")
@@ -98,3 +110,39 @@ def warm_up() -> float:
     start = time.perf_counter()
     module.kernels.warm_up()
     return time.perf_counter() - start
+
+
+def render_packed(grid: Grid, pose: Pose, camera: Camera = DEFAULT_CAMERA, view: View = NO_EXTRAS) -> np.ndarray:
+    """The first-person image as packed (height, width) uint32 colours, from the chosen renderer."""
+    fast = compiled()
+    if fast is not None:
+        return fast.render_packed(grid, pose, camera, view)
+    return raycast.render_packed(grid, pose, camera, view)
+
+
+def render_view(grid: Grid, pose: Pose, camera: Camera = DEFAULT_CAMERA, view: View = NO_EXTRAS) -> np.ndarray:
+    """The agent's first-person RGB image, (height, width, 3) uint8, from the chosen renderer."""
+    return unpack(render_packed(grid, pose, camera, view))
+
+
+def render_batch(frames: Sequence[batch.Frame], camera: Camera, chunk: int = batch.DEFAULT_CHUNK) -> np.ndarray:
+    """:func:`.batch.render_batch` drawn by the chosen renderer: (N, H, W) packed images."""
+    fast = compiled()
+    return batch.render_batch(frames, camera, chunk, draw=None if fast is None else fast.render_chunk)
+
+
+def render_batch_rgb(
+    frames: Sequence[batch.Frame],
+    camera: Camera,
+    overlay: Callable[[int, np.ndarray], None] | None = None,
+    chunk: int = batch.DEFAULT_CHUNK,
+) -> np.ndarray:
+    """:func:`.batch.render_batch_rgb` drawn (and unpacked) by the chosen renderer: (N, H, W, 3) uint8."""
+    fast = compiled()
+    if fast is None:
+        return batch.render_batch_rgb(frames, camera, overlay, chunk)
+
+    def unpack_into(packed: np.ndarray, rgb: np.ndarray) -> None:
+        fast.kernels.unpack(packed.reshape(-1), rgb.reshape(-1))
+
+    return batch.render_batch_rgb(frames, camera, overlay, chunk, draw=fast.render_chunk, unpack_into=unpack_into)

@@ -12,8 +12,8 @@ per frame: the final gathers from each frame's own shaded floor and texture tabl
 per grid, and a gather costs the same per pixel either way), screens and the HUD.
 
 Frames are drawn in chunks of ``chunk`` so that the intermediate arrays stay in cache. With numba
-installed the chunks are drawn by :func:`.compiled.render_chunk` instead (the same pixels, see
-:mod:`.backend`); the numpy code here is the reference.
+installed, :mod:`.backend` (the one module that chooses) passes :func:`.compiled.render_chunk` instead
+(the same pixels); the numpy code here is the reference.
 """
 
 from __future__ import annotations
@@ -23,22 +23,21 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from zipfian_envs.engine import backend
 from zipfian_envs.engine.billboards import paint_sprites
 from zipfian_envs.engine.colours import LEVEL_FACTORS, PACKED, fog, light_index, pack, unpack
 from zipfian_envs.engine.raycast import (
-    _HEIGHT_STEPS,
-    _MAX_WALL_SCREENS,
+    HEIGHT_STEPS,
+    MAX_WALL_SCREENS,
     Camera,
     View,
-    _crossing_steps,
-    _floor_rows,
-    _shaded_floor,
-    _upper_rows,
+    crossing_steps,
     draw_hud,
     draw_screens,
     floor_block,
+    floor_rows,
     opaque_materials,
+    shaded_floor,
+    upper_rows,
     wall_offsets,
 )
 from zipfian_envs.engine.textures import TEXTURE_SIZE
@@ -48,10 +47,20 @@ Frame = tuple[Grid, Pose, View]
 DEFAULT_CHUNK = 32  # measured: 32 beat 8, 16 and 24 at 64 envs; 64 was about even
 
 
-def render_batch(frames: Sequence[Frame], camera: Camera, chunk: int = DEFAULT_CHUNK) -> np.ndarray:
-    """(N, H, W) packed images; image i equals ``render_packed(grid, pose, camera, view)`` of frame i."""
+ChunkRenderer = Callable[[np.ndarray, Sequence[Frame], Camera, int], None]
+Unpacker = Callable[[np.ndarray, np.ndarray], None]
+
+
+def render_batch(
+    frames: Sequence[Frame], camera: Camera, chunk: int = DEFAULT_CHUNK, draw: ChunkRenderer | None = None
+) -> np.ndarray:
+    """(N, H, W) packed images; image i equals ``render_packed(grid, pose, camera, view)`` of frame i.
+
+    ``draw`` draws one chunk (default: this module's numpy :func:`render_chunk`); :mod:`.backend`
+    passes the compiled one when numba is in use.
+    """
+    draw = render_chunk if draw is None else draw
     out = np.empty((len(frames), camera.height, camera.width), PACKED)
-    draw = _chunk_renderer()
     for start in range(0, len(frames), chunk):
         # Room in the floor cache for every frame's table: episodes draw their own floors.
         draw(out[start : start + chunk], frames[start : start + chunk], camera, 2 * len(frames) + 8)
@@ -63,34 +72,31 @@ def render_batch_rgb(
     camera: Camera,
     overlay: Callable[[int, np.ndarray], None] | None = None,
     chunk: int = DEFAULT_CHUNK,
+    draw: ChunkRenderer | None = None,
+    unpack_into: Unpacker | None = None,
 ) -> np.ndarray:
     """(N, H, W, 3) uint8 images: :func:`render_batch`, then ``overlay(i, packed_i)``, then unpacked.
 
     Each chunk is unpacked right after it is drawn, while its pixels are still in cache.
+    ``unpack_into(packed, rgb)`` replaces numpy's unpack (the compiled kernel, from :mod:`.backend`).
     """
+    draw = render_chunk if draw is None else draw
     rgb = np.empty((len(frames), camera.height, camera.width, 3), np.uint8)
     packed = np.empty((min(chunk, len(frames)), camera.height, camera.width), PACKED)
-    fast, draw = backend.compiled(), _chunk_renderer()
     for start in range(0, len(frames), chunk):
         part = packed[: len(frames[start : start + chunk])]
         draw(part, frames[start : start + chunk], camera, 2 * len(frames) + 8)
         if overlay is not None:
             for k, frame in enumerate(part):
                 overlay(start + k, frame)
-        if fast is None:
+        if unpack_into is None:
             unpack(part, out=rgb[start : start + len(part)])
         else:
-            fast.kernels.unpack(part.reshape(-1), rgb[start : start + len(part)].reshape(-1))
+            unpack_into(part, rgb[start : start + len(part)])
     return rgb
 
 
-def _chunk_renderer() -> Callable[[np.ndarray, Sequence[Frame], Camera, int], None]:
-    """The numpy chunk renderer below, or the compiled one (:mod:`.backend` chooses)."""
-    fast = backend.compiled()
-    return _render_chunk if fast is None else fast.render_chunk
-
-
-def _render_chunk(out: np.ndarray, frames: Sequence[Frame], camera: Camera, limit: int) -> None:
+def render_chunk(out: np.ndarray, frames: Sequence[Frame], camera: Camera, limit: int) -> None:
     H, W, f = camera.height, camera.width, camera.focal
     grids = [grid for grid, _, _ in frames]
     poses = [pose for _, pose, _ in frames]
@@ -118,7 +124,7 @@ def _render_chunk(out: np.ndarray, frames: Sequence[Frame], camera: Camera, limi
         key = (H, W, f, round(horizon, 3), split, grid.fog_m, grid.light)
         keys.append(key)
         if split > 0:
-            out[i, :split] = _upper_rows(*key, tuple(grid.ceiling), bool(grid.sky))
+            out[i, :split] = upper_rows(*key, tuple(grid.ceiling), bool(grid.sky))
         if split < H:
             if grid.heights is None:
                 flat_groups.setdefault(key, []).append(i)
@@ -129,7 +135,7 @@ def _render_chunk(out: np.ndarray, frames: Sequence[Frame], camera: Camera, limi
 
     # Walls: texel indices for every frame at once, then each frame's gather from its own textures.
     height = f / depth
-    height_index = np.minimum((height * _HEIGHT_STEPS + 0.5).astype(np.int64), _HEIGHT_STEPS * _MAX_WALL_SCREENS * H)
+    height_index = np.minimum((height * HEIGHT_STEPS + 0.5).astype(np.int64), HEIGHT_STEPS * MAX_WALL_SCREENS * H)
     u_texel = np.minimum(((along % 1.0) * TEXTURE_SIZE).astype(np.int64), TEXTURE_SIZE - 1)
     level = light_index(fog(depth, light[:, None], fog_m[:, None]) * np.where(x_side, 1.0, 0.82))
     counts = np.array([grid.textures.shape[0] for grid in grids], np.int64)[:, None]
@@ -144,7 +150,7 @@ def _render_chunk(out: np.ndarray, frames: Sequence[Frame], camera: Camera, limi
         # Off the wall the index is wrong (or -1, clipped to 0) but never shown.
         texel = offsets + base[index][:, None, :]
         for k, i in enumerate(members):
-            wall = np.take(_texture_table(grids[i].textures), texel[k], mode="clip")
+            wall = np.take(texture_table(grids[i].textures), texel[k], mode="clip")
             screens = frames[i][2].screens
             if screens:
                 wall = draw_screens(wall, screens, material[i], along[i], height[i], horizons[i], camera.row_centres)
@@ -171,7 +177,7 @@ def _flat_floors(
 ) -> None:
     """The floors of frames that share a horizon and have no floor heights (``floor_block``'s arithmetic)."""
     split = key[4]
-    plane2, plane2_u, row_levels = _floor_rows(*key)
+    plane2, plane2_u, row_levels = floor_rows(*key)
     index = np.array(members)
     shape = (len(members), 1, 1)
     cos_g, sin_g = cos_yaw[index].reshape(shape), sin_yaw[index].reshape(shape)
@@ -190,7 +196,7 @@ def _flat_floors(
     cells += (row_levels * (4 * rows * cols)).astype(np.int32)
     for k, i in enumerate(members):
         grid = grids[i]
-        table = _shaded_floor(grid.floor, grid.floor_checker, _FLOOR_TABLES, limit)
+        table = shaded_floor(grid.floor, grid.floor_checker, FLOOR_TABLES, limit)
         np.take(table, cells[k], out=out[i, split:], mode="clip")
 
 
@@ -246,7 +252,7 @@ def _march(
     """
     x, y, floor_x, floor_y, width, offset, _ = per_ray
     index = np.arange(x.shape[0])
-    steps = _crossing_steps(start + count)[:, start:]
+    steps = crossing_steps(start + count)[:, start:]
     results = []
     for origin, other, floor_o, direction, across in ((x, y, floor_x, dir_x, dir_y), (y, x, floor_y, dir_y, dir_x)):
         ahead = direction > 0
@@ -270,11 +276,11 @@ def _march(
 
 
 _TEXTURE_TABLES: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-_FLOOR_TABLES: dict[tuple, np.ndarray] = {}
+FLOOR_TABLES: dict[tuple, np.ndarray] = {}
 
 
-def _texture_table(textures: np.ndarray) -> np.ndarray:
-    """``raycast._shaded_textures``, cached by the textures array itself (textures are never changed in place)."""
+def texture_table(textures: np.ndarray) -> np.ndarray:
+    """``raycast.shaded_textures``, cached by the textures array itself (textures are never changed in place)."""
     entry = _TEXTURE_TABLES.get(id(textures))
     if entry is None or entry[0] is not textures:
         if len(_TEXTURE_TABLES) >= 64:

@@ -17,20 +17,20 @@ from collections.abc import Sequence
 import numpy as np
 
 from zipfian_envs.engine import kernels
-from zipfian_envs.engine.batch import _FLOOR_TABLES, Frame, _texture_table
+from zipfian_envs.engine.batch import FLOOR_TABLES, Frame, texture_table
 from zipfian_envs.engine.billboards import STORE
 from zipfian_envs.engine.colours import PACKED, pack
 from zipfian_envs.engine.raycast import (
-    _HEIGHT_STEPS,
-    _MAX_WALL_SCREENS,
+    HEIGHT_STEPS,
+    MAX_WALL_SCREENS,
     Camera,
     View,
-    _floor_rows,
-    _shaded_floor,
-    _shaded_textures,
-    _upper_rows,
     draw_hud,
+    floor_rows,
     opaque_materials,
+    shaded_floor,
+    shaded_textures,
+    upper_rows,
     wall_offsets,
 )
 from zipfian_envs.engine.world import EYE_HEIGHT_M, Grid, Pose
@@ -60,9 +60,9 @@ def _row_tables(key: tuple, ceiling: tuple, sky: bool) -> tuple:
     tables = _ROW_TABLES.get(full_key)
     if tables is None:
         H, split = key[0], key[4]
-        upper = _upper_rows(*key, ceiling, sky).reshape(-1) if split > 0 else _NO_UPPER
+        upper = upper_rows(*key, ceiling, sky).reshape(-1) if split > 0 else _NO_UPPER
         if split < H:
-            plane2, plane2_u, row_levels = _floor_rows(*key)
+            plane2, plane2_u, row_levels = floor_rows(*key)
             floor = (plane2.reshape(-1), plane2_u, row_levels.reshape(-1))
         else:
             floor = _NO_FLOOR[:3]
@@ -149,8 +149,8 @@ def _screens(out: np.ndarray, view: View, camera: Camera, horizon: float, column
     """
     depth, material, along = columns
     height = camera.focal / depth
-    limit = _HEIGHT_STEPS * _MAX_WALL_SCREENS * camera.height
-    height_index = np.minimum((height * _HEIGHT_STEPS + 0.5).astype(np.int64), limit)
+    limit = HEIGHT_STEPS * MAX_WALL_SCREENS * camera.height
+    height_index = np.minimum((height * HEIGHT_STEPS + 0.5).astype(np.int64), limit)
     spans = _spans_of(camera.height, round(horizon, 3))
     top = horizon - (1.0 - EYE_HEIGHT_M) * height
     for screen in view.screens:
@@ -171,8 +171,8 @@ def render_packed(grid: Grid, pose: Pose, camera: Camera, view: View) -> np.ndar
     horizon = camera.horizon(pose.pitch)
     cos_sin = (math.cos(pose.yaw), math.sin(pose.yaw))
     split = int(min(max(math.ceil(horizon - 0.5), 0), H))
-    floor = _shaded_floor(grid.floor, grid.floor_checker) if split < H else None
-    tables = (_shaded_textures(grid.textures), floor, split)
+    floor = shaded_floor(grid.floor, grid.floor_checker) if split < H else None
+    tables = (shaded_textures(grid.textures), floor, split)
     _draw(out, 0, (grid, pose, view), camera, horizon, cos_sin, tables, False, columns)
     if view.screens:
         _screens(out[0], view, camera, horizon, tuple(column[0] for column in columns))
@@ -223,12 +223,12 @@ def render_chunk(out: np.ndarray, frames: Sequence[Frame], camera: Camera, limit
         per_frame.append((pose.x, pose.y, pose.z, cos_yaw, sin_yaw, horizon, grid.light, grid.fog_m))
         heights = grid.heights
         if split < H:
-            # _shaded_floor's own cache key, looked up here first: a hit skips its call and its builder.
+            # shaded_floor's own cache key, looked up here first: a hit skips its call and its builder.
             floor = grid.floor
             floor_key = ("floor", floor.shape, grid.floor_checker, hash(floor.tobytes()))
-            floor = _FLOOR_TABLES.get(floor_key)
+            floor = FLOOR_TABLES.get(floor_key)
             if floor is None:
-                floor = _shaded_floor(grid.floor, grid.floor_checker, _FLOOR_TABLES, limit)
+                floor = shaded_floor(grid.floor, grid.floor_checker, FLOOR_TABLES, limit)
         else:
             floor = no_floor_table
         if heights is None:
@@ -238,7 +238,7 @@ def render_chunk(out: np.ndarray, frames: Sequence[Frame], camera: Camera, limit
             # floor_block computes `pose.z - heights` in float32 for a Python float z, in float64 for a numpy float64.
             drop_in_float64 = np.result_type(pose.z, heights.dtype) == np.float64
         draw_frame(out, i, walls, x, y, z, cos_yaw, sin_yaw, focal, offsets, True, upper, plane2, plane2_u, row_levels,
-                   floor, heights, drop_in_float64, wall_rows, wall_spans, _texture_table(grid.textures), light, fog_m,
+                   floor, heights, drop_in_float64, wall_rows, wall_spans, texture_table(grid.textures), light, fog_m,
                    grid.textures.shape[0], *columns)  # fmt: skip
         if view.screens:
             screens.append(i)

@@ -112,7 +112,7 @@ def draw_frame(
 
     Scalars are plain floats (scalars as separate arguments: numba unboxes them fastest).
     ``upper`` holds the packed rows above the horizon (its length is the split row); ``plane2``,
-    ``plane2_u`` and ``row_levels`` are ``raycast._floor_rows``'s tables (1-D, 2-D, 1-D);
+    ``plane2_u`` and ``row_levels`` are ``raycast.floor_rows``'s tables (1-D, 2-D, 1-D);
     ``heights`` is the grid's float32 floor heights, or an empty (0, 0) array for none;
     ``drop_in_float64`` whether ``floor_block``'s ``pose.z - heights`` is float64 (a numpy
     float64 z) rather than float32 (a Python float z); ``wall_rows`` is ``raycast.wall_offsets``'s
@@ -140,7 +140,7 @@ def draw_frame(
             _flat_floor(out, split, x, y, cos_yaw, sin_yaw, plane2, plane2_u, row_levels, floor_table, walls.shape)
     # Then per column: the ray, and the wall slice over rows wall_spans[height] = [top, bottom).
     floor_x, floor_y = np.floor(x), np.floor(y)
-    rows_max = 4 * 8 * H  # raycast._HEIGHT_STEPS * raycast._MAX_WALL_SCREENS * H
+    rows_max = 4 * 8 * H  # raycast.HEIGHT_STEPS * raycast.MAX_WALL_SCREENS * H
     texture_last = textures.shape[0] - 1
     for c in range(W):
         u = column_offsets[c]

@@ -23,9 +23,8 @@ from functools import cached_property
 
 import numpy as np
 
-from zipfian_envs.engine import backend
 from zipfian_envs.engine.billboards import paint_sprites
-from zipfian_envs.engine.colours import LEVEL_FACTORS, PACKED, fog, light_index, pack, unpack
+from zipfian_envs.engine.colours import LEVEL_FACTORS, PACKED, fog, light_index, pack
 from zipfian_envs.engine.sprites import ATLAS, SpriteAtlas
 from zipfian_envs.engine.textures import TEXTURE_SIZE
 from zipfian_envs.engine.world import EYE_HEIGHT_M, STEP_HEIGHT_M, VOID_HEIGHT, Entities, Grid, Pose
@@ -170,7 +169,7 @@ def _march(
     """
     dir_x, dir_y = dir_x[:, None], dir_y[:, None]
     east, south = dir_x > 0, dir_y > 0
-    kx, ky = _crossing_steps(count_x), _crossing_steps(count_y)
+    kx, ky = crossing_steps(count_x), crossing_steps(count_y)
     # Vertical grid lines x = line_x; the cell entered is east or west of the line.
     line_x = np.where(east, kx + (math.floor(x) + 1), (math.floor(x) - kx))
     t_x = (line_x - x) / dir_x
@@ -192,7 +191,7 @@ def _march(
 
 
 @functools.lru_cache(maxsize=64)
-def _crossing_steps(count: int) -> np.ndarray:
+def crossing_steps(count: int) -> np.ndarray:
     steps = np.arange(count, dtype=np.float64)[None, :]
     steps.flags.writeable = False
     return steps
@@ -229,12 +228,12 @@ def _cached(key: tuple, build, cache: dict[tuple, np.ndarray] = _TABLES, limit: 
     return table
 
 
-_HEIGHT_STEPS = 4  # wall slice heights are looked up in quarter pixels
-_MAX_WALL_SCREENS = 8  # slices taller than 8 image heights are all clipped alike
+HEIGHT_STEPS = 4  # wall slice heights are looked up in quarter pixels
+MAX_WALL_SCREENS = 8  # slices taller than 8 image heights are all clipped alike
 
 
 @functools.lru_cache(maxsize=64)
-def _upper_rows(
+def upper_rows(
     H: int, W: int, focal: float, horizon: float, split: int, fog_m: float, light: float, ceiling: tuple, sky: bool
 ) -> np.ndarray:
     """Packed colours of the rows above the horizon, as (split, 1): a sky gradient or a fogged ceiling."""
@@ -251,7 +250,7 @@ def _upper_rows(
 
 
 @functools.lru_cache(maxsize=64)
-def _floor_rows(
+def floor_rows(
     H: int, W: int, focal: float, horizon: float, split: int, fog_m: float, light: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per floor row: twice its plane distance (R, 1), that times each column's offset (R, W), its light level."""
@@ -268,7 +267,7 @@ def _floor_rows(
 @functools.lru_cache(maxsize=32)
 def _wall_texel_rows(image_height: int, horizon: float) -> np.ndarray:
     """(slice heights, image rows) texture row of each image row of a wall slice, -1 where off the slice."""
-    heights = np.arange(_HEIGHT_STEPS * _MAX_WALL_SCREENS * image_height + 1) / _HEIGHT_STEPS
+    heights = np.arange(HEIGHT_STEPS * MAX_WALL_SCREENS * image_height + 1) / HEIGHT_STEPS
     rows = np.arange(image_height) + 0.5
     with np.errstate(divide="ignore", invalid="ignore"):
         fraction = (rows[None, :] - horizon) / heights[:, None] + (1.0 - EYE_HEIGHT_M)
@@ -287,13 +286,13 @@ def wall_offsets(image_height: int, horizon: float) -> np.ndarray:
     return table
 
 
-def _shaded_textures(textures: np.ndarray) -> np.ndarray:
+def shaded_textures(textures: np.ndarray) -> np.ndarray:
     """(levels, materials, 16, 16) packed textures at every light level, flattened."""
     key = ("tex", textures.shape, hash(textures.tobytes()))
     return _cached(key, lambda: pack(LEVEL_FACTORS[:, None, None, None, None] * textures[None]).ravel())
 
 
-def _shaded_floor(
+def shaded_floor(
     floor: np.ndarray, checker: float, cache: dict[tuple, np.ndarray] = _TABLES, limit: int = 24
 ) -> np.ndarray:
     """(levels, 2 * rows, 2 * cols) packed floor colours at half-cell resolution (checker baked in)."""
@@ -322,16 +321,11 @@ DEFAULT_CAMERA = Camera()
 NO_EXTRAS = View()
 
 
-def render_view(grid: Grid, pose: Pose, camera: Camera = DEFAULT_CAMERA, view: View = NO_EXTRAS) -> np.ndarray:
-    """The agent's first-person RGB image, (height, width, 3) uint8."""
-    return unpack(render_packed(grid, pose, camera, view))
-
-
 def render_packed(grid: Grid, pose: Pose, camera: Camera = DEFAULT_CAMERA, view: View = NO_EXTRAS) -> np.ndarray:
-    """The first-person image as packed (height, width) uint32 colours."""
-    fast = backend.compiled()
-    if fast is not None:
-        return fast.render_packed(grid, pose, camera, view)
+    """The first-person image as packed (height, width) uint32 colours, drawn with numpy (the reference).
+
+    Envs call :func:`.backend.render_packed`, which uses the compiled renderer when numba is in use.
+    """
     H, W = camera.height, camera.width
     f = camera.focal
     dir_x, dir_y = ray_directions(camera, pose.yaw)
@@ -344,14 +338,14 @@ def render_packed(grid: Grid, pose: Pose, camera: Camera = DEFAULT_CAMERA, view:
     split = int(min(max(math.ceil(horizon - 0.5), 0), H))
     key = (H, W, f, round(horizon, 3), split, grid.fog_m, grid.light)
     if split > 0:
-        out[:split] = _upper_rows(*key, tuple(grid.ceiling), bool(grid.sky))
+        out[:split] = upper_rows(*key, tuple(grid.ceiling), bool(grid.sky))
     if split < H:
         out[split:] = floor_block(grid, pose, key)
 
     # Walls, textured and shaded per column, drawn over floor and ceiling. With the eye at mid-height
     # a wall slice is symmetric about the horizon, so each row's texel depends only on the slice height.
     height = f / depth
-    height_index = np.minimum((height * _HEIGHT_STEPS + 0.5).astype(np.int64), _HEIGHT_STEPS * _MAX_WALL_SCREENS * H)
+    height_index = np.minimum((height * HEIGHT_STEPS + 0.5).astype(np.int64), HEIGHT_STEPS * MAX_WALL_SCREENS * H)
     offsets = wall_offsets(H, round(horizon, 3))[height_index].T  # (H, W): texel row x 16, or -1 off the wall
     is_wall = offsets >= 0
     u = np.minimum(((hits.along % 1.0) * TEXTURE_SIZE).astype(np.int64), TEXTURE_SIZE - 1)
@@ -359,7 +353,7 @@ def render_packed(grid: Grid, pose: Pose, camera: Camera = DEFAULT_CAMERA, view:
     materials = grid.textures.shape[0]
     base = (((level * materials + hits.material) * TEXTURE_SIZE) * TEXTURE_SIZE + u).astype(np.int32)
     # Off the wall the index is wrong (or -1, clipped to 0) but never shown.
-    wall = _shaded_textures(grid.textures).take(offsets + base[None, :], mode="clip")
+    wall = shaded_textures(grid.textures).take(offsets + base[None, :], mode="clip")
     if view.screens:
         wall = draw_screens(wall, view.screens, hits.material, hits.along, height, horizon, camera.row_centres)
     np.copyto(out, wall, where=is_wall)
@@ -412,7 +406,7 @@ def draw_hud(out: np.ndarray, hud: Sequence[Sequence[int]]) -> None:
 def floor_block(grid: Grid, pose: Pose, key: tuple) -> np.ndarray:
     """Packed floor pixels below the horizon; ``key`` = (H, W, focal, horizon, split, fog_m, light)."""
     grid_rows, grid_cols = grid.walls.shape
-    plane2, plane2_u, row_levels = _floor_rows(*key)
+    plane2, plane2_u, row_levels = floor_rows(*key)
     cos_yaw, sin_yaw = math.cos(pose.yaw), math.sin(pose.yaw)
     # Half-cell coordinates of each floor pixel: 2 * (position + plane distance * ray direction).
     fx = (2 * pose.x + cos_yaw * plane2) - sin_yaw * plane2_u
@@ -431,7 +425,7 @@ def floor_block(grid: Grid, pose: Pose, key: tuple) -> np.ndarray:
         below = grid.heights[fy >> 1, fx >> 1]
         drop = np.minimum(np.maximum(1.0 - 0.12 * (pose.z - below), 0.35), 1.0)
         index = light_index(_fog(plane2 / 2, grid) * drop) * cells + fy * (2 * grid_cols) + fx
-    floor = _shaded_floor(grid.floor, grid.floor_checker)[index]
+    floor = shaded_floor(grid.floor, grid.floor_checker)[index]
     if grid.heights is not None:
         floor = np.where(below <= VOID_HEIGHT, _VOID_PACKED, floor)
     return floor

@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 
 import gymnasium as gym
 
+from zipfian_envs.core.records import load_records
 from zipfian_envs.evaluation import protocols as proto
 from zipfian_envs.evaluation.errors import EvaluationError
 from zipfian_envs.evaluation.harness import (
@@ -26,7 +27,6 @@ from zipfian_envs.evaluation.harness import (
 )
 from zipfian_envs.evaluation.policies import ALGOS, BUILTIN_POLICIES, load_policy, policy_name
 from zipfian_envs.evaluation.report import format_summary, load_result, write_result
-from zipfian_envs.records import load_records
 
 
 class OneLineParser(argparse.ArgumentParser):

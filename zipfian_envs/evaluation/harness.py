@@ -15,7 +15,7 @@ import numpy as np
 from gymnasium.vector import AutoresetMode
 
 import zipfian_envs
-from zipfian_envs import skew
+from zipfian_envs.core import skew
 from zipfian_envs.evaluation import protocols as proto
 from zipfian_envs.evaluation.errors import EvaluationError
 from zipfian_envs.evaluation.policies import Policy, as_policy, load_policy

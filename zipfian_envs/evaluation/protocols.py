@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from zipfian_envs import skew
+from zipfian_envs.core import skew
 from zipfian_envs.evaluation.errors import EvaluationError
 
 PROTOCOLS: tuple[str, ...] = ("zipfian", "uniform", "rare")

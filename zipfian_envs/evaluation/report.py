@@ -12,12 +12,12 @@ from typing import Any
 from gymnasium.envs.registration import load_env_creator
 
 import zipfian_envs
-from zipfian_envs import skew
+from zipfian_envs.core import skew
+from zipfian_envs.core.records import save_records
 from zipfian_envs.evaluation import protocols as proto
 from zipfian_envs.evaluation.errors import EvaluationError, SchemaError
 from zipfian_envs.evaluation.harness import find_spec
 from zipfian_envs.evaluation.summary import N_RESAMPLES, aggregate_seeds, summarize
-from zipfian_envs.records import save_records
 
 SCHEMA_VERSION = 1
 RESULT_KIND = "zipfian-envs evaluation result"

@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from zipfian_envs import skew
+from zipfian_envs.core import skew
+from zipfian_envs.core.stats import METHOD, N_RESAMPLES, iqm_interval, mean_interval
 from zipfian_envs.evaluation.errors import EvaluationError
-from zipfian_envs.stats import METHOD, N_RESAMPLES, iqm_interval, mean_interval
 
 __all__ = ["METHOD", "N_RESAMPLES", "aggregate_seeds", "summarize"]
 

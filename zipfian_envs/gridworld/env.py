@@ -9,12 +9,12 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from zipfian_envs import skew
-from zipfian_envs.checks import check_discrete_action, check_int
+from zipfian_envs.core import skew
+from zipfian_envs.core.checks import check_discrete_action, check_int
+from zipfian_envs.core.human import RendersForHumans
 from zipfian_envs.gridworld import dynamics
 from zipfian_envs.gridworld.maps import MAP_VERSION, NUM_KINDS, GridMap, max_objects
 from zipfian_envs.gridworld.render import CELL_PIXELS, VIEW_CELLS, egocentric_views, full_frame
-from zipfian_envs.human import RendersForHumans
 
 OBS_MODES = ("pixels", "symbolic")
 
@@ -124,7 +124,7 @@ class GridworldEnv(RendersForHumans, gym.Env):
     Truncates after ``max_steps`` steps (100 by default).
 
     ## Levels
-    ``level`` follows the shared grammar of :mod:`zipfian_envs.skew`: ``uniform``,
+    ``level`` follows the shared grammar of :mod:`zipfian_envs.core.skew`: ``uniform``,
     ``uniform_rare``, ``uniform_common`` or ``zipf_{a}`` / ``zipf{a}`` (default ``zipf_2``).
     ``exponent=a`` is shorthand for ``level="zipf_{a}"``. ``reset(options={"item_rank": r,
     "map_rank": m})`` pins the target and/or map for evaluation protocols.

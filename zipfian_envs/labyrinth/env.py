@@ -8,13 +8,15 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from zipfian_envs import language, skew
-from zipfian_envs.checks import check_discrete_action
+from zipfian_envs.core import language, skew
+from zipfian_envs.core.checks import check_discrete_action
+from zipfian_envs.core.human import RendersForHumans
 from zipfian_envs.engine.actions import ACTION_NAMES, KEY_MAP, NUM_ACTIONS
-from zipfian_envs.engine.raycast import Camera, View, render_packed, unpack
+from zipfian_envs.engine.backend import render_packed
+from zipfian_envs.engine.colours import unpack
+from zipfian_envs.engine.raycast import Camera, View
 from zipfian_envs.engine.topdown import top_down
 from zipfian_envs.engine.world import Grid, Pose
-from zipfian_envs.human import RendersForHumans
 from zipfian_envs.labyrinth.level import Level, LevelOptions, Scene
 from zipfian_envs.labyrinth.levels import LEVEL_ORDER, NUM_LEVELS, check_level_name, load_level
 from zipfian_envs.labyrinth.scores import REFERENCE_SCORES
@@ -43,7 +45,7 @@ class LabyrinthEnv(RendersForHumans, gym.Env):
     ## Observation
     ``Dict(image=Box(0, 255, (height, width, 3), uint8), instruction=Box(0, V - 1, (16,), int64))``:
     the first-person view (72x96 by default, IMPALA's DMLab size, 90 degree field of view) and the
-    level's instruction as token ids of :mod:`zipfian_envs.language` (0 = padding; all padding on
+    level's instruction as token ids of :mod:`zipfian_envs.core.language` (0 = padding; all padding on
     levels without language; ``language.decode`` turns it back into text).
 
     ## Action Space
@@ -62,7 +64,7 @@ class LabyrinthEnv(RendersForHumans, gym.Env):
     = (score - random) / (oracle - random) with the level's measured random and oracle means.
 
     ## Levels
-    ``level`` follows :mod:`zipfian_envs.skew`'s grammar over the 30 ranks (default ``zipf_1``, the
+    ``level`` follows :mod:`zipfian_envs.core.skew`'s grammar over the 30 ranks (default ``zipf_1``, the
     reference's default; ``uniform_rare`` is the last 6 levels). ``task=<name>`` pins one level.
     ``holdout=True`` plays DMLab's held-out test variants where a level has them.
     ``time_limit_scale`` in (0, 1] shortens every level's time limit (smoke tests and quick

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from zipfian_envs.firstperson_vector import FirstPersonVectorEnv
 from zipfian_envs.labyrinth.env import LabyrinthEnv
+from zipfian_envs.vector.firstperson import FirstPersonVectorEnv
 
 
 class LabyrinthVectorEnv(FirstPersonVectorEnv):
@@ -13,7 +13,7 @@ class LabyrinthVectorEnv(FirstPersonVectorEnv):
     ``time_limit_scale``, ``width``, ``height``) plus ``num_envs``, ``autoreset_mode`` and
     ``render_mode`` (None or ``"rgb_array"``: the top-down maps). For equal seeds and actions the
     outputs equal ``SyncVectorEnv`` over single envs, bit for bit; see
-    :mod:`zipfian_envs.firstperson_vector` for how the work is split.
+    :mod:`zipfian_envs.vector.firstperson` for how the work is split.
     """
 
     env_class = LabyrinthEnv

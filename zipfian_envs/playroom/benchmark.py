@@ -25,7 +25,7 @@ import gymnasium as gym
 import numpy as np
 
 import zipfian_envs  # noqa: F401  (registers the ids)
-from zipfian_envs import vector_benchmark
+from zipfian_envs.tools import vector_benchmark
 
 TARGET_STEPS_PER_S = 3000.0
 TARGET_MB_PER_ENV = 20.0

@@ -9,13 +9,15 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from zipfian_envs import language, skew
-from zipfian_envs.checks import check_discrete_action
-from zipfian_envs.engine.raycast import Camera, View, pack, render_packed, unpack
+from zipfian_envs.core import language, skew
+from zipfian_envs.core.checks import check_discrete_action
+from zipfian_envs.core.human import RendersForHumans
+from zipfian_envs.engine.backend import render_packed
+from zipfian_envs.engine.colours import pack, unpack
+from zipfian_envs.engine.raycast import Camera, View
 from zipfian_envs.engine.sprites import SPRITE_SIZE
 from zipfian_envs.engine.topdown import top_down
 from zipfian_envs.engine.world import Grid, Pose
-from zipfian_envs.human import RendersForHumans
 from zipfian_envs.playroom import rules, tasks
 from zipfian_envs.playroom.catalogue import ATLAS
 from zipfian_envs.playroom.oracle import oracle_action
@@ -44,7 +46,7 @@ class PlayroomEnv(RendersForHumans, gym.Env):
     ## Observation
     ``Dict(image=Box(0, 255, (72, 96, 3), uint8), instruction=Box(0, V - 1, (16,), int64))``: the
     first-person view (90 degree field of view, eye 0.5 m up, pitch shifts the horizon; a held
-    object shows at the bottom) and the instruction's token ids (:mod:`zipfian_envs.language`,
+    object shows at the bottom) and the instruction's token ids (:mod:`zipfian_envs.core.language`,
     0 = padding, ``language.decode`` gives the text), e.g. "lift a duck", "put a cup on the bed".
 
     ## Action Space

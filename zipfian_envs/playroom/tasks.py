@@ -16,7 +16,7 @@ receptacle (the bed for an even kind rank, the tray for an odd one): 16 combinat
 ranked 65..80 (the ``uniform_rare`` tail). The *frequent* split is the other 64 (ranks 1..64),
 so every kind and both receptacles occur in both splits; only the pairings differ.
 
-Distributions: the shared grammar of :mod:`zipfian_envs.skew` (``uniform``, ``uniform_rare``,
+Distributions: the shared grammar of :mod:`zipfian_envs.core.skew` (``uniform``, ``uniform_rare``,
 ``uniform_common``, ``zipf_{a}`` / ``zipf{a}``), plus ``frequent`` (uniform over every rank but the
 rarest 20%); for the bed/tray tasks ``rare`` means ``uniform_rare`` and ``all`` means ``uniform``.
 """
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from zipfian_envs import skew
+from zipfian_envs.core import skew
 from zipfian_envs.playroom.catalogue import catalogue
 
 # task name -> (mode, catalogue)

@@ -4,7 +4,7 @@ Every trial writes ``OUT/trials/<name>.json`` on its own, so the matrix can run 
 machines or be interrupted; :func:`merge` reads whatever trial files exist and writes
 ``OUT/summary.json``, ``OUT/table.md``, ``OUT/linear_accuracy.png`` and ``OUT/collapse.png``.
 Across seeds each cell is the interquartile mean (IQM) of the per-seed accuracies with a stratified
-bootstrap interval (the suite's one bootstrap, :mod:`zipfian_envs.stats`).
+bootstrap interval (the suite's one bootstrap, :mod:`zipfian_envs.core.stats`).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from zipfian_envs import skew
-from zipfian_envs.stats import iqm_interval
+from zipfian_envs.core import skew
+from zipfian_envs.core.stats import iqm_interval
 from zipfian_envs.studies import StudyError
 from zipfian_envs.studies.byol.config import METHODS, NORMS, TrialConfig, make_config
 from zipfian_envs.studies.byol.train import SCHEMA, SCHEMA_VERSION, run_trial_to_file, trial_path

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from zipfian_envs import skew
+from zipfian_envs.core import skew
 from zipfian_envs.studies import StudyError
 from zipfian_envs.studies.glyphs import GlyphSpec, load_glyphs
 

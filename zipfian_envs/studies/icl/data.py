@@ -3,7 +3,7 @@
 Class ids: ``0 .. num_train - 1`` are trained classes in frequency-rank order (the first
 ``common_classes`` of them are the common ones), ``num_train .. num_train + heldout_classes - 1`` are
 held out: they never appear in training batches (the training weights cover trained classes only).
-Every class sequence comes from the suite's bursty sampler, :func:`zipfian_envs.skew.bursty_sequences`.
+Every class sequence comes from the suite's bursty sampler, :func:`zipfian_envs.core.skew.bursty_sequences`.
 
 Batch kinds, all with 8 (exemplar, label) context pairs and a query exemplar by default:
 
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from zipfian_envs import skew
+from zipfian_envs.core import skew
 from zipfian_envs.studies import StudyError
 
 EXEMPLAR_TYPES = ("symbolic", "glyph")

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from zipfian_envs import skew
+from zipfian_envs.core import skew
 from zipfian_envs.studies import StudyError
 
 SCHEMA = "zipfian-icl-run/1"
@@ -93,7 +93,7 @@ def load_runs(directory: str | Path) -> list[dict[str, Any]]:
 
 def _interval(per_seed: list[list[int]], key: int) -> dict[str, Any]:
     """IQM over seeds of per-seed rates (the mean for up to 3 seeds), seed-stratified bootstrap 95% interval."""
-    from zipfian_envs.stats import iqm_interval
+    from zipfian_envs.core.stats import iqm_interval
 
     return iqm_interval(per_seed, key=key)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from zipfian_envs import skew
+from zipfian_envs.core import skew
 from zipfian_envs.studies import StudyError, require_torch
 from zipfian_envs.studies.icl.data import DataConfig, SequenceBatch, SequenceTask
 

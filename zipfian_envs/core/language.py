@@ -107,7 +107,7 @@ def encode(text: str, length: int = MAX_TOKENS) -> np.ndarray:
     words = tokenize(text)
     unknown = [word for word in words if word not in TOKEN_IDS]
     if unknown:
-        raise ValueError(f"words not in the vocabulary: {unknown}; see zipfian_envs.language.VOCABULARY")
+        raise ValueError(f"words not in the vocabulary: {unknown}; see zipfian_envs.core.language.VOCABULARY")
     if len(words) > length:
         raise ValueError(f"instruction {text!r} has {len(words)} words, more than {length}")
     ids = np.zeros(length, np.int64)

@@ -1,6 +1,6 @@
 """Demo: play random and oracle policies on every Gridworld level; print success by frequency bin.
 
-``python -m zipfian_envs.demo [--episodes N] [--seed S]``
+``python -m zipfian_envs.gridworld.demo [--episodes N] [--seed S]``
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections import defaultdict
 import gymnasium as gym
 import numpy as np
 
+from zipfian_envs.core.skew import FREQUENCY_BINS
 from zipfian_envs.registration import FAMILIES
-from zipfian_envs.skew import FREQUENCY_BINS
 
 
 def play(env: gym.Env, policy: str, episodes: int, seed: int) -> dict[str, list[bool]]:

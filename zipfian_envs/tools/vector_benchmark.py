@@ -6,7 +6,7 @@ the rates are env-steps per second of wall-clock time and per second of this pro
 (the second is steadier on a shared machine). Each is the best of ``repeats`` timings, and the
 1-minute load average is printed beside them: a loaded machine slows every figure.
 
-``python -m zipfian_envs.vector_benchmark`` times the native vector env under each render backend
+``python -m zipfian_envs.tools.vector_benchmark`` times the native vector env under each render backend
 (``--render numba numpy``, see :mod:`zipfian_envs.engine.backend`) back to back in one process, in
 alternating rounds, so that their ratio holds even when the machine's load drifts; it also splits
 each step into the observation (rendering and assembly) and the rest (the level rules, resets,
@@ -198,7 +198,7 @@ def compare_report(figures: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(
-        prog="python -m zipfian_envs.vector_benchmark", description=__doc__.split("\n\n")[-1]
+        prog="python -m zipfian_envs.tools.vector_benchmark", description=__doc__.split("\n\n")[-1]
     )
     parser.add_argument("--env", nargs="+", default=["Zipfian/Labyrinth-v0", "Zipfian/Playroom-v0"], help="env ids")
     parser.add_argument("--num-envs", type=int, default=64, help="sub-envs (default 64)")

@@ -1,4 +1,4 @@
-"""Speed benchmark: ``python -m zipfian_envs.benchmark`` prints env-steps/s of every way to step Gridworlds.
+"""Speed benchmark: ``python -m zipfian_envs.gridworld.benchmark`` prints env-steps/s of every way to step Gridworlds.
 
 One run measures, with random actions and autoresets included: the single env; the native vector
 env at 1 / 16 / 256 / 1,024 envs; Gymnasium's ``SyncVectorEnv`` and ``AsyncVectorEnv`` (spawn) and

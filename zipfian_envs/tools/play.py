@@ -1,9 +1,9 @@
-"""Human play: a pygame viewer for every ``Zipfian/*`` env (``zipfian-play ENV_ID`` or ``python -m zipfian_envs.play``).
+"""Human play: a pygame viewer for every ``Zipfian/*`` env (``zipfian-play ID``, ``python -m zipfian_envs.tools.play``).
 
 The viewer reads the env's own ``key_map`` (pygame key name -> (action, label)) and ``action_names``,
 so a new env plugs in without changes here. It shows the agent's observation beside the full-map
 ``render()`` frame and a text panel, and with ``--record FILE`` writes every finished episode in the
-shared record format of :mod:`zipfian_envs.records` (policy and protocol ``"human"``), which the
+shared record format of :mod:`zipfian_envs.core.records` (policy and protocol ``"human"``), which the
 evaluation harness reads back (``zipfian-eval --from-records``).
 """
 
@@ -21,8 +21,8 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.error import DependencyNotInstalled
 
-from zipfian_envs.human import import_pygame
-from zipfian_envs.records import save_records
+from zipfian_envs.core.human import import_pygame
+from zipfian_envs.core.records import save_records
 from zipfian_envs.registration import NAMESPACE, env_ids, register_all
 
 PROG = "zipfian-play"

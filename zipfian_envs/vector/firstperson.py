@@ -21,7 +21,7 @@ from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space
 
 from zipfian_envs import vector
-from zipfian_envs.engine.batch import render_batch_rgb
+from zipfian_envs.engine.backend import render_batch_rgb
 
 
 class FirstPersonVectorEnv(vector.NativeVectorEnv):

@@ -1,0 +1,1 @@
+"""Tools over every family: the pygame viewer (:mod:`.play`) and the vector-env benchmark (:mod:`.vector_benchmark`)."""
