@@ -11,4 +11,8 @@ except PackageNotFoundError:  # imported from a source tree that was never insta
 
 register_all()
 
-__all__ = ["__version__", "env_ids", "register_all"]
+# Imported here so `zipfian_envs.vector.to_sb3(...)` works after `import zipfian_envs` alone (the
+# README's SB3 line); the module needs only gymnasium and numpy, so the core install still imports.
+from zipfian_envs import vector  # noqa: E402
+
+__all__ = ["__version__", "env_ids", "register_all", "vector"]
