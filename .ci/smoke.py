@@ -45,7 +45,7 @@ def check_wheel(path: Path) -> None:
         declared = zipfile.ZipFile(path).read(top_level[0]).decode().split()
         check(declared == [PACKAGE], f"{top_level[0]} lists {declared}, want ['{PACKAGE}']")
     check(f"{PACKAGE}/py.typed" in names, f"{path.name} lacks {PACKAGE}/py.typed")
-    check(f"{PACKAGE}/records.py" in names, f"{path.name} lacks {PACKAGE}/records.py")
+    check(f"{PACKAGE}/core/records.py" in names, f"{path.name} lacks {PACKAGE}/core/records.py")
     print(f"smoke: {path.name}: top level {sorted(packages)}, {len(names)} files, py.typed shipped")
 
 
@@ -101,8 +101,8 @@ def check_envs() -> None:
     fresh = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     check(fresh.returncode == 0, f"gym.make('{PACKAGE}:{ids[0]}') in a fresh interpreter failed:\n{fresh.stderr}")
     print(f"smoke: {len(ids)} env ids OK")
-    importlib.import_module(f"{PACKAGE}.play")  # the viewer imports without pygame (it loads it lazily)
-    importlib.import_module(f"{PACKAGE}.records")
+    importlib.import_module(f"{PACKAGE}.tools.play")  # the viewer imports without pygame (it loads it lazily)
+    importlib.import_module(f"{PACKAGE}.core.records")
     upward = sorted(m for m in sys.modules if m.startswith((f"{PACKAGE}.agents", f"{PACKAGE}.evaluation")))
     check(not upward, f"the envs, the viewer or the records module imported {upward}")
 
