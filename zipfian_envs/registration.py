@@ -33,18 +33,18 @@ class EnvFamily:
     level_kwargs: dict = field(default_factory=dict)
 
 
-# Playroom id level -> (task, level of the shared grammar or "frequent"); see zipfian_envs.playroom.tasks.
-_PLAYROOM_LEVELS: dict[str, tuple[str, str]] = {
-    **{f"lift.lift_shape_{d}": ("lift/lift_shape", d) for d in ("uniform", "uniform_rare", "zipf2", "zipf3", "zipf4")},
-    **{f"put.lift_shape_{d}": ("put/lift_shape", d) for d in ("uniform", "uniform_rare", "zipf2")},
-    **{f"put.lift_shape_many_{d}": ("put/lift_shape_many", d) for d in ("zipf1", "zipf4")},
-    "put.put_on_bed_tray_frequent": ("put/put_on_bed_tray", "frequent"),
-    "put.put_on_bed_tray_rare": ("put/put_on_bed_tray", "uniform_rare"),
-    "put.put_on_bed_tray_all": ("put/put_on_bed_tray", "uniform"),
-    "put.put_near_bed_tray_frequent": ("put/put_near_bed_tray", "frequent"),
-    **{f"supervised.find_shape_{d}": ("supervised/find_shape", d) for d in ("uniform", "uniform_rare", "zipf2")},
-    "supervised.find_shape_zipf3": ("supervised/find_shape", "zipf3"),
-}
+def playroom_level_kwargs() -> dict[str, dict[str, str]]:
+    """Playroom id level ("/" written ".") -> the env's ``task=`` and ``level=``, from the family's own list."""
+    from zipfian_envs.playroom.tasks import LEVELS, parse
+
+    kwargs = {}
+    for name in LEVELS:
+        task = parse(name)
+        kwargs[name.replace("/", ".")] = {"task": task.task, "level": task.distribution}
+    return kwargs
+
+
+_PLAYROOM_LEVELS = playroom_level_kwargs()
 
 # Labyrinth: the reference's level names, plus zipf_1 with the frequency order reversed.
 LABYRINTH_REVERSED = "zipf_1_reversed"
@@ -64,7 +64,7 @@ FAMILIES: tuple[EnvFamily, ...] = (
         default_level="lift/lift_shape_zipf2",
         # The reference's 18 levels, "/" written "." in ids: Zipfian/Playroom-lift.lift_shape_zipf2-v0.
         paper_levels=tuple(_PLAYROOM_LEVELS),
-        level_kwargs={name: {"task": task, "level": level} for name, (task, level) in _PLAYROOM_LEVELS.items()},
+        level_kwargs=_PLAYROOM_LEVELS,
     ),
     EnvFamily(
         name="Labyrinth",

@@ -19,9 +19,10 @@ import csv
 import glob
 from collections import defaultdict
 from pathlib import Path
-from typing import NoReturn
 
 import numpy as np
+
+from zipfian_envs.core.cli import OneLineParser
 
 # (panel title, protocol, column in eval.csv, line style)
 PANELS: dict[str, list[tuple[str, str, str]]] = {
@@ -33,13 +34,6 @@ PANELS: dict[str, list[tuple[str, str, str]]] = {
     ],
     "rare protocol (last 20% of ranks)": [("rare", "success", "-")],
 }
-
-
-class _Parser(argparse.ArgumentParser):
-    """ArgumentParser whose errors are one line on stderr and exit status 2."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def read_eval_csv(path: Path, snap: int = 0) -> dict[tuple[str, str], dict[int, float]]:
@@ -124,7 +118,7 @@ def parse_groups(items: list[str], parser: argparse.ArgumentParser) -> dict[str,
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: parse groups, plot, print the PNG path."""
-    parser = _Parser(prog="python -m zipfian_envs.agents.curves", description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="python -m zipfian_envs.agents.curves", description=__doc__.splitlines()[0])
     parser.add_argument("--group", action="append", required=True, metavar="LABEL=GLOB", help="runs of one line")
     parser.add_argument("--out", type=Path, required=True, help="PNG path")
     parser.add_argument("--title", default=None)

@@ -14,20 +14,12 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from sb3_contrib import QRDQN, RecurrentPPO
-from stable_baselines3 import A2C, DQN, PPO
 from stable_baselines3.common.base_class import BaseAlgorithm
 
-from zipfian_envs.agents.soft_q import SoftQ
+from zipfian_envs.evaluation import policies
 
-ALGOS: dict[str, type[BaseAlgorithm]] = {
-    "ppo": PPO,
-    "a2c": A2C,
-    "dqn": DQN,
-    "qrdqn": QRDQN,
-    "recurrentppo": RecurrentPPO,
-    "softq": SoftQ,
-}
+# The classes of the one algorithm table (zipfian_envs.evaluation.policies.ALGOS), imported: training needs them all.
+ALGOS: dict[str, type[BaseAlgorithm]] = {name: policies.algo_class(name) for name in policies.ALGOS}
 
 # SB3 policy names per observation kind; recurrent PPO has its own LSTM policies.
 POLICY_NAMES = {

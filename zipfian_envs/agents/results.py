@@ -22,7 +22,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from zipfian_envs.agents.train import agent_name
+from zipfian_envs.agents.cli import agent_name
 from zipfian_envs.core.records import load_records
 from zipfian_envs.evaluation import leaderboard
 from zipfian_envs.evaluation.harness import evaluate_protocols

@@ -30,7 +30,18 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
+
+from zipfian_envs.agents.cli import (
+    add_run_arguments,
+    check_run_arguments,
+    evaluate_model,
+    jsonable,
+    key_values,
+    run_parser,
+    write_config,
+    write_results,
+)
 
 ENV_NAME = "zipfian_envs"
 RLLIB_ALGOS = ("ppo", "appo", "impala")
@@ -56,85 +67,44 @@ def require_ray(command: str) -> None:
         raise SystemExit(1)
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The ``zipfian-train --backend rllib`` argument parser."""
-    p = _Parser(prog="zipfian-train --backend rllib", description="Train on a Zipfian env with Ray RLlib.")
-    p.add_argument("--backend", choices=("rllib",), default="rllib")
-    p.add_argument("--algo", required=True, choices=RLLIB_ALGOS, help="RLlib algorithm")
-    p.add_argument("--env", default="Zipfian/Gridworld-v0", help="registered env id")
-    p.add_argument("--level", default=None, help="training level (e.g. zipf_2, uniform); default: the env's")
-    p.add_argument("--obs-mode", default=None, help="observation mode passed to the env")
-    p.add_argument("--env-kwarg", action="append", default=[], metavar="KEY=VALUE", help="extra env kwarg")
-    p.add_argument("--hp", action="append", default=[], metavar="KEY=VALUE",
-                   help="an AlgorithmConfig.training() argument, e.g. lr=1e-3")  # fmt: skip
+    p = run_parser("zipfian-train --backend rllib", "Train on a Zipfian env with Ray RLlib.")
+    add_run_arguments(
+        p,
+        backends=("rllib",),
+        algos=RLLIB_ALGOS,
+        hp_help="an AlgorithmConfig.training() argument, e.g. lr=1e-3",
+        resume_help="RLlib checkpoint folder to continue from",
+        checkpoint_help="steps between checkpoints (0: end only)",
+        cue_match_help="symbolic Gridworld: add the encoder's kind-agnostic cue-match map",
+    )
     p.add_argument("--model", action="append", default=[], metavar="KEY=VALUE",
                    help="a DefaultModelConfig field, e.g. use_lstm=True, fcnet_hiddens=[64,64]")  # fmt: skip
     p.add_argument("--encoder", choices=("auto", "rllib"), default="auto",
                    help="auto: the package's embedding encoder for symbolic Gridworld codes (RLlib's elsewhere); "
                         "rllib: RLlib's default encoder everywhere")  # fmt: skip
-    p.add_argument("--cue-match", action="store_true",
-                   help="symbolic Gridworld: add the encoder's kind-agnostic cue-match map")  # fmt: skip
-    p.add_argument("--steps", type=int, required=True, help="total environment steps (resume trains the rest)")
-    p.add_argument("--seed", type=int, default=0)
     p.add_argument("--num-env-runners", type=int, default=0, help="remote sampling workers (0: in the driver)")
     p.add_argument("--num-envs-per-env-runner", type=int, default=8, help="envs per runner")
     p.add_argument("--address", default=None, help="Ray cluster to join (auto, ray://host:port); default: local")
     p.add_argument("--num-cpus", type=int, default=None, help="CPUs of a local Ray (default: all)")
-    p.add_argument("--out", type=Path, required=True, help="run directory, e.g. runs/NAME")
-    p.add_argument("--resume", type=Path, default=None, help="RLlib checkpoint folder to continue from")
-    p.add_argument("--checkpoint-every", type=int, default=100_000, help="steps between checkpoints (0: end only)")
-    p.add_argument("--eval-every", type=int, default=0, help="steps between harness evaluations (0: off)")
-    p.add_argument("--eval-episodes", type=int, default=100, help="episodes per protocol in periodic evals")
-    p.add_argument("--final-episodes", type=int, default=500, help="episodes per protocol in the final eval (0: skip)")
-    p.add_argument("--min-episodes-per-rank", type=int, default=10, help="uniform-protocol floor per rank")
-    p.add_argument("--results-dir", type=Path, default=None, help="also write the result JSON here")
-    p.add_argument("--stochastic-eval", action="store_true", help="sample actions in evaluation (default: greedy)")
-    p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
-    p.add_argument("--no-progress", action="store_true", help="print no line per iteration")
     return p
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """Parse and check arguments; a problem exits 2 with one line (as ``zipfian-train`` does)."""
-    import gymnasium as gym
-
     import zipfian_envs  # noqa: F401  (registers the ids the probe env needs)
-    from zipfian_envs.agents.train import _pairs
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    for name in ("steps", "threads", "num_envs_per_env_runner"):
-        if getattr(args, name) < 1:
-            parser.error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
-    for name in ("num_env_runners", "checkpoint_every", "eval_every", "final_episodes", "min_episodes_per_rank"):
-        if getattr(args, name) < 0:
-            parser.error(f"--{name.replace('_', '-')} must be >= 0, got {getattr(args, name)}")
-    if args.eval_episodes < 1:
-        parser.error(f"--eval-episodes must be >= 1, got {args.eval_episodes}")
-    if args.env not in gym.registry:
-        known = ", ".join(i for i in gym.registry if i.startswith("Zipfian/") and i.count("-") == 1)
-        parser.error(f"unknown env id {args.env!r}; registered families: {known}")
+    if args.num_envs_per_env_runner < 1:
+        parser.error(f"--num-envs-per-env-runner must be >= 1, got {args.num_envs_per_env_runner}")
+    if args.num_env_runners < 0:
+        parser.error(f"--num-env-runners must be >= 0, got {args.num_env_runners}")
     if args.resume is not None and not args.resume.is_dir():
         parser.error(f"--resume checkpoint folder {str(args.resume)!r} does not exist")
-    args.env_kwargs = _pairs(args.env_kwarg, "--env-kwarg", parser)
-    if args.level is not None:
-        args.env_kwargs["level"] = args.level
-    if args.obs_mode is not None:
-        args.env_kwargs["obs_mode"] = args.obs_mode
-    args.hp_overrides = _pairs(args.hp, "--hp", parser)
-    args.model_overrides = _pairs(args.model, "--model", parser)
-    try:
-        probe = gym.make(args.env, **args.env_kwargs)
-    except (ValueError, TypeError) as exc:
-        parser.error(f"bad env arguments for {args.env}: {exc}".replace("\n", " "))
-    args.training_level = getattr(probe.unwrapped, "level", args.level)
-    args.observation_space = probe.observation_space
-    probe.close()
+    check_run_arguments(parser, args).close()
+    args.model_overrides = key_values(parser, args.model, "--model")
     args.grid_encoder = args.encoder == "auto" and _is_symbolic_grid(args.observation_space)
     if args.cue_match and not args.grid_encoder:
         parser.error("--cue-match needs symbolic Gridworld observations (--obs-mode symbolic) and --encoder auto")
@@ -232,7 +202,6 @@ def run_rllib(argv: list[str]) -> dict[str, Any]:
 
     from zipfian_envs.agents.extractors import observation_kind
     from zipfian_envs.agents.rllib_policy import RLlibPolicy
-    from zipfian_envs.agents.train import _jsonable, write_results
 
     torch.set_num_threads(args.threads)
     args.kind = observation_kind(args.observation_space)
@@ -252,19 +221,19 @@ def run_rllib(argv: list[str]) -> dict[str, Any]:
         "backend": "rllib",
         "algo": run_algo_name(args),
         "env": args.env,
-        "env_kwargs": _jsonable(args.env_kwargs),
+        "env_kwargs": jsonable(args.env_kwargs),
         "level": args.training_level,
         "observation_kind": args.kind,
         "num_env_runners": args.num_env_runners,
         "num_envs_per_env_runner": args.num_envs_per_env_runner,
         "seed": args.seed,
-        "training_config": _jsonable({**TRAINING_DEFAULTS[args.algo], **args.hp_overrides}),
-        "model_overrides": _jsonable(args.model_overrides),
+        "training_config": jsonable({**TRAINING_DEFAULTS[args.algo], **args.hp_overrides}),
+        "model_overrides": jsonable(args.model_overrides),
         "encoder": "symbolic-grid" if args.grid_encoder else "rllib",
         "cue_match": args.cue_match,
         "ray_init_s": round(ray_init_s, 2),
     }
-    (args.out / "config.json").write_text(json.dumps(run_config, indent=2) + "\n")
+    write_config(args.out, run_config)
 
     steps, next_checkpoint = done_steps, done_steps + (args.checkpoint_every or args.steps)
     next_eval = (done_steps // args.eval_every + 1) * args.eval_every if args.eval_every else None
@@ -313,7 +282,7 @@ def run_rllib(argv: list[str]) -> dict[str, Any]:
         "observation_kind": args.kind,
     }
     run_config["training"] = train_info
-    (args.out / "config.json").write_text(json.dumps(run_config, indent=2) + "\n")
+    write_config(args.out, run_config)
     print(json.dumps({"training": train_info}), flush=True)
     paths: list[Path] = []
     if args.final_episodes:
@@ -334,7 +303,6 @@ def _evaluate_periodically(algo: Any, args: argparse.Namespace, steps: int, wall
     """
     from zipfian_envs.agents.callbacks import append_csv, success_by_bin
     from zipfian_envs.agents.rllib_policy import RLlibPolicy
-    from zipfian_envs.agents.train import evaluate_model
 
     policy = RLlibPolicy(algo.get_module(), args.observation_space, seed=args.seed)
     index = steps // args.eval_every - 1

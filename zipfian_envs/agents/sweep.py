@@ -33,9 +33,10 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from zipfian_envs.agents.rllib_backend import init_ray, require_ray
+from zipfian_envs.core.cli import OneLineParser
 
 SECTIONS = ("sweep", "grid", "train", "results")
 SWEEP_KEYS = ("name", "out", "cpus_per_trial", "num_cpus", "address", "max_concurrent")
@@ -374,14 +375,9 @@ def merge(runs_dir: Path, results_dir: Path, settings: dict[str, Any]) -> str | 
     return str(results_dir / settings.get("leaderboard", "leaderboard_agents.md"))
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The ``zipfian-sweep`` argument parser."""
-    p = _Parser(prog="zipfian-sweep", description="Run a grid of zipfian-train runs on Ray Tune and merge them.")
+    p = OneLineParser(prog="zipfian-sweep", description="Run a grid of zipfian-train runs on Ray Tune and merge them.")
     p.add_argument("config", nargs="?", type=Path, help="sweep config (.toml, .yaml); see configs/")
     p.add_argument("--out", type=Path, default=None, help="sweep folder (default: [sweep] out, else runs/sweeps/NAME)")
     p.add_argument("--resume", action="store_true", help="run only the trials that have no result yet")

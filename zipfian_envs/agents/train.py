@@ -14,18 +14,15 @@ targets per protocol), ``checkpoints/``, ``model.zip`` and, at the end, the harn
 from __future__ import annotations
 
 import argparse
-import ast
 import csv
 import importlib.util
 import json
 import math
 import sys
 import time
-from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import gymnasium as gym
-import numpy as np
 import torch
 from gymnasium.vector import AutoresetMode
 from stable_baselines3.common.base_class import BaseAlgorithm
@@ -37,47 +34,45 @@ from stable_baselines3.common.utils import set_random_seed
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecFrameStack
 
 import zipfian_envs
-from zipfian_envs.agents.callbacks import HarnessEvalCallback, TqdmCallback, success_by_bin
+from zipfian_envs.agents.callbacks import HarnessEvalCallback, TqdmCallback
+from zipfian_envs.agents.cli import (
+    BACKENDS,
+    add_run_arguments,
+    check_run_arguments,
+    evaluate_model,
+    jsonable,
+    run_parser,
+    write_config,
+    write_results,
+)
 from zipfian_envs.agents.exploration import ConcatVecEnv, EpisodicNoveltyBonus, fresh_map_kwargs
 from zipfian_envs.agents.extractors import extractor_for, observation_kind
 from zipfian_envs.agents.presets import ALGOS, get_preset, policy_name
-from zipfian_envs.evaluation.policies import FrameStackPolicy
+from zipfian_envs.core.cli import OneLineParser
 from zipfian_envs.registration import NAMESPACE
 from zipfian_envs.vector import to_sb3
 
-PROTOCOLS = ("zipfian", "uniform", "rare")
 # auto: the env's native vector env (through the SB3 adapter) when it has one, else DummyVecEnv.
 VEC_ENVS = ("auto", "native", "dummy")
-# sb3: Stable-Baselines3 in this process; rllib: Ray RLlib (extra `ray`, zipfian_envs.agents.rllib_backend).
-BACKENDS = ("sb3", "rllib")
 # VecFrameStack concatenates along the last axis: right for flat vectors, not for HxWxC images or dicts.
 FRAME_STACK_KINDS = ("symbolic", "vector")
 
 
-class _Parser(argparse.ArgumentParser):
-    """ArgumentParser whose errors are one line on stderr and exit status 2."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The ``zipfian-train`` argument parser."""
-    p = _Parser(prog="zipfian-train", description="Train a baseline agent on a Zipfian environment.")
-    p.add_argument("--backend", choices=BACKENDS, default="sb3", help="sb3, or rllib (--backend rllib --help)")
-    p.add_argument("--algo", required=True, choices=sorted(ALGOS), help="learning algorithm")
-    p.add_argument("--env", default=f"{NAMESPACE}/Gridworld-v0", help="registered env id")
-    p.add_argument("--level", default=None, help="training level (e.g. zipf_2, uniform); default: the env's")
-    p.add_argument("--obs-mode", default=None, help="observation mode passed to the env (Gridworld: pixels, symbolic)")
-    p.add_argument("--env-kwarg", action="append", default=[], metavar="KEY=VALUE", help="extra env kwarg")
-    p.add_argument("--hp", action="append", default=[], metavar="KEY=VALUE", help="override a preset kwarg")
-    p.add_argument("--steps", type=int, required=True, help="total environment steps (resume trains the rest)")
-    p.add_argument("--seed", type=int, default=0)
+    p = run_parser("zipfian-train", "Train a baseline agent on a Zipfian environment.")
+    add_run_arguments(
+        p,
+        backends=BACKENDS,
+        algos=ALGOS,
+        hp_help="override a preset kwarg",
+        resume_help="checkpoint .zip to continue from",
+        checkpoint_help="steps between checkpoints (0: off)",
+        cue_match_help="symbolic Gridworld: add the extractor's kind-agnostic cue-match map (features=cue_match)",
+    )
     p.add_argument("--n-envs", type=int, default=None, help="parallel envs (default: the preset's)")
     p.add_argument("--frame-stack", type=int, default=1,
                    help="act on the last N observations (VecFrameStack, flat obs): a short memory")  # fmt: skip
-    p.add_argument("--cue-match", action="store_true",
-                   help="symbolic Gridworld: add the extractor's kind-agnostic cue-match map (features=cue_match)")
     p.add_argument("--novelty-bonus", type=float, default=0.0, metavar="BETA",
                    help="Gridworld: exploration aid, BETA per first visit to a cell in an episode, "
                         "decaying linearly to 0 over --steps (agent side; the env's reward is unchanged)")  # fmt: skip
@@ -86,36 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "uniform) beside the configured ones; evaluation stays on the configured env")  # fmt: skip
     p.add_argument("--vec-env", choices=VEC_ENVS, default="auto",
                    help="auto: the native vector env when the id has one, else dummy (one object per env)")  # fmt: skip
-    p.add_argument("--out", type=Path, required=True, help="run directory, e.g. runs/NAME")
-    p.add_argument("--resume", type=Path, default=None, help="checkpoint .zip to continue from")
-    p.add_argument("--checkpoint-every", type=int, default=100_000, help="steps between checkpoints (0: off)")
-    p.add_argument("--eval-every", type=int, default=0, help="steps between harness evaluations (0: off)")
-    p.add_argument("--eval-episodes", type=int, default=100, help="episodes per protocol in periodic evals")
-    p.add_argument("--final-episodes", type=int, default=500, help="episodes per protocol in the final eval (0: skip)")
-    p.add_argument("--min-episodes-per-rank", type=int, default=10, help="uniform-protocol floor per rank")
-    p.add_argument("--results-dir", type=Path, default=None, help="also write the result JSON here")
-    p.add_argument("--stochastic-eval", action="store_true", help="sample actions in evaluation (default: greedy)")
     p.add_argument("--device", default="cpu")
-    p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return p
-
-
-def _literal(text: str) -> Any:
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
-
-
-def _pairs(items: list[str], flag: str, parser: argparse.ArgumentParser) -> dict[str, Any]:
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.isidentifier():
-            parser.error(f"{flag} expects KEY=VALUE, got {item!r}")
-        out[key] = _literal(value)
-    return out
 
 
 def family_of(env_id: str) -> str:
@@ -128,38 +95,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse and validate arguments; any problem exits with status 2 and a one-line message."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    for name in ("steps", "threads", "frame_stack"):
-        if getattr(args, name) < 1:
-            parser.error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
+    if args.frame_stack < 1:
+        parser.error(f"--frame-stack must be >= 1, got {args.frame_stack}")
     if args.n_envs is not None and args.n_envs < 1:
         parser.error(f"--n-envs must be >= 1, got {args.n_envs}")
-    for name in ("checkpoint_every", "eval_every", "final_episodes", "min_episodes_per_rank"):
-        if getattr(args, name) < 0:
-            parser.error(f"--{name.replace('_', '-')} must be >= 0, got {getattr(args, name)}")
-    if args.eval_episodes < 1:
-        parser.error(f"--eval-episodes must be >= 1, got {args.eval_episodes}")
-    if args.env not in gym.registry:
-        known = ", ".join(i for i in gym.registry if i.startswith(f"{NAMESPACE}/") and i.count("-") == 1)
-        parser.error(f"unknown env id {args.env!r}; registered families: {known}")
-    if args.vec_env == "native" and not has_native_vector_env(args.env):
-        parser.error(f"{args.env} has no native vector env; use --vec-env dummy")
     if args.resume is not None and not args.resume.is_file():
         parser.error(f"--resume checkpoint {str(args.resume)!r} does not exist")
-    args.env_kwargs = _pairs(args.env_kwarg, "--env-kwarg", parser)
-    if args.level is not None:
-        args.env_kwargs["level"] = args.level
-    if args.obs_mode is not None:
-        args.env_kwargs["obs_mode"] = args.obs_mode
-    args.hp_overrides = _pairs(args.hp, "--hp", parser)
-    try:  # one probe env checks the kwargs (level grammar, obs mode, sizes) before any training
-        probe = gym.make(args.env, **args.env_kwargs)
-    except (ValueError, TypeError) as exc:
-        parser.error(f"bad env arguments for {args.env}: {exc}".replace("\n", " "))
-    # The level as given (a Playroom reference name like put/put_on_bed_tray_frequent also pins the
-    # task, which the env's own short `level` attribute drops); else the one the env runs at.
-    args.training_level = args.level if args.level is not None else getattr(probe.unwrapped, "level", None)
-    args.observation_space = probe.observation_space
-    probe.close()
+    check_run_arguments(parser, args).close()
+    if args.vec_env == "native" and not has_native_vector_env(args.env):
+        parser.error(f"{args.env} has no native vector env; use --vec-env dummy")
     kind = observation_kind(args.observation_space)
     if args.frame_stack > 1 and kind not in FRAME_STACK_KINDS:
         parser.error(f"--frame-stack works on flat observations ({', '.join(FRAME_STACK_KINDS)}); "
@@ -253,80 +197,9 @@ def build_model(args: argparse.Namespace, env: VecEnv, tensorboard_dir: str | No
     )
 
 
-def evaluate_model(
-    model: Any, args: argparse.Namespace, episodes: int, seed: int, protocols: tuple[str, ...] = PROTOCOLS
-) -> dict[str, list[dict[str, Any]]]:
-    """Records per protocol from the evaluation harness (zipfian = the training level)."""
-    from zipfian_envs.evaluation.harness import evaluate_protocols
-
-    env_kwargs = {k: v for k, v in args.env_kwargs.items() if k != "level"}
-    frames = getattr(args, "frame_stack", 1)  # the RLlib backend's arguments have no frame stack
-    policy = FrameStackPolicy(model, frames) if frames > 1 else model
-    return evaluate_protocols(
-        policy,
-        args.env,
-        training_level=args.training_level,
-        episodes=episodes,
-        seed=seed,
-        num_envs=min(8, episodes),
-        protocols=protocols,
-        min_episodes_per_rank=args.min_episodes_per_rank,
-        deterministic=not args.stochastic_eval,
-        **env_kwargs,
-    )
-
-
-def write_results(model: Any, args: argparse.Namespace, train_info: dict[str, Any]) -> list[Path]:
-    """Final harness evaluation; the result JSON goes to ``--out`` (and ``--results-dir``).
-
-    Records carry ``train_seed`` so runs of several seeds can be merged into one result later; the
-    JSON gets an extra ``training`` entry (steps, wall time, steps/s) next to the harness's keys.
-    """
-    from zipfian_envs.evaluation.report import write_result
-
-    by_protocol = evaluate_model(model, args, args.final_episodes, seed=1_000_000 + args.seed)
-    for records in by_protocol.values():
-        for record in records:
-            record["train_seed"] = args.seed
-    summary = {p: success_by_bin(r) for p, r in by_protocol.items()}
-    print(json.dumps({"final_eval": summary}), flush=True)
-    paths = []
-    for out_dir in [args.out, args.results_dir]:
-        if out_dir is not None:
-            path = write_result(
-                out_dir,
-                by_protocol,
-                env_id=args.env,
-                level=args.training_level,
-                env_kwargs={k: v for k, v in args.env_kwargs.items() if k != "level"},
-                policy_name=agent_name(
-                    args.algo,
-                    args.kind,
-                    getattr(args, "frame_stack", 1),
-                    getattr(args, "cue_match", False),
-                    getattr(args, "novelty_bonus", 0.0) > 0,
-                    getattr(args, "fresh_maps", 0.0) > 0,
-                ),
-                seeds=[args.seed],
-                extra={"training": train_info},
-            )
-            paths.append(path)
-    return paths
-
-
-def agent_name(
-    algo: str, kind: str, frame_stack: int = 1, cue_match: bool = False, novelty: bool = False, fresh_maps: bool = False
-) -> str:
-    """An agent's name in results: ``ppo-symbolic``, plus ``-cuematch``, ``-novelty``, ``-freshmaps``, ``-stack4``."""
-    suffixes = (
-        ("-cuematch" if cue_match else "") + ("-novelty" if novelty else "") + ("-freshmaps" if fresh_maps else "")
-    )
-    return f"{algo}-{kind}{suffixes}" + (f"-stack{frame_stack}" if frame_stack > 1 else "")
-
-
 def backend_of(argv: list[str]) -> str:
     """The ``--backend`` named in ``argv`` (default sb3); an unknown one exits 2 with the valid choices."""
-    pre = _Parser(prog="zipfian-train", add_help=False)
+    pre = OneLineParser(prog="zipfian-train", add_help=False)
     pre.add_argument("--backend", choices=BACKENDS, default="sb3")
     return pre.parse_known_args(argv)[0].backend
 
@@ -398,7 +271,7 @@ def run(argv: list[str]) -> dict[str, Any]:
         "argv": argv,
         "algo": args.algo,
         "env": args.env,
-        "env_kwargs": _jsonable(args.env_kwargs),
+        "env_kwargs": jsonable(args.env_kwargs),
         "level": args.training_level,
         "observation_kind": args.kind,
         "n_envs": n_envs,
@@ -408,8 +281,8 @@ def run(argv: list[str]) -> dict[str, Any]:
         "novelty_bonus": args.novelty_bonus,
         "fresh_maps": args.fresh_maps,
         "seed": args.seed,
-        "preset": _jsonable(args.preset.__dict__),
-        "hp_overrides": _jsonable(args.hp_overrides),
+        "preset": jsonable(args.preset.__dict__),
+        "hp_overrides": jsonable(args.hp_overrides),
         "zipfian_envs": zipfian_envs.__version__,
         "torch": torch.__version__,
     }
@@ -420,9 +293,9 @@ def run(argv: list[str]) -> dict[str, Any]:
         # copied here): record what the evaluated checkpoint is, not the run's final model.
         if train_info is None or train_info.get("steps") != done_steps:
             train_info = checkpoint_training_info(args, model, n_envs)
-            config_path.write_text(json.dumps({**saved, "training": train_info}, indent=2) + "\n")
+            write_config(args.out, {**saved, "training": train_info})
     else:
-        config_path.write_text(json.dumps(config, indent=2) + "\n")
+        write_config(args.out, config)
         start = time.perf_counter()
         model.learn(remaining, callback=CallbackList(callbacks), reset_num_timesteps=args.resume is None)
         wall = time.perf_counter() - start
@@ -437,7 +310,7 @@ def run(argv: list[str]) -> dict[str, Any]:
             "observation_kind": args.kind,
         }
         config["training"] = train_info
-        config_path.write_text(json.dumps(config, indent=2) + "\n")
+        write_config(args.out, config)
     print(json.dumps({"training": train_info}), flush=True)
     paths = write_results(model, args, train_info) if args.final_episodes else []
     for path in paths:
@@ -460,19 +333,6 @@ def checkpoint_training_info(args: argparse.Namespace, model: Any, n_envs: int) 
             wall, logged = float(done[-1]["time/time_elapsed"]), int(done[-1]["time/total_timesteps"])
             info.update(wall_s=round(wall, 1), steps_per_s=round(logged / max(wall, 1e-9), 1))
     return info
-
-
-def _jsonable(value: Any) -> Any:
-    """A JSON-safe copy (classes and other objects become their names or reprs)."""
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if isinstance(value, np.generic):
-        return value.item()
-    return getattr(value, "__name__", repr(value))
 
 
 if __name__ == "__main__":

@@ -6,13 +6,13 @@ Example: ``zipfian-eval --env Zipfian/Gridworld-v0 --policy random --episodes 50
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn
+from typing import Any
 
 import gymnasium as gym
 
+from zipfian_envs.core.cli import OneLineParser, parse_key_values
 from zipfian_envs.core.records import load_records
 from zipfian_envs.evaluation import protocols as proto
 from zipfian_envs.evaluation.errors import EvaluationError
@@ -29,25 +29,12 @@ from zipfian_envs.evaluation.policies import ALGOS, BUILTIN_POLICIES, load_polic
 from zipfian_envs.evaluation.report import format_summary, load_result, write_result
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """argparse that reports a usage error as one line on stderr (exit code 2)."""
-
-    def error(self, message: str) -> NoReturn:
-        """Print ``prog: error: message`` and exit 2."""
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
-
 def parse_env_kwargs(pairs: Sequence[str]) -> dict[str, Any]:
-    """``KEY=VALUE`` pairs to kwargs; values are read as JSON (numbers, true/false) or kept as text."""
-    kwargs = {}
-    for pair in pairs:
-        key, sep, text = pair.partition("=")
-        if not sep or not key.isidentifier():
-            raise EvaluationError(f"--env-kwarg expects KEY=VALUE, got {pair!r}")
-        try:
-            kwargs[key] = json.loads(text)
-        except json.JSONDecodeError:
-            kwargs[key] = text
+    """``--env-kwarg KEY=VALUE`` pairs to kwargs (values as in :func:`zipfian_envs.core.cli.parse_value`)."""
+    try:
+        kwargs = parse_key_values(pairs, "--env-kwarg")
+    except ValueError as exc:
+        raise EvaluationError(str(exc)) from None
     if "level" in kwargs:
         raise EvaluationError("give the level with --level, not --env-kwarg level=...")
     return kwargs

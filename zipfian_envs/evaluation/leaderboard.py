@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from zipfian_envs.evaluation.cli import OneLineParser, run_with_one_line_errors
+from zipfian_envs.core.cli import OneLineParser
+from zipfian_envs.evaluation.cli import run_with_one_line_errors
 from zipfian_envs.evaluation.errors import EvaluationError, SchemaError
 from zipfian_envs.evaluation.report import load_result, plot_success_by_rank
 

@@ -17,7 +17,8 @@ from gymnasium import spaces
 
 from zipfian_envs.evaluation.errors import EvaluationError
 
-# sb3-contrib algorithms are optional; they are imported only when asked for.
+# The one table of learning algorithms by name (zipfian-train's --algo, zipfian-eval's --algo):
+# "module:Class", imported only when asked for (sb3-contrib is optional for evaluation).
 ALGOS: dict[str, str] = {
     "ppo": "stable_baselines3:PPO",
     "a2c": "stable_baselines3:A2C",
@@ -182,7 +183,8 @@ def stacked_frames(model_space: spaces.Space, env_space: spaces.Space) -> int:
     return frames if rest == 0 else 0
 
 
-def _load_algo_class(algo: str) -> type:
+def algo_class(algo: str) -> type:
+    """The model class of an algorithm name in :data:`ALGOS` or of a ``module:Class`` path."""
     target = ALGOS.get(algo.lower(), algo)
     if ":" not in target:
         raise EvaluationError(f"unknown algo {algo!r}; valid: {', '.join(ALGOS)} or module:Class")
@@ -222,9 +224,9 @@ def load_model(path: str | Path, env: gym.Env, algo: str = "ppo", device: str = 
     path = Path(path)
     if not path.is_file() and not path.with_suffix(path.suffix + ".zip").is_file():
         raise EvaluationError(f"model file not found: {path} (a policy is random, oracle or a saved model .zip)")
-    algo_class = _load_algo_class(algo)
+    model_class = algo_class(algo)
     try:
-        model = algo_class.load(str(path), device=device)
+        model = model_class.load(str(path), device=device)
     except Exception as exc:  # SB3 raises many types for a wrong algo or a corrupt zip
         message = " ".join(str(exc).split()) or type(exc).__name__
         raise EvaluationError(f"could not load {path} as {algo}: {message}") from exc

@@ -13,7 +13,8 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+
+from zipfian_envs.core.cli import OneLineParser
 
 # name -> ("module:function" that adds the subparser, one-line help shown without importing it)
 STUDIES: dict[str, tuple[str, str]] = {
@@ -28,14 +29,6 @@ STUDIES: dict[str, tuple[str, str]] = {
 }
 
 PROG = "zipfian-study"
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """argparse that reports a usage error as one line on stderr (exit code 2)."""
-
-    def error(self, message: str) -> NoReturn:
-        """Print ``prog: error: message`` and exit 2."""
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
 class StudyUnavailableError(Exception):

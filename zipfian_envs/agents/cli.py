@@ -1,0 +1,196 @@
+"""The training command line's core, shared by both backends of ``zipfian-train`` (SB3 and RLlib).
+
+A backend builds its parser with :func:`add_run_arguments` (the flags every run has: env, level,
+steps, seed, run folder, evaluation schedule), adds its own, and checks them with
+:func:`check_run_arguments`; it writes ``config.json`` with :func:`write_config` and its final
+evaluation with :func:`write_results`, so runs of either backend have the same folder layout,
+evaluation seeds and result files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from zipfian_envs.core.cli import OneLineParser, parse_key_values
+from zipfian_envs.registration import NAMESPACE
+
+PROTOCOLS = ("zipfian", "uniform", "rare")
+# sb3: Stable-Baselines3 in this process; rllib: Ray RLlib (extra `ray`, zipfian_envs.agents.rllib_backend).
+BACKENDS = ("sb3", "rllib")
+# Flags that must be >= 1 and >= 0 on every backend.
+POSITIVE_FLAGS = ("steps", "threads", "eval_episodes")
+NON_NEGATIVE_FLAGS = ("checkpoint_every", "eval_every", "final_episodes", "min_episodes_per_rank")
+
+
+def run_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """A training parser: one-line usage errors with exit status 2."""
+    return OneLineParser(prog=prog, description=description)
+
+
+def add_run_arguments(
+    p: argparse.ArgumentParser,
+    *,
+    backends: Sequence[str],
+    algos: Sequence[str],
+    hp_help: str,
+    resume_help: str,
+    checkpoint_help: str,
+    cue_match_help: str,
+) -> None:
+    """Add the flags every training run has, whichever backend trains it."""
+    p.add_argument("--backend", choices=backends, default=backends[0], help="sb3, or rllib (--backend rllib --help)")
+    p.add_argument("--algo", required=True, choices=sorted(algos), help="learning algorithm")
+    p.add_argument("--env", default=f"{NAMESPACE}/Gridworld-v0", help="registered env id")
+    p.add_argument("--level", default=None, help="training level (e.g. zipf_2, uniform); default: the env's")
+    p.add_argument("--obs-mode", default=None, help="observation mode passed to the env (Gridworld: pixels, symbolic)")
+    p.add_argument("--env-kwarg", action="append", default=[], metavar="KEY=VALUE", help="extra env kwarg")
+    p.add_argument("--hp", action="append", default=[], metavar="KEY=VALUE", help=hp_help)
+    p.add_argument("--cue-match", action="store_true", help=cue_match_help)
+    p.add_argument("--steps", type=int, required=True, help="total environment steps (resume trains the rest)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, required=True, help="run directory, e.g. runs/NAME")
+    p.add_argument("--resume", type=Path, default=None, help=resume_help)
+    p.add_argument("--checkpoint-every", type=int, default=100_000, help=checkpoint_help)
+    p.add_argument("--eval-every", type=int, default=0, help="steps between harness evaluations (0: off)")
+    p.add_argument("--eval-episodes", type=int, default=100, help="episodes per protocol in periodic evals")
+    p.add_argument("--final-episodes", type=int, default=500, help="episodes per protocol in the final eval (0: skip)")
+    p.add_argument("--min-episodes-per-rank", type=int, default=10, help="uniform-protocol floor per rank")
+    p.add_argument("--results-dir", type=Path, default=None, help="also write the result JSON here")
+    p.add_argument("--stochastic-eval", action="store_true", help="sample actions in evaluation (default: greedy)")
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar or per-iteration lines")
+
+
+def key_values(parser: argparse.ArgumentParser, items: Sequence[str], flag: str) -> dict[str, Any]:
+    """``KEY=VALUE`` items of ``flag``; a malformed one is a usage error (exit 2)."""
+    try:
+        return parse_key_values(items, flag)
+    except ValueError as exc:
+        parser.error(str(exc))
+
+
+def check_run_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Any:
+    """Check the shared flags and build the env kwargs; returns a probe env (the caller closes it).
+
+    Sets ``args.env_kwargs`` (``--env-kwarg`` with ``--level`` and ``--obs-mode``), ``args.hp_overrides``,
+    ``args.training_level`` and ``args.observation_space``. Any problem is a one-line usage error.
+    """
+    import gymnasium as gym
+
+    for name in POSITIVE_FLAGS:
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
+    for name in NON_NEGATIVE_FLAGS:
+        if getattr(args, name) < 0:
+            parser.error(f"--{name.replace('_', '-')} must be >= 0, got {getattr(args, name)}")
+    if args.env not in gym.registry:
+        known = ", ".join(i for i in gym.registry if i.startswith(f"{NAMESPACE}/") and i.count("-") == 1)
+        parser.error(f"unknown env id {args.env!r}; registered families: {known}")
+    args.env_kwargs = key_values(parser, args.env_kwarg, "--env-kwarg")
+    if args.level is not None:
+        args.env_kwargs["level"] = args.level
+    if args.obs_mode is not None:
+        args.env_kwargs["obs_mode"] = args.obs_mode
+    args.hp_overrides = key_values(parser, args.hp, "--hp")
+    try:  # one probe env checks the kwargs (level grammar, obs mode, sizes) before any training
+        probe = gym.make(args.env, **args.env_kwargs)
+    except (ValueError, TypeError, gym.error.Error) as exc:
+        parser.error(f"bad env arguments for {args.env}: {exc}".replace("\n", " "))
+    # The level as given (a Playroom reference name like put/put_on_bed_tray_frequent also pins the
+    # task, which the env's own short `level` attribute drops); else the one the env runs at.
+    args.training_level = args.level if args.level is not None else getattr(probe.unwrapped, "level", None)
+    args.observation_space = probe.observation_space
+    return probe
+
+
+def jsonable(value: Any) -> Any:
+    """A JSON-safe copy (classes and other objects become their names or reprs)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    return getattr(value, "__name__", repr(value))
+
+
+def write_config(out: Path, config: dict[str, Any]) -> Path:
+    """Write a run's ``config.json`` (JSON-safe, indented) into ``out``; returns its path."""
+    path = out / "config.json"
+    path.write_text(json.dumps(jsonable(config), indent=2) + "\n")
+    return path
+
+
+def agent_name(
+    algo: str, kind: str, frame_stack: int = 1, cue_match: bool = False, novelty: bool = False, fresh_maps: bool = False
+) -> str:
+    """An agent's name in results: ``ppo-symbolic``, plus ``-cuematch``, ``-novelty``, ``-freshmaps``, ``-stack4``."""
+    suffixes = (
+        ("-cuematch" if cue_match else "") + ("-novelty" if novelty else "") + ("-freshmaps" if fresh_maps else "")
+    )
+    return f"{algo}-{kind}{suffixes}" + (f"-stack{frame_stack}" if frame_stack > 1 else "")
+
+
+def evaluate_model(
+    model: Any, args: argparse.Namespace, episodes: int, seed: int, protocols: tuple[str, ...] = PROTOCOLS
+) -> dict[str, list[dict[str, Any]]]:
+    """Records per protocol from the evaluation harness (zipfian = the training level)."""
+    from zipfian_envs.evaluation.harness import evaluate_protocols
+    from zipfian_envs.evaluation.policies import FrameStackPolicy
+
+    env_kwargs = {k: v for k, v in args.env_kwargs.items() if k != "level"}
+    frames = getattr(args, "frame_stack", 1)  # the RLlib backend's arguments have no frame stack
+    policy = FrameStackPolicy(model, frames) if frames > 1 else model
+    return evaluate_protocols(
+        policy,
+        args.env,
+        training_level=args.training_level,
+        episodes=episodes,
+        seed=seed,
+        num_envs=min(8, episodes),
+        protocols=protocols,
+        min_episodes_per_rank=args.min_episodes_per_rank,
+        deterministic=not args.stochastic_eval,
+        **env_kwargs,
+    )
+
+
+def write_results(model: Any, args: argparse.Namespace, train_info: dict[str, Any]) -> list[Path]:
+    """Final harness evaluation; the result JSON goes to ``--out`` (and ``--results-dir``).
+
+    Records carry ``train_seed`` so runs of several seeds can be merged into one result later; the
+    JSON gets an extra ``training`` entry (steps, wall time, steps/s) next to the harness's keys.
+    """
+    from zipfian_envs.agents.callbacks import success_by_bin
+    from zipfian_envs.evaluation.report import write_result
+
+    by_protocol = evaluate_model(model, args, args.final_episodes, seed=1_000_000 + args.seed)
+    for records in by_protocol.values():
+        for record in records:
+            record["train_seed"] = args.seed
+    summary = {p: success_by_bin(r) for p, r in by_protocol.items()}
+    print(json.dumps({"final_eval": summary}), flush=True)
+    name = agent_name(
+        args.algo,
+        args.kind,
+        getattr(args, "frame_stack", 1),
+        getattr(args, "cue_match", False),
+        getattr(args, "novelty_bonus", 0.0) > 0,
+        getattr(args, "fresh_maps", 0.0) > 0,
+    )
+    env_kwargs = {k: v for k, v in args.env_kwargs.items() if k != "level"}
+    paths = []
+    for out_dir in (args.out, args.results_dir):
+        if out_dir is not None:
+            paths.append(write_result(out_dir, by_protocol, env_id=args.env, level=args.training_level,
+                                      env_kwargs=env_kwargs, policy_name=name, seeds=[args.seed],
+                                      extra={"training": train_info}))  # fmt: skip
+    return paths
