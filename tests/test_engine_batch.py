@@ -31,7 +31,7 @@ def _frames_of_every_level(steps: int) -> Iterator[tuple[Camera, list[tuple]]]:
             if terminated or truncated:
                 env.reset()
         # Grids and entities change in place as levels run: the caller renders this step's frames now.
-        yield envs[0].camera, [env._frame() for env in envs]
+        yield envs[0].camera, [env.view_frame() for env in envs]
 
 
 @pytest.mark.parametrize("chunk", [1, 7, 16])

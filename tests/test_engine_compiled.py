@@ -113,7 +113,7 @@ def test_batch_of_every_level_equals_numpy_single_and_batched():
             _, _, terminated, truncated, _ = env.step(int(rng.integers(env.action_space.n)))
             if terminated or truncated:
                 env.reset()
-        frames = [env._frame() for env in envs]
+        frames = [env.view_frame() for env in envs]
         with backend.using_render_backend("numpy"):
             reference = render_batch(frames, camera, chunk=7)
         with backend.using_render_backend("numba"):
@@ -131,7 +131,7 @@ def test_floor_heights_equal_numpy_for_every_type_of_eye_height():
     rng = np.random.default_rng(0)
     for t in range(20):
         env.step(int(rng.integers(env.action_space.n)))
-        grid, pose, view = env._frame()
+        grid, pose, view = env.view_frame()
         for cast in (float, np.float64, np.float32):
             frame = (grid, dataclasses.replace(pose, z=cast(pose.z + 0.07 * (t % 5))), view)
             with backend.using_render_backend("numpy"):
@@ -211,7 +211,7 @@ def test_wall_screens_equal_numpy(level):
     rng = np.random.default_rng(0)
     shown = 0
     for t in range(48):
-        grid, pose, view = env._frame()
+        grid, pose, view = env.view_frame()
         pose = dataclasses.replace(pose, yaw=t * 2 * np.pi / 48 + rng.uniform(0, 0.1), pitch=rng.uniform(-0.6, 0.6))
         frame = (grid, pose, view)
         with backend.using_render_backend("numpy"):

@@ -7,7 +7,7 @@ from gymnasium.vector import AutoresetMode, SyncVectorEnv
 from test_vector_envs import assert_same
 
 import zipfian_envs  # noqa: F401  (registers the ids)
-from zipfian_envs.vector.firstperson import merge_infos
+from zipfian_envs.vector.infos import merge_infos
 
 
 @pytest.mark.parametrize("mode", [AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP], ids=lambda m: m.value)

@@ -20,6 +20,7 @@ from zipfian_envs.evaluation import protocols as proto
 from zipfian_envs.evaluation.errors import EvaluationError
 from zipfian_envs.evaluation.policies import Policy, as_policy, load_policy
 from zipfian_envs.registration import NAMESPACE
+from zipfian_envs.vector.infos import info_rows
 
 # auto: the id's native vector env when it has one (Zipfian ids with a vector entry point), else sync.
 VECTORIZATION_MODES = ("auto", "native", "sync", "async")
@@ -178,20 +179,6 @@ def _check_count(name: str, value: Any, low: int) -> int:
     return int(value)
 
 
-def _info_at(info: dict[str, Any], i: int) -> dict[str, Any]:
-    """Sub-env ``i``'s entries of a vector-env info dict (entries masked out by ``_key`` are skipped)."""
-    out = {}
-    for key, value in info.items():
-        if key.startswith("_") or isinstance(value, dict):
-            continue
-        mask = info.get("_" + key)
-        if mask is not None and not mask[i]:
-            continue
-        item = value[i]
-        out[key] = item.item() if isinstance(item, np.generic) else item
-    return out
-
-
 def env_kwargs_for(level: str | None, env_kwargs: dict[str, Any]) -> dict[str, Any]:
     """Env constructor kwargs for a level (None keeps the env's own)."""
     kwargs = dict(env_kwargs)
@@ -286,9 +273,10 @@ def _run_episodes(
             # Same-step autoreset: the last step's info is under final_info, obs is already the reset one.
             final_info = infos.get("final_info", {})
             new = 0
-            for i in np.flatnonzero(dones):
+            ended = np.flatnonzero(dones)
+            for i, row in zip(ended, info_rows(final_info, ended)):
                 if done_count[i] < quotas[i]:
-                    finished.append((int(i + done_count[i] * k), _info_at(final_info, i), returns[i], lengths[i]))
+                    finished.append((int(i + done_count[i] * k), row, returns[i], lengths[i]))
                     new += 1
                 done_count[i] += 1
             returns[dones] = 0.0

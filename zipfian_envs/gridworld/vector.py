@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -74,7 +75,7 @@ class GridworldVectorEnv(vector.NativeVectorEnv):
         render_mode: str | None = None,
         autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
     ) -> None:
-        self.num_envs = vector.check_num_envs(num_envs)
+        self.setup_vector(num_envs, render_mode, autoreset_mode)
         self.config = gridworld_config(
             level,
             exponent=exponent,
@@ -85,11 +86,6 @@ class GridworldVectorEnv(vector.NativeVectorEnv):
             room_size=room_size,
             max_steps=max_steps,
         )
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"unknown render_mode {render_mode!r} for the vector env; valid: None, rgb_array")
-        self.autoreset_mode = vector.check_autoreset_mode(autoreset_mode)
-        self.metadata = {**self.metadata, "autoreset_mode": self.autoreset_mode}
-        self.render_mode = render_mode
         for name in ("level", "obs_mode", "num_maps", "num_objects", "rooms", "room_size", "max_steps"):
             setattr(self, name, getattr(self.config, name))
 
@@ -111,77 +107,53 @@ class GridworldVectorEnv(vector.NativeVectorEnv):
         self._target_kind = np.zeros(n, dtype=np.int64)
         self._cell = np.zeros(n, dtype=np.int64)
         self._steps = np.zeros(n, dtype=np.int64)
-        self._done = np.ones(n, dtype=bool)  # a finished episode: reset (or autoreset) comes next
-        self._started = False
+        self._reached = np.zeros(n, dtype=bool)  # the last step reached the target
 
     def _load_tables(self) -> None:
         self._world = self.config.tables()
         self.maps = self._world.maps
         self._windows = self._world.pixel_windows if self.obs_mode == "pixels" else self._world.symbolic_table
 
-    # -- Gymnasium vector API ----------------------------------------------------------------
-    def reset(self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None):
-        """Start episodes in every sub-env, or in those of ``options["reset_mask"]``."""
-        options = dict(options or {})
-        mask = options.pop("reset_mask", None)
-        item_pins = vector.per_env_pins("item_rank", options.pop("item_rank", None), self.num_envs, self.num_objects)
-        map_pins = vector.per_env_pins("map_rank", options.pop("map_rank", None), self.num_envs, self.num_maps)
-        if options:
-            raise ValueError(f"unknown reset options {sorted(options)}; valid: item_rank, map_rank, reset_mask")
-        seeds = vector.per_env_seeds(seed, self.num_envs)
-        mask = np.ones(self.num_envs, dtype=bool) if mask is None else vector.check_reset_mask(mask, self.num_envs)
-        indices = np.flatnonzero(mask)
-        if not self._started and not mask.all():
-            raise RuntimeError("the first reset() must reset every sub-env (no reset_mask)")
-        # Reseeding is the caller's explicit per-env request, so it loops; the draws below do not.
-        for index in indices:
-            self._generators.seed(index, seeds[index])
-        self._start_episodes(indices, item_pins, map_pins)
-        self._started = True
-        return self._observe(), vector.vector_info(self._info_columns(), mask)
+    # -- The sub-env protocol of vector.NativeVectorEnv ---------------------------------------------
+    def reset_pins(self) -> dict[str, int]:
+        """``item_rank`` (1..num_objects) and ``map_rank`` (1..num_maps)."""
+        return {"item_rank": self.num_objects, "map_rank": self.num_maps}
 
-    def step(self, actions: Any):
-        """Step every sub-env (see ``autoreset_mode`` in the class docstring for finished ones)."""
-        actions = vector.check_discrete_actions(actions, self.num_envs, dynamics.NUM_ACTIONS, self.action_names)
-        if not self._started:
-            raise RuntimeError("step() called before reset(); call reset() first")
-        mode = self.autoreset_mode
-        if mode == AutoresetMode.DISABLED and self._done.any():
-            waiting = np.flatnonzero(self._done).tolist()
-            raise RuntimeError(
-                f"sub-envs {waiting} finished their episodes and autoreset_mode is DISABLED; "
-                "reset them with reset(options={'reset_mask': mask}) before stepping"
-            )
-        # Next-step autoreset: sub-envs that finished last step start a new episode instead of moving.
-        restarting = np.flatnonzero(self._done) if mode == AutoresetMode.NEXT_STEP else None
+    def start_episodes(
+        self, indices: np.ndarray, seeds: Sequence[int | None] | None, pins: dict[str, tuple[np.ndarray, np.ndarray]]
+    ) -> None:
+        """New episodes in sub-envs ``indices``: map and target drawn from each one's own generator."""
+        if seeds is not None:
+            # Reseeding is the caller's explicit per-env request, so it loops; the draws below do not.
+            for index, seed in zip(indices.tolist(), seeds):
+                self._generators.seed(index, seed)
+        self._start_episodes(indices, pins.get("item_rank"), pins.get("map_rank"))
 
+    def advance(self, actions: np.ndarray, active: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Move every sub-env (restarting ones too: cheaper than masking, and their results are dropped)."""
         world = self._world
         self._cell = world.next_cell[self._map, self._cell, actions]
         rewards, terminated = dynamics.outcome(world.object_at[self._map, self._cell], self._target)
         self._steps += 1
-        truncated = dynamics.truncation(terminated, self._steps, self.max_steps)
+        self._reached = rewards > 0
+        return rewards, terminated, dynamics.truncation(terminated, self._steps, self.max_steps)
 
-        if restarting is not None and restarting.size:
-            self._start_episodes(restarting)
-            rewards[restarting], terminated[restarting], truncated[restarting] = 0.0, False, False
-        dones = terminated | truncated
-        self._done = dones.copy()
-        finished = np.flatnonzero(dones)
-        observations = self._observe()
-        columns = self._info_columns()
-        if mode == AutoresetMode.SAME_STEP and finished.size:
-            final_obs = vector.object_array(list(observations[finished]), self.num_envs, finished)
-            final_info = vector.vector_info({**columns, "success": rewards > 0}, dones)
-            self._start_episodes(finished)
-            observations[finished] = self._observe(finished)
-            info = vector.vector_info(self._info_columns())
-            info.update(final_obs=final_obs, _final_obs=dones.copy(), final_info=final_info, _final_info=dones.copy())
-        else:
-            info = vector.vector_info(columns)
-            if finished.size:
-                # Success is False wherever the mask is: what vector_info's fill would write, for less work.
-                info.update(success=rewards > 0, _success=dones)
-        return observations, rewards, terminated, truncated, info
+    def observe(self, indices: np.ndarray | None = None) -> np.ndarray:
+        """Fresh observations (pixels or symbolic codes) of every sub-env, or of ``indices``."""
+        where = slice(None) if indices is None else indices
+        rows, cols = np.divmod(self._cell[where], self._world.width)
+        maps, kinds = self._map[where], self._target_kind[where]
+        if self.obs_mode == "pixels":
+            return egocentric_views(self._windows, maps, rows, cols, kinds)
+        return dynamics.symbolic_observations(self._windows, maps, rows, cols, dynamics.OBJECT_CODE_OFFSET + kinds)
+
+    def episode_info(self, mask: np.ndarray | None = None) -> dict[str, Any]:
+        """The single env's info keys as arrays; ``success`` for sub-envs whose episode just ended."""
+        info = vector.vector_info(self._info_columns(), mask)
+        ended = self._done if mask is None else self._done & mask
+        if ended.any():
+            info.update(success=self._reached & ended, _success=ended)
+        return info
 
     def render(self) -> tuple[np.ndarray, ...] | None:
         """With ``render_mode="rgb_array"``: each sub-env's whole map with agent and framed target."""
@@ -246,14 +218,6 @@ class GridworldVectorEnv(vector.NativeVectorEnv):
         self._target_kind[indices] = self._world.object_kinds[maps, targets]
         self._cell[indices] = self._world.start_cell[maps]
         self._steps[indices] = 0
-        self._done[indices] = False
-
-    def _observe(self, indices: np.ndarray | slice = slice(None)) -> np.ndarray:
-        rows, cols = np.divmod(self._cell[indices], self._world.width)
-        maps, kinds = self._map[indices], self._target_kind[indices]
-        if self.obs_mode == "pixels":
-            return egocentric_views(self._windows, maps, rows, cols, kinds)
-        return dynamics.symbolic_observations(self._windows, maps, rows, cols, dynamics.OBJECT_CODE_OFFSET + kinds)
 
     def _info_columns(self) -> dict[str, np.ndarray]:
         """Every sub-env's episode info (the single env's keys, as arrays)."""

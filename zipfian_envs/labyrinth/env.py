@@ -132,12 +132,12 @@ class LabyrinthEnv(RendersForHumans, gym.Env):
     # -- Gymnasium API -------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         """Start an episode: draw a level rank (or take ``options["item_rank"]``) and build its scene."""
-        info = self._start(seed, options)
+        info = self.begin_episode(seed, options)
         if self.render_mode == "human":
             self.render()
         return self._observe(), info
 
-    def _start(self, seed: int | None, options: dict[str, Any] | None) -> dict[str, Any]:
+    def begin_episode(self, seed: int | None, options: dict[str, Any] | None) -> dict[str, Any]:
         """``reset`` without the observation (the vector env renders all sub-envs at once)."""
         super().reset(seed=seed)
         options = dict(options or {})
@@ -172,12 +172,12 @@ class LabyrinthEnv(RendersForHumans, gym.Env):
 
     def step(self, action):
         """Apply one action through the current level's rules."""
-        reward, terminated, truncated, info = self._advance(action)
+        reward, terminated, truncated, info = self.advance(action)
         if self.render_mode == "human":
             self.render()
         return self._observe(), reward, terminated, truncated, info
 
-    def _advance(self, action) -> tuple[float, bool, bool, dict[str, Any]]:
+    def advance(self, action) -> tuple[float, bool, bool, dict[str, Any]]:
         """``step`` without the observation: reward, terminated, truncated, info."""
         if self._done or self._scene is None:
             raise RuntimeError("step() called on a finished episode (or before reset()); call reset() first")
@@ -200,19 +200,19 @@ class LabyrinthEnv(RendersForHumans, gym.Env):
         return info
 
     def _observe(self) -> dict[str, np.ndarray]:
-        grid, pose, view = self._frame()
+        grid, pose, view = self.view_frame()
         image = unpack(render_packed(grid, pose, self.camera, view))
-        return {"image": image, "instruction": self._instruction_tokens()}
+        return {"image": image, "instruction": self.instruction_tokens()}
 
-    def _frame(self) -> tuple[Grid, Pose, View]:
+    def view_frame(self) -> tuple[Grid, Pose, View]:
         """What the renderer draws this step: grid, pose and view (the vector env batches these)."""
         scene = self._scene
         return scene.grid, scene.pose, self._current.view(scene)
 
-    def _overlay(self, packed: np.ndarray) -> None:
+    def draw_overlay(self, packed: np.ndarray) -> None:
         """Drawn over the rendered (H, W) packed view: nothing in the Labyrinth (the HUD is in the view)."""
 
-    def _instruction_tokens(self, copy: bool = True) -> np.ndarray:
+    def instruction_tokens(self, copy: bool = True) -> np.ndarray:
         """The instruction's token ids, a fresh array (``copy=False``: the cached one, for a caller that copies)."""
         if self._tokens[0] != self._scene.instruction:
             self._tokens = (self._scene.instruction, language.encode(self._scene.instruction))

@@ -148,12 +148,12 @@ class PlayroomEnv(RendersForHumans, gym.Env):
     # -- Gymnasium API -------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         """Start an episode: draw the item (or take ``options["item_rank"]``) and build a room for it."""
-        info = self._start(seed, options)
+        info = self.begin_episode(seed, options)
         if self.render_mode == "human":
             self.render()
         return self._observe(), info
 
-    def _start(self, seed: int | None, options: dict[str, Any] | None) -> dict[str, Any]:
+    def begin_episode(self, seed: int | None, options: dict[str, Any] | None) -> dict[str, Any]:
         """``reset`` without the observation (the vector env renders all sub-envs at once)."""
         super().reset(seed=seed)
         options = dict(options or {})
@@ -190,12 +190,12 @@ class PlayroomEnv(RendersForHumans, gym.Env):
 
     def step(self, action):
         """Apply one action: move, then grip or release, then the task's reward rule."""
-        reward, terminated, truncated, info = self._advance(action)
+        reward, terminated, truncated, info = self.advance(action)
         if self.render_mode == "human":
             self.render()
         return self._observe(), reward, terminated, truncated, info
 
-    def _advance(self, action) -> tuple[float, bool, bool, dict[str, Any]]:
+    def advance(self, action) -> tuple[float, bool, bool, dict[str, Any]]:
         """``step`` without the observation: reward, terminated, truncated, info."""
         if self._done or self._state is None:
             raise RuntimeError("step() called on a finished episode (or before reset()); call reset() first")
@@ -255,22 +255,22 @@ class PlayroomEnv(RendersForHumans, gym.Env):
         return info
 
     def _observe(self) -> dict[str, np.ndarray]:
-        grid, pose, view = self._frame()
+        grid, pose, view = self.view_frame()
         packed = render_packed(grid, pose, self.camera, view)
-        self._overlay(packed)
-        return {"image": unpack(packed), "instruction": self._instruction_tokens()}
+        self.draw_overlay(packed)
+        return {"image": unpack(packed), "instruction": self.instruction_tokens()}
 
-    def _frame(self) -> tuple[Grid, Pose, View]:
+    def view_frame(self) -> tuple[Grid, Pose, View]:
         """What the renderer draws this step: grid, pose and view (the vector env batches these)."""
         state = self._state
         return state.grid, state.pose, View(entities=state.entities, atlas=ATLAS)
 
-    def _overlay(self, packed: np.ndarray) -> None:
+    def draw_overlay(self, packed: np.ndarray) -> None:
         """Drawn over the rendered (H, W) packed view: the held object."""
         if self._state.held >= 0:
             self._draw_held(packed, self._state)
 
-    def _instruction_tokens(self, copy: bool = True) -> np.ndarray:
+    def instruction_tokens(self, copy: bool = True) -> np.ndarray:
         """The instruction's token ids, a fresh array (``copy=False``: the cached one, for a caller that copies)."""
         return self._tokens.copy() if copy else self._tokens
 

@@ -121,28 +121,23 @@ def native_rates(
     """Env-steps/s of the native vector env alone, and the microseconds per env-step spent observing (rendering)."""
     env = gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="vector_entry_point", **kwargs)
     env.reset(seed=seed)
-    observe, spent = env._observe, [0.0]
-
-    def timed_observe(*args: Any) -> dict[str, np.ndarray]:
-        start = time.perf_counter()
-        result = observe(*args)
-        spent[0] += time.perf_counter() - start
-        return result
-
-    env._observe = timed_observe
     rng = np.random.default_rng(seed)
     for _ in range(min(20, steps)):  # warm-up (and the kernels' compilation or cache load)
         env.step(rng.integers(0, env.single_action_space.n, num_envs))
     best: dict[str, float] = {}
     for _ in range(repeats):
         actions = rng.integers(0, env.single_action_space.n, (steps, num_envs))
-        spent[0] = 0.0
         start, start_cpu = time.perf_counter(), time.process_time()
         for row in actions:
             env.step(row)
         elapsed, elapsed_cpu = time.perf_counter() - start, time.process_time() - start_cpu
+        # The rendering share: the public observe() of the state the steps left, as often as step() renders.
+        start_observe = time.perf_counter()
+        for _ in range(steps):
+            env.observe()
+        observe = time.perf_counter() - start_observe
         if elapsed < best.get("elapsed", np.inf):
-            best = {"elapsed": elapsed, "cpu": elapsed_cpu, "observe": spent[0]}
+            best = {"elapsed": elapsed, "cpu": elapsed_cpu, "observe": min(observe, elapsed)}
     env.close()
     per_step = 1e6 / (steps * num_envs)
     return {

@@ -1,4 +1,5 @@
-"""Native vector envs: the shared base and helpers (:mod:`.base`), the first-person batched env (:mod:`.firstperson`).
+"""Native vector envs: the one template and its helpers (:mod:`.base`), the info layout (:mod:`.infos`), the
+first-person batched env (:mod:`.firstperson`).
 
 ``zipfian_envs.vector.to_sb3`` turns a native vector env (same-step autoreset) into a Stable-Baselines3 ``VecEnv``.
 """
@@ -11,12 +12,12 @@ from zipfian_envs.vector.base import (
     check_discrete_actions,
     check_num_envs,
     check_reset_mask,
-    object_array,
+    observation_rows,
     per_env_pins,
     per_env_seeds,
     to_sb3,
-    vector_info,
 )
+from zipfian_envs.vector.infos import info_rows, merge_infos, object_array, vector_info
 
 __all__ = [
     "AUTORESET_MODES",
@@ -26,7 +27,10 @@ __all__ = [
     "check_discrete_actions",
     "check_num_envs",
     "check_reset_mask",
+    "info_rows",
+    "merge_infos",
     "object_array",
+    "observation_rows",
     "per_env_pins",
     "per_env_seeds",
     "to_sb3",

@@ -23,6 +23,8 @@ from gymnasium.error import DependencyNotInstalled
 from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode
 
+from zipfian_envs.vector.infos import info_rows, object_array
+
 AUTORESET_MODES = tuple(AutoresetMode)
 
 
@@ -108,36 +110,6 @@ def check_discrete_actions(actions: Any, num_envs: int, num_actions: int, names:
     return array.astype(np.int64, copy=False)
 
 
-def vector_info(columns: dict[str, np.ndarray], mask: np.ndarray | None = None) -> dict[str, Any]:
-    """Gymnasium's vector info layout: each key's array plus a ``_key`` bool mask.
-
-    Entries outside ``mask`` hold what ``SyncVectorEnv`` leaves there: 0, False, or None in
-    object arrays. ``mask=None`` means every sub-env has every key.
-    """
-    if not columns:
-        return {}
-    num_envs = len(next(iter(columns.values())))
-    full = mask is None or bool(mask.all())
-    # One block for all masks: each row is a separate, fresh array for the caller.
-    masks = np.ones((len(columns), num_envs), dtype=bool) if full else np.tile(mask, (len(columns), 1))
-    info: dict[str, Any] = {}
-    for (key, column), key_mask in zip(columns.items(), masks):
-        if not full:
-            column = np.where(mask, column, None if column.dtype == object else column.dtype.type(0))
-        info[key] = column
-        info["_" + key] = key_mask
-    return info
-
-
-def object_array(items: Sequence[Any], num_envs: int, indices: np.ndarray) -> np.ndarray:
-    """An object array of length ``num_envs`` with ``items`` at ``indices`` and None elsewhere."""
-    array = np.full(num_envs, None, dtype=object)
-    # Assigned one by one: numpy would try to broadcast a list of arrays into a block.
-    for index, item in zip(indices, items):
-        array[index] = item
-    return array
-
-
 class SubEnvGenerators:
     """One ``np.random.Generator`` per sub-env, seeded exactly as ``gym.Env.reset(seed=...)`` seeds ``np_random``.
 
@@ -186,15 +158,131 @@ class SubEnvGenerators:
 
 
 class NativeVectorEnv(gym.vector.VectorEnv):
-    """Base of the families' batched envs: ``call`` / ``get_attr`` in ``SyncVectorEnv``'s shape.
+    """The one template of the families' batched envs: reset, step, autoreset and infos for every family.
 
-    Subclasses list in ``per_env_methods`` the methods that return one result per sub-env (as
-    arrays); ``call`` turns those into tuples. Attributes are shared by all sub-envs. Subclasses keep
-    ``_started`` (reset has run) and ``_done`` (per sub-env, an episode just ended), which the shared
-    render and oracle guards read.
+    This class owns what every native vector env does the same way: the ``reset(seed=int | list)``
+    and ``options`` rules (``reset_mask``, per-env rank pins), the three autoreset modes
+    (``NEXT_STEP``: a finished sub-env restarts on the next step, ignoring its action; ``SAME_STEP``:
+    it restarts within the step, its last observation and info in ``final_obs`` / ``final_info``;
+    ``DISABLED``: it waits for a masked reset), the finished-episode bookkeeping (``_done``) and the
+    info layout (:mod:`zipfian_envs.vector.infos`). ``call`` / ``get_attr`` have ``SyncVectorEnv``'s shape.
+
+    A family's subclass calls :meth:`setup_vector` in its ``__init__`` and implements the sub-env
+    protocol, five public methods over its own state:
+
+    - ``reset_pins() -> {option: highest rank}``: the per-env rank options ``reset`` takes (``item_rank``, ...);
+    - ``start_episodes(indices, seeds, pins)``: new episodes in sub-envs ``indices``; ``seeds`` has one
+      entry (int or None) per index, or is None for an autoreset; ``pins`` maps each option to
+      ``(ranks, pinned)`` arrays over all sub-envs;
+    - ``advance(actions, active) -> (rewards, terminated, truncated)``: one step of the sub-envs in the
+      bool mask ``active`` (the others restart instead: their entries are ignored);
+    - ``observe(indices=None)``: fresh observations of every sub-env, or of ``indices``;
+    - ``episode_info(mask=None)``: the vector info of every sub-env, or of those in ``mask``.
+
+    ``check_actions`` may be overridden (the default takes ``Discrete`` actions).
     """
 
     per_env_methods: tuple[str, ...] = ()
+    action_names: Sequence[str] = ()
+
+    def setup_vector(
+        self, num_envs: Any, render_mode: str | None, autoreset_mode: Any, **metadata: Any
+    ) -> None:
+        """Check and set ``num_envs``, ``render_mode`` and ``autoreset_mode`` (also in ``metadata``)."""
+        self.num_envs = check_num_envs(num_envs)
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            valid = ", ".join(["None", *self.metadata["render_modes"]])
+            raise ValueError(f"unknown render_mode {render_mode!r} for the vector env; valid: {valid}")
+        self.render_mode = render_mode
+        self.autoreset_mode = check_autoreset_mode(autoreset_mode)
+        self.metadata = {**self.metadata, **metadata, "autoreset_mode": self.autoreset_mode}
+        self._done = np.ones(self.num_envs, dtype=bool)  # a finished episode: reset (or autoreset) comes next
+        self._started = False
+
+    # -- The sub-env protocol (see the class docstring) ------------------------------------------
+    def reset_pins(self) -> dict[str, int]:
+        """The per-env rank options of ``reset`` and each one's highest rank."""
+        raise NotImplementedError
+
+    def start_episodes(
+        self, indices: np.ndarray, seeds: Sequence[int | None] | None, pins: dict[str, tuple[np.ndarray, np.ndarray]]
+    ) -> None:
+        """Start new episodes in sub-envs ``indices``."""
+        raise NotImplementedError
+
+    def advance(self, actions: Any, active: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Step the sub-envs in ``active``: rewards (float64), terminated and truncated (bool)."""
+        raise NotImplementedError
+
+    def observe(self, indices: np.ndarray | None = None) -> Any:
+        """Fresh observations of every sub-env, or of ``indices``."""
+        raise NotImplementedError
+
+    def episode_info(self, mask: np.ndarray | None = None) -> dict[str, Any]:
+        """The vector info of every sub-env, or of those in ``mask``."""
+        raise NotImplementedError
+
+    def check_actions(self, actions: Any) -> Any:
+        """A batch of ``Discrete`` actions as an int64 array, or one clear error."""
+        return check_discrete_actions(actions, self.num_envs, int(self.single_action_space.n), self.action_names)
+
+    # -- Gymnasium vector API ----------------------------------------------------------------
+    def reset(self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None):
+        """Start episodes in every sub-env, or in those of ``options["reset_mask"]``."""
+        options = dict(options or {})
+        mask = options.pop("reset_mask", None)
+        limits = self.reset_pins()
+        pins = {name: per_env_pins(name, options.pop(name, None), self.num_envs, high) for name, high in limits.items()}
+        if options:
+            raise ValueError(f"unknown reset options {sorted(options)}; valid: {', '.join([*limits, 'reset_mask'])}")
+        seeds = per_env_seeds(seed, self.num_envs)
+        mask = np.ones(self.num_envs, dtype=bool) if mask is None else check_reset_mask(mask, self.num_envs)
+        if not self._started and not mask.all():
+            raise RuntimeError("the first reset() must reset every sub-env (no reset_mask)")
+        indices = np.flatnonzero(mask)
+        self.start_episodes(indices, [seeds[i] for i in indices.tolist()], pins)
+        self._done[indices] = False
+        self._started = True
+        return self.observe(), self.episode_info(mask)
+
+    def step(self, actions: Any):
+        """Step every sub-env; finished ones restart as ``autoreset_mode`` says (see the class docstring)."""
+        actions = self.check_actions(actions)
+        if not self._started:
+            raise RuntimeError("step() called before reset(); call reset() first")
+        mode = self.autoreset_mode
+        if mode == AutoresetMode.DISABLED and self._done.any():
+            waiting = np.flatnonzero(self._done).tolist()
+            raise RuntimeError(
+                f"sub-envs {waiting} finished their episodes and autoreset_mode is DISABLED; "
+                "reset them with reset(options={'reset_mask': mask}) before stepping"
+            )
+        restarting = self._done.copy() if mode == AutoresetMode.NEXT_STEP else np.zeros(self.num_envs, dtype=bool)
+        rewards, terminated, truncated = self.advance(actions, ~restarting)
+        if restarting.any():
+            restarted = np.flatnonzero(restarting)
+            self.start_episodes(restarted, None, {})
+            rewards[restarted], terminated[restarted], truncated[restarted] = 0.0, False, False
+        dones = terminated | truncated
+        self._done = dones.copy()
+        observations = self.observe()
+        finished = np.flatnonzero(dones)
+        if mode == AutoresetMode.SAME_STEP and finished.size:
+            final_obs = object_array(observation_rows(observations, finished), self.num_envs, finished)
+            final_info = self.episode_info(dones)
+            self.start_episodes(finished, None, {})
+            self._done[finished] = False
+            fresh = self.observe(finished)
+            if isinstance(observations, dict):
+                for key, value in observations.items():
+                    value[finished] = fresh[key]
+            else:
+                observations[finished] = fresh
+            info = self.episode_info()
+            info.update(final_obs=final_obs, _final_obs=dones.copy(), final_info=final_info, _final_info=dones.copy())
+        else:
+            info = self.episode_info()
+        return observations, rewards, terminated, truncated, info
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
         """A tuple with one entry per sub-env: a per-env method's results, or a shared attribute."""
@@ -208,6 +296,13 @@ class NativeVectorEnv(gym.vector.VectorEnv):
     def get_attr(self, name: str) -> tuple[Any, ...]:
         """A shared attribute, once per sub-env (as ``SyncVectorEnv.get_attr`` returns it)."""
         return self.call(name)
+
+    def set_attr(self, name: str, values: Any) -> None:
+        """Refused: the sub-envs of a native vector env share one configuration."""
+        raise AttributeError(
+            f"{type(self).__name__} cannot set {name!r} per sub-env: its sub-envs share one configuration; "
+            "make a new vector env with the kwargs you need"
+        )
 
     def _render_ready(self) -> bool:
         """Whether ``render()`` can draw: warns without a render_mode, refuses before the first reset."""
@@ -223,12 +318,12 @@ class NativeVectorEnv(gym.vector.VectorEnv):
         if not self._started or self._done.any():
             raise RuntimeError("oracle_action() needs every sub-env mid-episode; reset finished ones first")
 
-    def set_attr(self, name: str, values: Any) -> None:
-        """Refused: the sub-envs of a native vector env share one configuration."""
-        raise AttributeError(
-            f"{type(self).__name__} cannot set {name!r} per sub-env: its sub-envs share one configuration; "
-            "make a new vector env with the kwargs you need"
-        )
+
+def observation_rows(observations: Any, indices: np.ndarray) -> list[Any]:
+    """Sub-env ``indices``'s observations, each its own copy (an array, or a dict of arrays)."""
+    if isinstance(observations, dict):
+        return [{key: value[i].copy() for key, value in observations.items()} for i in indices.tolist()]
+    return list(observations[indices])
 
 
 def to_sb3(vec_env: gym.vector.VectorEnv) -> Any:
@@ -277,7 +372,7 @@ def _sb3_adapter_class() -> type:
             """Reset every sub-env with the seeds and options set since the last reset."""
             options = _merge_options(self._options)
             obs, info = self.env.reset(seed=list(self._seeds), options=options)
-            self.reset_infos = _info_rows(info, np.arange(self.num_envs))
+            self.reset_infos = info_rows(info, np.arange(self.num_envs))
             self._reset_seeds()
             self._reset_options()
             self._returns[:] = 0.0
@@ -300,8 +395,8 @@ def _sb3_adapter_class() -> type:
             infos: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]
             finished = np.flatnonzero(dones)
             if finished.size:
-                final_rows = _info_rows(info["final_info"], finished)
-                reset_rows = _info_rows(info, finished)
+                final_rows = info_rows(info["final_info"], finished)
+                reset_rows = info_rows(info, finished)
                 elapsed = round(time.time() - self._start, 6)
                 for i, row, reset_row in zip(finished, final_rows, reset_rows):
                     row["is_success"] = bool(row.get("success", rewards[i] > 0))
@@ -346,20 +441,6 @@ def _sb3_adapter_class() -> type:
             return list(self.env.render())
 
     return Sb3VectorAdapter
-
-
-def _info_rows(info: dict[str, Any], indices: np.ndarray) -> list[dict[str, Any]]:
-    """Plain dicts for the sub-envs ``indices`` from a vector info dict (masked-out entries left out)."""
-    rows: list[dict[str, Any]] = [{} for _ in indices]
-    for key, value in info.items():
-        if key.startswith("_") or key in ("final_obs", "final_info") or isinstance(value, dict):
-            continue
-        mask = info.get("_" + key)
-        present = np.ones(len(indices), dtype=bool) if mask is None else mask[indices]
-        for row, item, keep in zip(rows, value[indices].tolist(), present.tolist()):
-            if keep:
-                row[key] = item
-    return rows
 
 
 def _merge_options(options: list[dict[str, Any]]) -> dict[str, Any] | None:
