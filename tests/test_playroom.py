@@ -214,8 +214,11 @@ def test_release_lands_ahead_on_the_floor_short_of_walls_or_on_the_faced_top():
     state.pose = Pose(x=x, y=y, yaw=0.0)
     state.held = 0
     state.entities.active[state.first_object] = False
-    assert rules.release(state) == (pytest.approx(x + rules.DROP_M), pytest.approx(y), -1)
-    assert state.held == -1 and state.entities.active[state.first_object]
+    released, *landing = rules.release(state)
+    assert tuple(landing) == (pytest.approx(x + rules.DROP_M), pytest.approx(y), -1)
+    assert released.held == -1 and released.entities.active[released.first_object]
+    # A pure rule: the state it was given is unchanged.
+    assert state.held == 0 and not state.entities.active[state.first_object]
     cols = state.grid.shape[1]
     state.pose = Pose(x=cols - 1 - 0.3, y=y, yaw=0.0)  # 0.3 m from the east wall
     landing = rules.release_spot(state)
@@ -256,6 +259,7 @@ def test_putting_on_the_receptacle_succeeds_and_elsewhere_does_not():
         state.pose = Pose(x=fc + 0.5, y=fr + 0.5, yaw=math.atan2(r - fr, c - fc))
         _hold_target(env)
         _, reward, terminated, _, _ = env.step(rules.GRIP)  # onto the wrong piece
+        state = env.state  # the rules return a new state each step
         assert (reward, terminated, state.object_support[state.target]) == (0.0, False, other)
         r, c = (int(v) for v in np.argwhere(state.furniture_cells == receptacle)[0])
         free = [
@@ -508,24 +512,25 @@ def test_step_sizes_are_the_documented_metres_and_degrees():
     env.reset(seed=1)
     _empty_room(env)
     x, y = _middle(env)
-    state = env.state
     for action, forward, right in ((rules.FORWARD, 1, 0), (rules.BACKWARD, -1, 0),
                                    (rules.STRAFE_RIGHT, 0, 1), (rules.STRAFE_LEFT, 0, -1)):  # fmt: skip
-        state.pose = Pose(x=x, y=y, yaw=0.3)
+        env.state.pose = Pose(x=x, y=y, yaw=0.3)
         env.step(action)
-        ahead = (state.pose.x - x) * math.cos(0.3) + (state.pose.y - y) * math.sin(0.3)
-        side = -(state.pose.x - x) * math.sin(0.3) + (state.pose.y - y) * math.cos(0.3)  # right is +90 deg (y down)
+        ahead = (env.state.pose.x - x) * math.cos(0.3) + (env.state.pose.y - y) * math.sin(0.3)
+        side = -(env.state.pose.x - x) * math.sin(0.3) + (env.state.pose.y - y) * math.cos(
+            0.3
+        )
         assert (ahead, side) == (pytest.approx(forward * rules.MOVE_M), pytest.approx(right * rules.MOVE_M))
     assert math.isclose(rules.MOVE_M * rules.STEPS_PER_SECOND, 1.5)  # 1.5 m/s
-    state.pose = Pose(x=x, y=y, yaw=1.0)
+    env.state.pose = Pose(x=x, y=y, yaw=1.0)
     env.step(rules.TURN_RIGHT)
-    assert state.pose.yaw == pytest.approx(1.0 + math.radians(12))
+    assert env.state.pose.yaw == pytest.approx(1.0 + math.radians(12))
     env.step(rules.TURN_LEFT)
     env.step(rules.TURN_LEFT)
-    assert state.pose.yaw == pytest.approx(1.0 - math.radians(12))
-    state.look_pitch = 0.0
+    assert env.state.pose.yaw == pytest.approx(1.0 - math.radians(12))
+    env.state.look_pitch = 0.0
     env.step(rules.LOOK_UP)
-    assert state.pose.pitch == pytest.approx(math.radians(8))
+    assert env.state.pose.pitch == pytest.approx(math.radians(8))
 
 
 def test_continuous_controls_match_the_discrete_ones_at_full_scale():
@@ -554,49 +559,53 @@ def test_continuous_grip_holds_while_positive_and_releases_at_zero():
     env = PlayroomEnv("put/put_on_bed_tray_all", action_mode="continuous")
     env.reset(seed=2)
     _empty_room(env, keep=0)
-    state = env.state
-    state.entities.active[state.first_object + state.target] = True
+    env.state.entities.active[env.state.first_object + env.state.target] = True
     x, y = _middle(env)
-    _place(env, state.target, x + 0.8, y)
-    _aim(env, x, y, state.target)
+    _place(env, env.state.target, x + 0.8, y)
+    _aim(env, x, y, env.state.target)
     hold = np.array([0, 0, 0, 0, 1.0], np.float32)
     _, _, terminated, _, info = env.step(hold)
-    assert state.held == state.target and not terminated and info["held"] == env.kinds[state.object_kind[state.target]]
+    assert (
+        env.state.held == env.state.target
+        and not terminated
+        and info["held"] == env.kinds[env.state.object_kind[env.state.target]]
+    )
     for _ in range(3):
         env.step(hold)  # keeps holding; no re-grip, no release
-        assert state.held == state.target
-    spot = rules.release_spot(state)
+        assert env.state.held == env.state.target
+    spot = rules.release_spot(env.state)
     env.step(np.zeros(5, np.float32))  # let go
-    entity = state.first_object + state.target
-    assert state.held == -1 and state.entities.active[entity]
-    assert (state.entities.x[entity], state.entities.y[entity]) == (pytest.approx(spot[0]), pytest.approx(spot[1]))
+    entity = env.state.first_object + env.state.target
+    assert env.state.held == -1 and env.state.entities.active[entity]
+    assert (env.state.entities.x[entity], env.state.entities.y[entity]) == (
+        pytest.approx(spot[0]),
+        pytest.approx(spot[1]),
+    )
 
 
 def test_a_released_object_lands_where_the_rules_say_through_step():
     env = PlayroomEnv("put/lift_shape_uniform")
     env.reset(seed=4)
-    state = env.state
     _empty_room(env)
     x, y = _middle(env)
-    state.pose = Pose(x=x, y=y, yaw=math.pi / 2)
-    state.held = 0
-    state.entities.active[state.first_object] = False
+    env.state.pose = Pose(x=x, y=y, yaw=math.pi / 2)
+    env.state.held = 0
+    env.state.entities.active[env.state.first_object] = False
     env.step(rules.GRIP)  # grip again releases, 0.45 m ahead on the floor
-    e, entity = state.entities, state.first_object
+    e, entity = env.state.entities, env.state.first_object
     assert (e.x[entity], e.y[entity], e.z[entity]) == (pytest.approx(x), pytest.approx(y + rules.DROP_M), 0.0)
-    assert state.held == -1 and e.active[entity] and state.object_support[0] == -1
+    assert env.state.held == -1 and e.active[entity] and env.state.object_support[0] == -1
     # Onto a furniture top faced within reach: at the top's height, and the object counts as resting there.
     env.reset(seed=4)
-    state = env.state
-    r, c = (int(v) for v in np.argwhere(state.furniture_cells == TABLE)[0])
-    state.pose = Pose(x=c - 0.3, y=r + 0.5, yaw=0.0)
-    state.held = state.target if state.target != 0 else 1
-    held = state.held
-    state.entities.active[state.first_object + held] = False
+    r, c = (int(v) for v in np.argwhere(env.state.furniture_cells == TABLE)[0])
+    env.state.pose = Pose(x=c - 0.3, y=r + 0.5, yaw=0.0)
+    env.state.held = env.state.target if env.state.target != 0 else 1
+    held = env.state.held
+    env.state.entities.active[env.state.first_object + held] = False
     env.step(rules.GRIP)
-    entity = state.first_object + held
-    assert state.entities.z[entity] == TOP_HEIGHT_M["table"] and state.object_support[held] == TABLE
-    assert c <= state.entities.x[entity] <= c + 1 and r <= state.entities.y[entity] <= r + 1
+    entity = env.state.first_object + held
+    assert env.state.entities.z[entity] == TOP_HEIGHT_M["table"] and env.state.object_support[held] == TABLE
+    assert c <= env.state.entities.x[entity] <= c + 1 and r <= env.state.entities.y[entity] <= r + 1
 
 
 def test_grip_reach_is_1_2_metres_and_a_missed_grip_changes_nothing():
@@ -636,23 +645,22 @@ def test_the_supervised_signal_says_when_the_target_is_hidden_and_where_it_is():
     env = PlayroomEnv("supervised/find_shape_uniform")
     env.reset(seed=3)
     _empty_room(env, keep=0)
-    state = env.state
-    t = state.target
-    state.entities.active[state.first_object + t] = True
+    t = env.state.target
+    env.state.entities.active[env.state.first_object + t] = True
     x, y = _middle(env)
     _place(env, t, x + 2.0, y)
-    state.pose = Pose(x=x, y=y, yaw=0.0)
+    env.state.pose = Pose(x=x, y=y, yaw=0.0)
     info = env.step(rules.NOOP)[4]
     assert info["target_visible"] and info["target_bearing"] == pytest.approx(0.0)
-    assert info["target_kind"] == state.object_kind[t]
-    state.pose = Pose(x=x, y=y, yaw=math.radians(30))  # target 30 degrees to the left
+    assert info["target_kind"] == env.state.object_kind[t]
+    env.state.pose = Pose(x=x, y=y, yaw=math.radians(30))  # target 30 degrees to the left
     info = env.step(rules.NOOP)[4]
     assert info["target_visible"] and info["target_bearing"] == pytest.approx(-math.radians(30))
-    state.pose = Pose(x=x, y=y, yaw=math.pi)  # behind
+    env.state.pose = Pose(x=x, y=y, yaw=math.pi)  # behind
     info = env.step(rules.NOOP)[4]
     assert not info["target_visible"] and abs(info["target_bearing"]) == pytest.approx(math.pi)
-    state.pose = Pose(x=x, y=y, yaw=0.0)
-    state.grid.walls[int(y), int(x) + 1] = 1  # a wall in between
+    env.state.pose = Pose(x=x, y=y, yaw=0.0)
+    env.state.grid.walls[int(y), int(x) + 1] = 1  # a wall in between
     info = env.step(rules.NOOP)[4]
     assert not info["target_visible"] and info["target_bearing"] == pytest.approx(0.0)
 

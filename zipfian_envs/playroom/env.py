@@ -112,6 +112,7 @@ class PlayroomEnv(RendersForHumans, gym.Env):
         self.level = self.spec_task.distribution
         self.task = self.spec_task.task
         self.mode = self.spec_task.mode
+        self._reward_rule = rules.REWARD_RULES[self.mode]
         self.kinds = self.spec_task.kinds
         self.action_mode = action_mode
         self.time_limit_scale = float(time_limit_scale)
@@ -199,30 +200,11 @@ class PlayroomEnv(RendersForHumans, gym.Env):
         """``step`` without the observation: reward, terminated, truncated, info."""
         if self._done or self._state is None:
             raise RuntimeError("step() called on a finished episode (or before reset()); call reset() first")
-        forward, strafe, turn, look, grip = self._commands(action)
-        state = self._state
-        state.pose = rules.move(state, forward, strafe, turn, look)
-        reward, terminated = 0.0, False
-        if self.action_mode == "discrete":
-            wants_grip, wants_release = grip > 0 and state.held < 0, grip > 0 and state.held >= 0
-        else:
-            wants_grip, wants_release = grip > 0 and state.held < 0, grip <= 0 and state.held >= 0
-        if wants_grip:
-            taken = rules.grip(state)
-            if taken >= 0:
-                correct = taken == state.target
-                terminated = not correct or self.mode in ("lift", "find")
-                reward = 1.0 if correct and terminated else 0.0
-        elif wants_release:
-            released = state.held
-            x, y, support = rules.release(state)
-            if (
-                released == state.target
-                and self.mode in ("put_on", "put_near")
-                and rules.put_done(state, self.mode, x, y, support)
-            ):
-                reward, terminated = 1.0, True
-        state.steps += 1
+        command = self._commands(action)
+        state, reward, terminated = rules.transition(
+            self._state, command, self._reward_rule, grip_is_held=self.action_mode == "continuous"
+        )
+        self._state = state
         truncated = not terminated and state.steps >= self.max_steps
         info = self._info()
         if terminated or truncated:

@@ -1,5 +1,9 @@
 """The Playroom's rules as pure functions of the room state: moving, gripping, releasing, success.
 
+Each rule takes a :class:`RoomState` and returns a new one (the old state is never changed), and
+:func:`transition` is one whole step: move, then grip or release, then the task's reward rule
+(:data:`REWARD_RULES`, one small function per task mode).
+
 Geometry (ours; the reference does not publish its rules):
 
 * Time: 7.5 agent steps per simulated second (the reference's 30 frames/s with the usual action
@@ -19,6 +23,8 @@ Geometry (ours; the reference does not publish its rules):
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -64,20 +70,20 @@ KEY_MAP: dict[str, tuple[int, str]] = {
 }  # fmt: skip
 
 
-def move(state: RoomState, forward: float, strafe: float, turn: float, look_up: float) -> Pose:
-    """The pose after one step of the given commands (each in [-1, 1]), with sliding collision.
+def move(state: RoomState, forward: float, strafe: float, turn: float, look_up: float) -> RoomState:
+    """The state after one step of the given commands (each in [-1, 1]), with sliding collision.
 
-    Pitch accumulates in ``state.look_pitch`` (within +-48 degrees) and the view takes it rounded
+    Pitch accumulates in ``look_pitch`` (within +-48 degrees) and the view takes it rounded
     to ``PITCH_GRID_RAD`` (4 degrees): the renderer caches one wall table per horizon, so a few
     dozen horizons keep it fast in continuous mode too (discrete looks land on the grid exactly).
     """
     # min/max of floats is np.clip's value for finite numbers (actions are checked finite), without its call cost.
-    state.look_pitch = float(min(max(state.look_pitch + look_up * LOOK_RAD, -MAX_LOOK_RAD), MAX_LOOK_RAD))
+    look_pitch = float(min(max(state.look_pitch + look_up * LOOK_RAD, -MAX_LOOK_RAD), MAX_LOOK_RAD))
     pose = move_agent(
         state.collision, state.pose, forward=forward, strafe=strafe, turn=turn * TURN_RAD / TURN_STEP_RAD, speed=MOVE_M
     )
-    pose.pitch = round(state.look_pitch / PITCH_GRID_RAD) * PITCH_GRID_RAD
-    return pose
+    pose.pitch = round(look_pitch / PITCH_GRID_RAD) * PITCH_GRID_RAD
+    return replace(state, pose=pose, look_pitch=look_pitch)
 
 
 def object_view(state: RoomState, pose: Pose) -> dict[str, np.ndarray]:
@@ -156,31 +162,97 @@ def footprint_distance(state: RoomState, piece: int, x: float, y: float) -> floa
 
 
 def put_done(state: RoomState, mode: str, x: float, y: float, support: int) -> bool:
-    """Whether an object landing at (x, y) on ``support`` satisfies a put task's relation."""
-    if mode == "put_on":
-        return support == state.receptacle
-    return support < 0 and footprint_distance(state, state.receptacle, x, y) <= NEAR_M
+    """Whether the target landing at (x, y) on ``support`` completes task ``mode`` (:data:`REWARD_RULES`)."""
+    return REWARD_RULES[mode].placed(state, state.target, x, y, support)
 
 
-def grip(state: RoomState) -> int:
-    """Take the gazed-at object into the hand; return its index (or -1: nothing to take)."""
+def grip(state: RoomState) -> tuple[RoomState, int]:
+    """Take the gazed-at object into the hand: the new state and the object's index (-1: nothing to take)."""
     index = gaze_object(state)
-    if index >= 0:
-        state.held = index
-        state.entities.active[state.first_object + index] = False
-    return index
+    if index < 0:
+        return state, index
+    active = state.entities.active.copy()
+    active[state.first_object + index] = False
+    return replace(state, held=index, entities=replace(state.entities, active=active)), index
 
 
-def release(state: RoomState) -> tuple[float, float, int]:
-    """Put the held object down where :func:`release_spot` says; return (x, y, support)."""
+def release(state: RoomState) -> tuple[RoomState, float, float, int]:
+    """Put the held object down where :func:`release_spot` says: the new state and (x, y, support)."""
     x, y, z, support = release_spot(state)
     entity = state.first_object + state.held
     e = state.entities
-    e.x[entity], e.y[entity], e.z[entity] = x, y, z
-    e.active[entity] = True
-    state.object_support[state.held] = support
-    state.held = -1
-    return x, y, support
+    xs, ys, zs, active = e.x.copy(), e.y.copy(), e.z.copy(), e.active.copy()
+    xs[entity], ys[entity], zs[entity], active[entity] = x, y, z, True
+    object_support = state.object_support.copy()
+    object_support[state.held] = support
+    entities = replace(e, x=xs, y=ys, z=zs, active=active)
+    return replace(state, entities=entities, object_support=object_support, held=-1), x, y, support
+
+
+def lift_reward(state: RoomState, taken: int) -> tuple[float, bool]:
+    """Lift (and find): gripping ends the episode, rewarded 1 for the target."""
+    return (1.0 if taken == state.target else 0.0), True
+
+
+def put_reward(state: RoomState, taken: int) -> tuple[float, bool]:
+    """Put tasks: gripping the target goes on (the put is what counts); gripping another object ends it, unrewarded."""
+    return 0.0, taken != state.target
+
+
+def put_on_placed(state: RoomState, released: int, x: float, y: float, support: int) -> bool:
+    """``put X on Y``: the target released onto the receptacle's top."""
+    return released == state.target and support == state.receptacle
+
+
+def put_near_placed(state: RoomState, released: int, x: float, y: float, support: int) -> bool:
+    """``put X near Y``: the target released on the floor within ``NEAR_M`` of the receptacle."""
+    return released == state.target and support < 0 and footprint_distance(state, state.receptacle, x, y) <= NEAR_M
+
+
+def never_placed(state: RoomState, released: int, x: float, y: float, support: int) -> bool:
+    """Lift and find: a release never completes the task."""
+    return False
+
+
+@dataclass(frozen=True)
+class RewardRule:
+    """A task mode's reward: what a grip gives (reward, terminated), and whether a release completes it."""
+
+    on_grip: Callable[[RoomState, int], tuple[float, bool]]
+    placed: Callable[[RoomState, int, float, float, int], bool]
+
+
+REWARD_RULES: dict[str, RewardRule] = {
+    "lift": RewardRule(lift_reward, never_placed),
+    "find": RewardRule(lift_reward, never_placed),
+    "put_on": RewardRule(put_reward, put_on_placed),
+    "put_near": RewardRule(put_reward, put_near_placed),
+}
+
+
+def transition(
+    state: RoomState, command: tuple[float, ...], rule: RewardRule, grip_is_held: bool
+) -> tuple[RoomState, float, bool]:
+    """One step: move, then grip or release, then ``rule``; returns (new state, reward, terminated).
+
+    ``command`` is (forward, strafe, turn, look up, grip). Discrete grip toggles (grip > 0 takes or
+    puts down); with ``grip_is_held`` (continuous actions) the object stays in hand while grip > 0.
+    """
+    forward, strafe, turn, look, grip_command = command
+    state = move(state, forward, strafe, turn, look)
+    reward, terminated = 0.0, False
+    holding = state.held >= 0
+    wants_release = (grip_command <= 0) if grip_is_held else (grip_command > 0)
+    if grip_command > 0 and not holding:
+        state, taken = grip(state)
+        if taken >= 0:
+            reward, terminated = rule.on_grip(state, taken)
+    elif holding and wants_release:
+        released = state.held
+        state, x, y, support = release(state)
+        if rule.placed(state, released, x, y, support):
+            reward, terminated = 1.0, True
+    return replace(state, steps=state.steps + 1), reward, terminated
 
 
 def target_signal(state: RoomState, half_height: float = 0.75) -> tuple[bool, float, float]:
