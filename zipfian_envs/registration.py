@@ -7,6 +7,7 @@ Naming scheme: ``Zipfian/<Env>-v0`` takes ``level=`` (default: the paper's defau
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import gymnasium as gym
 
@@ -26,18 +27,18 @@ class EnvFamily:
     entry_point: str
     default_level: str
     paper_levels: tuple[str, ...]
-    kwargs: dict = field(default_factory=dict)
+    kwargs: dict[str, Any] = field(default_factory=dict)
     vector_entry_point: str | None = None
     # A pinned id's kwargs per paper level, where they are not just {"level": level} (the Playroom's
     # level names carry a task, so its ids pass task= plus a level of the shared grammar).
-    level_kwargs: dict = field(default_factory=dict)
+    level_kwargs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def playroom_level_kwargs() -> dict[str, dict[str, str]]:
     """Playroom id level ("/" written ".") -> the env's ``task=`` and ``level=``, from the family's own list."""
     from zipfian_envs.playroom.tasks import LEVELS, parse
 
-    kwargs = {}
+    kwargs: dict[str, dict[str, str]] = {}
     for name in LEVELS:
         task = parse(name)
         kwargs[name.replace("/", ".")] = {"task": task.task, "level": task.distribution}
@@ -107,7 +108,7 @@ def register_all() -> None:
     """Register every family's ids with Gymnasium (idempotent)."""
     for family in FAMILIES:
         # The plain id leaves level to the env's own default so exponent= can stand in for it.
-        entries = [(f"{NAMESPACE}/{family.name}-v0", {})]
+        entries: list[tuple[str, dict[str, Any]]] = [(f"{NAMESPACE}/{family.name}-v0", {})]
         entries += [
             (f"{NAMESPACE}/{family.name}-{level}-v0", family.level_kwargs.get(level, {"level": level}))
             for level in family.paper_levels

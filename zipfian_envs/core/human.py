@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import os
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from gymnasium.error import DependencyNotInstalled
 
+from zipfian_envs.core.types import Image
 
-def import_pygame():
+if TYPE_CHECKING:
+    import pygame
+
+
+def import_pygame() -> ModuleType:
     """Import pygame or raise ``DependencyNotInstalled`` with the install hint."""
     # pygame prints a banner to stdout on import; keep CLI output and test logs clean.
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
@@ -28,24 +35,25 @@ class HumanWindow:
         self.pygame = import_pygame()
         self.title = title
         self.scale = scale
-        self.surface = None
-        self.clock = None
+        self.surface: pygame.Surface | None = None
+        self.clock: pygame.time.Clock | None = None
 
-    def show(self, frame: np.ndarray, fps: int) -> None:
+    def show(self, frame: Image, fps: int) -> None:
         """Draw one frame and keep the window responsive."""
         pygame = self.pygame
         height, width = frame.shape[:2]
         size = (width * self.scale, height * self.scale)
-        if self.surface is None:
+        surface, clock = self.surface, self.clock
+        if surface is None or clock is None:
             pygame.display.init()
             pygame.display.set_caption(self.title)
-            self.surface = pygame.display.set_mode(size)
-            self.clock = pygame.time.Clock()
+            self.surface = surface = pygame.display.set_mode(size)
+            self.clock = clock = pygame.time.Clock()
         pygame.event.pump()
         image = pygame.surfarray.make_surface(np.ascontiguousarray(frame.transpose(1, 0, 2)))
-        self.surface.blit(pygame.transform.scale(image, size), (0, 0))
+        surface.blit(pygame.transform.scale(image, size), (0, 0))
         pygame.display.flip()
-        self.clock.tick(fps)
+        clock.tick(fps)
 
     def close(self) -> None:
         """Close the window."""
@@ -63,11 +71,14 @@ class RendersForHumans:
 
     window_title = "Zipfian"
     _window: HumanWindow | None = None
+    # Set by gymnasium.Env (declared here for the type checker only: no class attributes).
+    render_mode: str | None
+    metadata: dict[str, Any]
 
-    def _render_frame(self) -> np.ndarray:
+    def _render_frame(self) -> Image:
         raise NotImplementedError
 
-    def render(self):
+    def render(self) -> Image | None:
         """Dispatch on ``render_mode``: the frame as an RGB array, or drawn in a pygame window."""
         if self.render_mode is None:
             from gymnasium import logger
@@ -88,7 +99,7 @@ class RendersForHumans:
             self._window.close()
             self._window = None
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["_window"] = None
         return state

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from collections import deque
 from dataclasses import dataclass
+from typing import Any, overload
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -55,7 +56,11 @@ def symbolic_codes(grid_map: GridMap) -> np.ndarray:
     return np.pad(codes, VIEW_RADIUS, constant_values=FLOOR_CODE)
 
 
-def outcome(touched, target):
+@overload
+def outcome(touched: int, target: int) -> tuple[float, bool]: ...
+@overload
+def outcome(touched: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+def outcome(touched: Any, target: Any) -> Any:
     """Reward 1 and end on the target; 0 and end on any other object; 0 and go on elsewhere.
 
     ``touched`` is the object index on the agent's new cell (-1: none). Element-wise: Python ints
@@ -64,13 +69,17 @@ def outcome(touched, target):
     return 1.0 * (touched == target), touched >= 0
 
 
-def truncation(terminated, steps, max_steps):
+@overload
+def truncation(terminated: bool, steps: int, max_steps: int) -> bool: ...
+@overload
+def truncation(terminated: np.ndarray, steps: np.ndarray, max_steps: int) -> np.ndarray: ...
+def truncation(terminated: Any, steps: Any, max_steps: int) -> Any:
     """Truncate once ``steps`` reaches ``max_steps`` unless the step terminated (element-wise)."""
     # On booleans ``a > b`` is "a and not b", for Python bools and numpy arrays alike.
     return (steps >= max_steps) > terminated
 
 
-def symbolic_views(windows: np.ndarray, map_index, row, col, target_code) -> np.ndarray:
+def symbolic_views(windows: np.ndarray, map_index: Any, row: Any, col: Any, target_code: Any) -> np.ndarray:
     """The 49 codes of the 7x7 crop around the agent (agent code in the centre), then the target code.
 
     ``windows`` is ``(M, H, W, 7, 7)``: every crop of the padded code maps. Scalar indices give
@@ -84,7 +93,7 @@ def symbolic_views(windows: np.ndarray, map_index, row, col, target_code) -> np.
     return views
 
 
-def symbolic_observations(table: np.ndarray, map_index, row, col, target_code) -> np.ndarray:
+def symbolic_observations(table: np.ndarray, map_index: Any, row: Any, col: Any, target_code: Any) -> np.ndarray:
     """:func:`symbolic_views` read from :attr:`WorldTables.symbolic_table` (the crops precomputed).
 
     Scalar indices give one fresh ``(50,)`` array, index arrays a ``(N, 50)`` batch: one gather.

@@ -12,6 +12,7 @@ from gymnasium import spaces
 from zipfian_envs.core import skew
 from zipfian_envs.core.checks import check_discrete_action, check_int
 from zipfian_envs.core.human import RendersForHumans
+from zipfian_envs.core.types import DiscreteAction, Image, Info
 from zipfian_envs.gridworld import dynamics
 from zipfian_envs.gridworld.maps import MAP_VERSION, NUM_KINDS, GridMap, max_objects
 from zipfian_envs.gridworld.render import CELL_PIXELS, VIEW_CELLS, egocentric_views, full_frame
@@ -42,7 +43,7 @@ class GridworldConfig:
             skew.RankSampler.from_level(self.level, self.num_objects),
         )
 
-    def observation_space(self) -> spaces.Box:
+    def observation_space(self) -> spaces.Box[np.uint8]:
         """One env's observation space for this ``obs_mode``."""
         if self.obs_mode == "pixels":
             side = VIEW_CELLS * CELL_PIXELS
@@ -93,7 +94,7 @@ def gridworld_config(
     )
 
 
-class GridworldEnv(RendersForHumans, gym.Env):
+class GridworldEnv(RendersForHumans, gym.Env[Image, np.int64]):
     """Find the cued object in one of a fixed set of Zipf-distributed maps.
 
     ## Description
@@ -204,7 +205,7 @@ class GridworldEnv(RendersForHumans, gym.Env):
         self._windows = self._world.pixel_windows if self.obs_mode == "pixels" else self._world.symbolic_table
 
     # -- Gymnasium API -------------------------------------------------------------------------
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Image, Info]:
         """Start an episode: draw a map and a target from the level (or take them from ``options``)."""
         super().reset(seed=seed)
         options = dict(options or {})
@@ -243,7 +244,7 @@ class GridworldEnv(RendersForHumans, gym.Env):
             self.render()
         return self._observe(), dict(self._episode_info)
 
-    def step(self, action):
+    def step(self, action: DiscreteAction) -> tuple[Image, float, bool, bool, Info]:
         """Move one cell; end on any object or after ``max_steps`` steps."""
         if self._done:
             raise RuntimeError("step() called on a finished episode (or before reset()); call reset() first")
@@ -260,7 +261,7 @@ class GridworldEnv(RendersForHumans, gym.Env):
             self.render()
         return self._observe(), reward, terminated, truncated, info
 
-    def _observe(self) -> np.ndarray:
+    def _observe(self) -> Image:
         row, col = divmod(self._cell, self._width)
         if self.obs_mode == "pixels":
             return egocentric_views(self._windows, self._map_index, row, col, self._target_kind)
@@ -279,20 +280,20 @@ class GridworldEnv(RendersForHumans, gym.Env):
         return divmod(self._cell, self._width)
 
     # -- Rendering -------------------------------------------------------------------------------
-    def _render_frame(self) -> np.ndarray:
+    def _render_frame(self) -> Image:
         """The whole map with the agent and the target framed."""
         if self._map is None:
             raise RuntimeError("render() needs a running episode; call reset() first")
         return full_frame(self._map, self.agent_cell, self._target)
 
     # -- Pickling: maps are regenerated from their seeds instead of being copied ---------------
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         for key in ("maps", "_world", "_windows", "_next_cells", "_object_at", "_map", "_window"):
             state.pop(key, None)
         return state
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._window = None
         self._load_maps()

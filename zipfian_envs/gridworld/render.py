@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import numpy as np
 
@@ -143,7 +144,7 @@ _CENTRE = slice(VIEW_RADIUS * CELL_PIXELS, (VIEW_RADIUS + 1) * CELL_PIXELS)
 _CUE = slice(0, CELL_PIXELS)
 
 
-def egocentric_views(windows: np.ndarray, map_index, row, col, target_kind) -> np.ndarray:
+def egocentric_views(windows: np.ndarray, map_index: Any, row: Any, col: Any, target_kind: Any) -> np.ndarray:
     """The 63x63x3 agent observation: 7x7 cells centred on the agent (white), target cue top-left.
 
     ``windows`` is :func:`pixel_windows` of the maps. Scalar indices give one ``(63, 63, 3)``

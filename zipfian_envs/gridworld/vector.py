@@ -11,12 +11,13 @@ from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space
 
 from zipfian_envs import vector
+from zipfian_envs.core.types import Array, BoolArray, FloatArray, Image, Info, IntArray
 from zipfian_envs.gridworld import dynamics
 from zipfian_envs.gridworld.env import gridworld_config
 from zipfian_envs.gridworld.render import egocentric_views, full_frame
 
 
-class GridworldVectorEnv(vector.NativeVectorEnv):
+class GridworldVectorEnv(vector.NativeVectorEnv[Image]):
     """``num_envs`` Zipf's Gridworlds in arrays: the rules of :class:`GridworldEnv`, batched.
 
     ## Description
@@ -86,8 +87,13 @@ class GridworldVectorEnv(vector.NativeVectorEnv):
             room_size=room_size,
             max_steps=max_steps,
         )
-        for name in ("level", "obs_mode", "num_maps", "num_objects", "rooms", "room_size", "max_steps"):
-            setattr(self, name, getattr(self.config, name))
+        self.level = self.config.level
+        self.obs_mode = self.config.obs_mode
+        self.num_maps = self.config.num_maps
+        self.num_objects = self.config.num_objects
+        self.rooms = self.config.rooms
+        self.room_size = self.config.room_size
+        self.max_steps = self.config.max_steps
 
         self.single_observation_space = self.config.observation_space()
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
@@ -102,12 +108,12 @@ class GridworldVectorEnv(vector.NativeVectorEnv):
         self._load_tables()
         self._generators = vector.SubEnvGenerators(self.num_envs)
         n = self.num_envs
-        self._map = np.zeros(n, dtype=np.int64)
-        self._target = np.zeros(n, dtype=np.int64)
-        self._target_kind = np.zeros(n, dtype=np.int64)
-        self._cell = np.zeros(n, dtype=np.int64)
-        self._steps = np.zeros(n, dtype=np.int64)
-        self._reached = np.zeros(n, dtype=bool)  # the last step reached the target
+        self._map: IntArray = np.zeros(n, dtype=np.int64)
+        self._target: IntArray = np.zeros(n, dtype=np.int64)
+        self._target_kind: IntArray = np.zeros(n, dtype=np.int64)
+        self._cell: IntArray = np.zeros(n, dtype=np.int64)
+        self._steps: IntArray = np.zeros(n, dtype=np.int64)
+        self._reached: BoolArray = np.zeros(n, dtype=bool)  # the last step reached the target
 
     def _load_tables(self) -> None:
         self._world = self.config.tables()
@@ -120,7 +126,7 @@ class GridworldVectorEnv(vector.NativeVectorEnv):
         return {"item_rank": self.num_objects, "map_rank": self.num_maps}
 
     def start_episodes(
-        self, indices: np.ndarray, seeds: Sequence[int | None] | None, pins: dict[str, tuple[np.ndarray, np.ndarray]]
+        self, indices: IntArray, seeds: Sequence[int | None] | None, pins: dict[str, tuple[IntArray, BoolArray]]
     ) -> None:
         """New episodes in sub-envs ``indices``: map and target drawn from each one's own generator."""
         if seeds is not None:
@@ -129,7 +135,7 @@ class GridworldVectorEnv(vector.NativeVectorEnv):
                 self._generators.seed(index, seed)
         self._start_episodes(indices, pins.get("item_rank"), pins.get("map_rank"))
 
-    def advance(self, actions: np.ndarray, active: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def advance(self, actions: IntArray, active: BoolArray) -> tuple[FloatArray, BoolArray, BoolArray]:
         """Move every sub-env (restarting ones too: cheaper than masking, and their results are dropped)."""
         world = self._world
         self._cell = world.next_cell[self._map, self._cell, actions]
@@ -138,7 +144,7 @@ class GridworldVectorEnv(vector.NativeVectorEnv):
         self._reached = rewards > 0
         return rewards, terminated, dynamics.truncation(terminated, self._steps, self.max_steps)
 
-    def observe(self, indices: np.ndarray | None = None) -> np.ndarray:
+    def observe(self, indices: IntArray | None = None) -> Image:
         """Fresh observations (pixels or symbolic codes) of every sub-env, or of ``indices``."""
         where = slice(None) if indices is None else indices
         rows, cols = np.divmod(self._cell[where], self._world.width)
@@ -147,7 +153,7 @@ class GridworldVectorEnv(vector.NativeVectorEnv):
             return egocentric_views(self._windows, maps, rows, cols, kinds)
         return dynamics.symbolic_observations(self._windows, maps, rows, cols, dynamics.OBJECT_CODE_OFFSET + kinds)
 
-    def episode_info(self, mask: np.ndarray | None = None) -> dict[str, Any]:
+    def episode_info(self, mask: BoolArray | None = None) -> Info:
         """The single env's info keys as arrays; ``success`` for sub-envs whose episode just ended."""
         info = vector.vector_info(self._info_columns(), mask)
         ended = self._done if mask is None else self._done & mask
@@ -155,7 +161,7 @@ class GridworldVectorEnv(vector.NativeVectorEnv):
             info.update(success=self._reached & ended, _success=ended)
         return info
 
-    def render(self) -> tuple[np.ndarray, ...] | None:
+    def render(self) -> tuple[Image, ...] | None:
         """With ``render_mode="rgb_array"``: each sub-env's whole map with agent and framed target."""
         if not self._render_ready():
             return None
@@ -166,7 +172,7 @@ class GridworldVectorEnv(vector.NativeVectorEnv):
         )
 
     # -- Privileged access for scripted oracles -----------------------------------------------
-    def oracle_action(self) -> np.ndarray:
+    def oracle_action(self) -> IntArray:
         """Each sub-env's shortest-path action toward its target (breadth-first search, cached per map and target)."""
         self._check_oracle_ready()
         cells = self.agent_cells
@@ -179,26 +185,28 @@ class GridworldVectorEnv(vector.NativeVectorEnv):
         )
 
     @property
-    def agent_cells(self) -> np.ndarray:
+    def agent_cells(self) -> IntArray:
         """``(num_envs, 2)`` int64: each sub-env's agent (row, col)."""
         return np.stack(np.divmod(self._cell, self._world.width), axis=1)
 
     @property
-    def map_indices(self) -> np.ndarray:
+    def map_indices(self) -> IntArray:
         """Each sub-env's map index (map rank - 1)."""
-        return self._map.copy()
+        indices: IntArray = self._map.copy()  # (numpy's stubs type copy() as Any)
+        return indices
 
     @property
-    def targets(self) -> np.ndarray:
+    def targets(self) -> IntArray:
         """Each sub-env's target object index (item rank - 1)."""
-        return self._target.copy()
+        targets: IntArray = self._target.copy()
+        return targets
 
     # -- Internals -------------------------------------------------------------------------------
     def _start_episodes(
         self,
-        indices: np.ndarray,
-        item_pins: tuple[np.ndarray, np.ndarray] | None = None,
-        map_pins: tuple[np.ndarray, np.ndarray] | None = None,
+        indices: IntArray,
+        item_pins: tuple[IntArray, BoolArray] | None = None,
+        map_pins: tuple[IntArray, BoolArray] | None = None,
     ) -> None:
         """New episodes in sub-envs ``indices``: draw map and target from each one's own generator."""
         if indices.size == 0:
@@ -219,7 +227,7 @@ class GridworldVectorEnv(vector.NativeVectorEnv):
         self._cell[indices] = self._world.start_cell[maps]
         self._steps[indices] = 0
 
-    def _info_columns(self) -> dict[str, np.ndarray]:
+    def _info_columns(self) -> dict[str, Array]:
         """Every sub-env's episode info (the single env's keys, as arrays)."""
         maps, targets = self._map, self._target
         return {
@@ -234,12 +242,12 @@ class GridworldVectorEnv(vector.NativeVectorEnv):
         }
 
     # -- Pickling: the map tables are rebuilt from their seeds instead of being copied ---------
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         for key in ("maps", "_world", "_windows"):
             state.pop(key, None)
         return state
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._load_tables()

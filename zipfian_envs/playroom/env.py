@@ -8,10 +8,12 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
+from numpy.typing import NDArray
 
 from zipfian_envs.core import language, skew
 from zipfian_envs.core.checks import check_discrete_action
 from zipfian_envs.core.human import RendersForHumans
+from zipfian_envs.core.types import Array, ContinuousAction, DiscreteAction, FirstPersonObs, Image, Info, IntArray
 from zipfian_envs.engine.backend import render_packed
 from zipfian_envs.engine.colours import pack, unpack
 from zipfian_envs.engine.raycast import Camera, View
@@ -28,8 +30,13 @@ EPISODE_SECONDS = 120.0
 HELD_FRACTION = 0.42  # the held object's height as a fraction of the image height
 TOP_DOWN_SCALE = 40  # pixels per metre in render()
 
+# What the action space holds: Discrete(10) samples (np.int64) or Box(-1, 1, (5,), float32) ones.
+PlayroomActType = np.int64 | NDArray[np.float32]
+# What step() takes: a discrete action (an int, or an int array of shape () or (1,)) or five numbers.
+PlayroomAction = DiscreteAction | ContinuousAction
 
-class PlayroomEnv(RendersForHumans, gym.Env):
+
+class PlayroomEnv(RendersForHumans, gym.Env[FirstPersonObs, PlayroomActType]):
     """Lift, put or find the instructed object in a furnished room; the object's kind is drawn by Zipf.
 
     ## Description
@@ -121,7 +128,8 @@ class PlayroomEnv(RendersForHumans, gym.Env):
         self.sampler = skew.RankSampler(self.spec_task.weights())
         self.num_items = self.sampler.num_items
 
-        self.observation_space = spaces.Dict(
+        # gymnasium types Dict as Space[dict[str, Space]]; its samples are dicts of arrays.
+        self.observation_space = spaces.Dict(  # type: ignore[assignment]
             {
                 "image": spaces.Box(0, 255, (height, width, 3), np.uint8),
                 "instruction": spaces.Box(0, language.VOCAB_SIZE - 1, (language.MAX_TOKENS,), np.int64),
@@ -136,7 +144,8 @@ class PlayroomEnv(RendersForHumans, gym.Env):
         self._instruction = ""
         self._tokens = np.zeros(language.MAX_TOKENS, np.int64)
         self._episode_info: dict[str, Any] = {}
-        self._held_pictures: dict[tuple, np.ndarray] = {}
+        # (shape, colour, height, width) -> the held object's (alpha mask, packed picture).
+        self._held_pictures: dict[tuple[int, tuple[int, ...], int, int], tuple[Array, Array]] = {}
 
     @classmethod
     def protocol_levels(cls, level: str | None = None, *, task: str | None = None, **_: Any) -> dict[str, str | None]:
@@ -147,7 +156,7 @@ class PlayroomEnv(RendersForHumans, gym.Env):
         return tasks.protocol_levels(level, task)
 
     # -- Gymnasium API -------------------------------------------------------------------------
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[FirstPersonObs, Info]:
         """Start an episode: draw the item (or take ``options["item_rank"]``) and build a room for it."""
         info = self.begin_episode(seed, options)
         if self.render_mode == "human":
@@ -189,14 +198,14 @@ class PlayroomEnv(RendersForHumans, gym.Env):
         }
         return self._info()
 
-    def step(self, action):
+    def step(self, action: PlayroomAction) -> tuple[FirstPersonObs, float, bool, bool, Info]:
         """Apply one action: move, then grip or release, then the task's reward rule."""
         reward, terminated, truncated, info = self.advance(action)
         if self.render_mode == "human":
             self.render()
         return self._observe(), reward, terminated, truncated, info
 
-    def advance(self, action) -> tuple[float, bool, bool, dict[str, Any]]:
+    def advance(self, action: PlayroomAction) -> tuple[float, bool, bool, Info]:
         """``step`` without the observation: reward, terminated, truncated, info."""
         if self._done or self._state is None:
             raise RuntimeError("step() called on a finished episode (or before reset()); call reset() first")
@@ -212,7 +221,7 @@ class PlayroomEnv(RendersForHumans, gym.Env):
             info["success"] = reward > 0
         return reward, terminated, truncated, info
 
-    def _commands(self, action) -> tuple[float, float, float, float, float]:
+    def _commands(self, action: PlayroomAction) -> tuple[float, ...]:
         if self.action_mode == "continuous":
             array = np.asarray(action, dtype=np.float64) if not isinstance(action, (str, bytes)) else None
             if array is None or array.shape != (5,) or not np.all(np.isfinite(array)):
@@ -222,11 +231,11 @@ class PlayroomEnv(RendersForHumans, gym.Env):
             a = np.clip(array, -1.0, 1.0)
             return float(a[0]), float(a[1]), float(a[2]), float(a[3]), float(a[4])
         value = check_discrete_action(action, rules.ACTION_NAMES)
-        return rules.ACTION_COMMAND_TUPLES[value]  # type: ignore[return-value]
+        return rules.ACTION_COMMAND_TUPLES[value]
 
     def _info(self) -> dict[str, Any]:
         info = dict(self._episode_info)
-        state = self._state
+        state = self.state
         info["held"] = self.kinds[state.object_kind[state.held]] if state.held >= 0 else ""
         if self.mode == "find":
             visible, bearing, elevation = rules.target_signal(state, (self.camera.height / 2) / self.camera.focal)
@@ -236,7 +245,7 @@ class PlayroomEnv(RendersForHumans, gym.Env):
             info["target_elevation"] = elevation
         return info
 
-    def _observe(self) -> dict[str, np.ndarray]:
+    def _observe(self) -> FirstPersonObs:
         grid, pose, view = self.view_frame()
         packed = render_packed(grid, pose, self.camera, view)
         self.draw_overlay(packed)
@@ -244,19 +253,20 @@ class PlayroomEnv(RendersForHumans, gym.Env):
 
     def view_frame(self) -> tuple[Grid, Pose, View]:
         """What the renderer draws this step: grid, pose and view (the vector env batches these)."""
-        state = self._state
+        state = self.state
         return state.grid, state.pose, View(entities=state.entities, atlas=ATLAS)
 
-    def draw_overlay(self, packed: np.ndarray) -> None:
+    def draw_overlay(self, packed: Array) -> None:
         """Drawn over the rendered (H, W) packed view: the held object."""
-        if self._state.held >= 0:
-            self._draw_held(packed, self._state)
+        state = self.state
+        if state.held >= 0:
+            self._draw_held(packed, state)
 
-    def instruction_tokens(self, copy: bool = True) -> np.ndarray:
+    def instruction_tokens(self, copy: bool = True) -> IntArray:
         """The instruction's token ids, a fresh array (``copy=False``: the cached one, for a caller that copies)."""
         return self._tokens.copy() if copy else self._tokens
 
-    def _draw_held(self, packed: np.ndarray, state: RoomState) -> None:
+    def _draw_held(self, packed: Array, state: RoomState) -> None:
         """Paint the held object at the bottom centre of the view (its lower part cut by the frame)."""
         entity = state.first_object + state.held
         shape = int(state.entities.shape[entity])
@@ -280,14 +290,14 @@ class PlayroomEnv(RendersForHumans, gym.Env):
         np.copyto(region, picture[:shown], where=alpha[:shown])
 
     # -- Privileged access for scripted oracles -----------------------------------------------
-    def oracle_action(self) -> int | np.ndarray:
+    def oracle_action(self) -> int | NDArray[np.float32]:
         """The scripted oracle's action (a discrete index, or its five-control equivalent)."""
         if self._state is None or self._done:
             raise RuntimeError("oracle_action() needs a running episode; call reset() first")
         action = oracle_action(self._state, self.mode)
         if self.action_mode == "discrete":
             return action
-        command = rules.ACTION_COMMANDS[action].astype(np.float32)
+        command: NDArray[np.float32] = rules.ACTION_COMMANDS[action].astype(np.float32)
         # Continuous grip is held: keep it up while holding, except to release.
         holding = self._state.held >= 0
         command[4] = 1.0 if (holding and action != rules.GRIP) or (not holding and action == rules.GRIP) else -1.0
@@ -301,20 +311,20 @@ class PlayroomEnv(RendersForHumans, gym.Env):
         return self._state
 
     # -- Rendering -------------------------------------------------------------------------------
-    def _render_frame(self) -> np.ndarray:
+    def _render_frame(self) -> Image:
         """The top-down map with the agent and its field of view."""
         if self._state is None:
             raise RuntimeError("render() needs a running episode; call reset() first")
         return top_down_frame(self._state, self.camera)
 
 
-def top_down_frame(state: RoomState, camera: Camera, scale: int = TOP_DOWN_SCALE) -> np.ndarray:
+def top_down_frame(state: RoomState, camera: Camera, scale: int = TOP_DOWN_SCALE) -> Image:
     """The room from above: furniture cells in their colours, objects as small sprites, the agent and its view."""
     grid = state.grid.copy()
     first = state.first_object
-    for index in range(first):
-        row, col = math.floor(state.entities.y[index]), math.floor(state.entities.x[index])
-        grid.floor[row, col] = (state.entities.colour[index].astype(np.int64) * 3 // 4).astype(np.uint8)
+    for furniture in range(first):
+        row, col = math.floor(state.entities.y[furniture]), math.floor(state.entities.x[furniture])
+        grid.floor[row, col] = (state.entities.colour[furniture].astype(np.int64) * 3 // 4).astype(np.uint8)
     image = top_down(grid, state.pose, None, ATLAS, camera, scale=scale)
     e = state.entities
     side = max(4, round(2 * e.size[first] * scale)) if len(e) > first else 4  # drawn twice their size, to be seen

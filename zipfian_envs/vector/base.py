@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import gymnasium as gym
 import numpy as np
@@ -23,9 +23,12 @@ from gymnasium.error import DependencyNotInstalled
 from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode
 
+from zipfian_envs.core.types import Array, BoolArray, FloatArray, Info, IntArray
 from zipfian_envs.vector.infos import info_rows, object_array
 
 AUTORESET_MODES = tuple(AutoresetMode)
+# A native vector env's batched observation: an array (Gridworld) or a dict of arrays (first-person envs).
+ObsT = TypeVar("ObsT", bound="Array | dict[str, Array]")
 
 
 def check_num_envs(num_envs: Any) -> int:
@@ -62,17 +65,18 @@ def per_env_seeds(seed: Any, num_envs: int) -> list[int | None]:
     return seeds
 
 
-def check_reset_mask(mask: Any, num_envs: int) -> np.ndarray:
+def check_reset_mask(mask: Any, num_envs: int) -> BoolArray:
     """``options["reset_mask"]``: a bool array of shape ``(num_envs,)`` with at least one True."""
     if not isinstance(mask, np.ndarray) or mask.dtype != np.bool_ or mask.shape != (num_envs,):
         got = f"{type(mask).__name__} {getattr(mask, 'dtype', '')} {getattr(mask, 'shape', '')}".strip()
         raise ValueError(f"options['reset_mask'] must be a numpy bool array of shape ({num_envs},), got {got}")
     if not mask.any():
         raise ValueError("options['reset_mask'] must select at least one sub-env, got all False")
-    return mask.copy()
+    copy: BoolArray = mask.copy()
+    return copy
 
 
-def per_env_pins(name: str, value: Any, num_envs: int, high: int) -> tuple[np.ndarray, np.ndarray]:
+def per_env_pins(name: str, value: Any, num_envs: int, high: int) -> tuple[IntArray, BoolArray]:
     """A reset option pinning a 1-based rank per env: (ranks, pinned mask).
 
     ``value`` is one int for every env, or one entry per env: an int, or None to draw as usual.
@@ -93,7 +97,7 @@ def per_env_pins(name: str, value: Any, num_envs: int, high: int) -> tuple[np.nd
     return ranks, pinned
 
 
-def check_discrete_actions(actions: Any, num_envs: int, num_actions: int, names: Sequence[str] = ()) -> np.ndarray:
+def check_discrete_actions(actions: Any, num_envs: int, num_actions: int, names: Sequence[str] = ()) -> IntArray:
     """A batch of ``Discrete(num_actions)`` actions as an int64 ``(num_envs,)`` array, or one clear error."""
     array = np.asarray(actions)
     if array.shape != (num_envs,):
@@ -134,7 +138,7 @@ class SubEnvGenerators:
         self._generators[index], self.seeds[index] = seeding.np_random(seed)
         self._position[index] = self.block  # drop numbers drawn ahead from the old stream
 
-    def uniforms(self, indices: np.ndarray, count: int) -> np.ndarray:
+    def uniforms(self, indices: IntArray, count: int) -> FloatArray:
         """``(len(indices), count)`` uniforms in [0, 1): the next ``count`` draws of each listed sub-env."""
         position = self._position[indices]
         short = position > self.block - count
@@ -144,20 +148,24 @@ class SubEnvGenerators:
             position = self._position[indices]
         self._position[indices] = position + count
         start = indices * self.block + position
-        return self._buffer[start[:, None] + self._offsets[:count]]
+        draws: FloatArray = self._buffer[start[:, None] + self._offsets[:count]]
+        return draws
 
     def _refill(self, index: int) -> None:
         """Keep sub-env ``index``'s unused draws and top its block up from its generator."""
-        if self._generators[index] is None:
+        generator = self._generators[index]
+        if generator is None:
             self.seed(index, None)
+            generator = self._generators[index]
+            assert generator is not None  # seed() always starts one here
         block = self._buffer[index * self.block : (index + 1) * self.block]
         rest = block[self._position[index] :].copy()
         block[: rest.size] = rest
-        block[rest.size :] = self._generators[index].random(self.block - rest.size)
+        block[rest.size :] = generator.random(self.block - rest.size)
         self._position[index] = 0
 
 
-class NativeVectorEnv(gym.vector.VectorEnv):
+class NativeVectorEnv(gym.vector.VectorEnv[ObsT, Array, Array], Generic[ObsT]):
     """The one template of the families' batched envs: reset, step, autoreset and infos for every family.
 
     This class owns what every native vector env does the same way: the ``reset(seed=int | list)``
@@ -205,29 +213,38 @@ class NativeVectorEnv(gym.vector.VectorEnv):
         raise NotImplementedError
 
     def start_episodes(
-        self, indices: np.ndarray, seeds: Sequence[int | None] | None, pins: dict[str, tuple[np.ndarray, np.ndarray]]
+        self, indices: IntArray, seeds: Sequence[int | None] | None, pins: dict[str, tuple[IntArray, BoolArray]]
     ) -> None:
         """Start new episodes in sub-envs ``indices``."""
         raise NotImplementedError
 
-    def advance(self, actions: Any, active: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def advance(self, actions: Any, active: BoolArray) -> tuple[FloatArray, BoolArray, BoolArray]:
         """Step the sub-envs in ``active``: rewards (float64), terminated and truncated (bool)."""
         raise NotImplementedError
 
-    def observe(self, indices: np.ndarray | None = None) -> Any:
+    def observe(self, indices: IntArray | None = None) -> ObsT:
         """Fresh observations of every sub-env, or of ``indices``."""
         raise NotImplementedError
 
-    def episode_info(self, mask: np.ndarray | None = None) -> dict[str, Any]:
+    def episode_info(self, mask: BoolArray | None = None) -> Info:
         """The vector info of every sub-env, or of those in ``mask``."""
+        raise NotImplementedError
+
+    def render(self) -> tuple[Array, ...] | None:
+        """Each sub-env's ``rgb_array`` frame (None without a render_mode)."""
         raise NotImplementedError
 
     def check_actions(self, actions: Any) -> Any:
         """A batch of ``Discrete`` actions as an int64 array, or one clear error."""
-        return check_discrete_actions(actions, self.num_envs, int(self.single_action_space.n), self.action_names)
+        space = self.single_action_space
+        if not isinstance(space, gym.spaces.Discrete):
+            raise NotImplementedError(f"{type(self).__name__} must override check_actions for {space}")
+        return check_discrete_actions(actions, self.num_envs, int(space.n), self.action_names)
 
     # -- Gymnasium vector API ----------------------------------------------------------------
-    def reset(self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None):
+    def reset(
+        self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[ObsT, Info]:
         """Start episodes in every sub-env, or in those of ``options["reset_mask"]``."""
         options = dict(options or {})
         mask = options.pop("reset_mask", None)
@@ -245,7 +262,7 @@ class NativeVectorEnv(gym.vector.VectorEnv):
         self._started = True
         return self.observe(), self.episode_info(mask)
 
-    def step(self, actions: Any):
+    def step(self, actions: Any) -> tuple[ObsT, FloatArray, BoolArray, BoolArray, Info]:
         """Step every sub-env; finished ones restart as ``autoreset_mode`` says (see the class docstring)."""
         actions = self.check_actions(actions)
         if not self._started:
@@ -272,7 +289,7 @@ class NativeVectorEnv(gym.vector.VectorEnv):
             final_info = self.episode_info(dones)
             self.start_episodes(finished, None, {})
             self._done[finished] = False
-            fresh = self.observe(finished)
+            fresh: Any = self.observe(finished)
             if isinstance(observations, dict):
                 for key, value in observations.items():
                     value[finished] = fresh[key]
@@ -319,14 +336,14 @@ class NativeVectorEnv(gym.vector.VectorEnv):
             raise RuntimeError("oracle_action() needs every sub-env mid-episode; reset finished ones first")
 
 
-def observation_rows(observations: Any, indices: np.ndarray) -> list[Any]:
+def observation_rows(observations: Any, indices: IntArray) -> list[Any]:
     """Sub-env ``indices``'s observations, each its own copy (an array, or a dict of arrays)."""
     if isinstance(observations, dict):
         return [{key: value[i].copy() for key, value in observations.items()} for i in indices.tolist()]
     return list(observations[indices])
 
 
-def to_sb3(vec_env: gym.vector.VectorEnv) -> Any:
+def to_sb3(vec_env: NativeVectorEnv[Any]) -> Any:
     """A Stable-Baselines3 ``VecEnv`` over a native vector env made with ``autoreset_mode=SAME_STEP``.
 
     SB3 resets finished envs inside ``step_wait`` and reads the last observation from
@@ -356,11 +373,12 @@ def to_sb3(vec_env: gym.vector.VectorEnv) -> Any:
 def _sb3_adapter_class() -> type:
     """The adapter class, defined on first use so ``import zipfian_envs`` never imports SB3 (and torch)."""
     from stable_baselines3.common.vec_env import VecEnv
+    from stable_baselines3.common.vec_env.base_vec_env import VecEnvObs
 
     class Sb3VectorAdapter(VecEnv):
         """SB3 ``VecEnv`` view of a same-step-autoreset Gymnasium vector env (see :func:`to_sb3`)."""
 
-        def __init__(self, env: gym.vector.VectorEnv) -> None:
+        def __init__(self, env: NativeVectorEnv[Any]) -> None:
             self.env = env
             super().__init__(env.num_envs, env.single_observation_space, env.single_action_space)
             self._actions: np.ndarray | None = None
@@ -368,9 +386,10 @@ def _sb3_adapter_class() -> type:
             self._lengths = np.zeros(self.num_envs, dtype=np.int64)
             self._start = time.time()
 
-        def reset(self) -> np.ndarray:
+        def reset(self) -> VecEnvObs:
             """Reset every sub-env with the seeds and options set since the last reset."""
             options = _merge_options(self._options)
+            obs: VecEnvObs
             obs, info = self.env.reset(seed=list(self._seeds), options=options)
             self.reset_infos = info_rows(info, np.arange(self.num_envs))
             self._reset_seeds()
@@ -425,7 +444,9 @@ def _sb3_adapter_class() -> type:
             """Passed to the vector env (native vector envs refuse it with a clear error)."""
             self.env.set_attr(attr_name, value)
 
-        def env_method(self, method_name: str, *method_args: Any, indices: Any = None, **method_kwargs: Any) -> list:
+        def env_method(
+            self, method_name: str, *method_args: Any, indices: Any = None, **method_kwargs: Any
+        ) -> list[Any]:
             """Per-env results of the vector env's ``call``."""
             results = self.env.call(method_name, *method_args, **method_kwargs)
             return [results[i] for i in self._get_indices(indices)]
@@ -434,11 +455,12 @@ def _sb3_adapter_class() -> type:
             """No sub-env is wrapped: a native vector env has no per-env Gymnasium wrappers."""
             return [False for _ in self._get_indices(indices)]
 
-        def get_images(self) -> Sequence[np.ndarray | None]:
+        def get_images(self) -> Sequence[Array | None]:
             """One RGB frame per sub-env (``render_mode="rgb_array"``), else Nones."""
-            if self.env.render_mode != "rgb_array":
+            frames = self.env.render() if self.env.render_mode == "rgb_array" else None
+            if frames is None:
                 return [None] * self.num_envs
-            return list(self.env.render())
+            return list(frames)
 
     return Sb3VectorAdapter
 

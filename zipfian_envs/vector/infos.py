@@ -10,7 +10,7 @@ dict per sub-env (:func:`info_rows`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -24,13 +24,16 @@ def vector_info(columns: dict[str, np.ndarray], mask: np.ndarray | None = None) 
     if not columns:
         return {}
     num_envs = len(next(iter(columns.values())))
-    full = mask is None or bool(mask.all())
     # One block for all masks: each row is a separate, fresh array for the caller.
-    masks = np.ones((len(columns), num_envs), dtype=bool) if full else np.tile(mask, (len(columns), 1))
+    if mask is None or bool(mask.all()):
+        masks, where = np.ones((len(columns), num_envs), dtype=bool), None
+    else:
+        masks, where = np.tile(mask, (len(columns), 1)), mask
     info: dict[str, Any] = {}
     for (key, column), key_mask in zip(columns.items(), masks):
-        if not full:
-            column = np.where(mask, column, None if column.dtype == object else column.dtype.type(0))
+        if where is not None:
+            blank: Any = None if column.dtype == object else column.dtype.type(0)
+            column = np.where(where, column, blank)
         info[key] = column
         info["_" + key] = key_mask
     return info
@@ -58,8 +61,9 @@ def merge_infos(infos: list[dict[str, Any] | None]) -> dict[str, Any]:
         # Most steps: every sub-env reports the same keys, so every column is full (no index lists).
         everyone = np.ones(num_envs, dtype=bool)
         merged: dict[str, Any] = {}
+        full = cast("list[dict[str, Any]]", infos)  # every entry is a dict (checked just above)
         for key in first_info:
-            values = [info[key] for info in infos]
+            values = [info[key] for info in full]
             if isinstance(values[0], dict):
                 merged[key] = merge_infos(values)
             else:
@@ -67,16 +71,18 @@ def merge_infos(infos: list[dict[str, Any] | None]) -> dict[str, Any]:
             merged["_" + key] = everyone.copy()
         return merged
     columns: dict[str, list[int]] = {}
+    rows: dict[int, dict[str, Any]] = {}  # the sub-envs that have an info
     for i, info in enumerate(infos):
         if info:
+            rows[i] = info
             for key in info:
                 columns.setdefault(key, []).append(i)
     merged = {}
     for key, present in columns.items():
-        values = [infos[i][key] for i in present]
+        values = [rows[i][key] for i in present]
         if isinstance(values[0], dict):
             members = set(present)
-            merged[key] = merge_infos([infos[i][key] if i in members else None for i in range(num_envs)])
+            merged[key] = merge_infos([rows[i][key] if i in members else None for i in range(num_envs)])
         else:
             merged[key] = _column(values, present, num_envs)
         mask = np.zeros(num_envs, dtype=bool)
