@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from gymnasium import spaces
 
 
 def check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
@@ -30,3 +31,10 @@ def check_discrete_action(action: Any, names: Sequence[str]) -> int:
     if not 0 <= value <= last:
         raise ValueError(f"action must be in 0..{last} ({', '.join(names)}), got {value}")
     return value
+
+
+def discrete_size(space: object) -> int:
+    """The number of actions ``n`` of a ``Discrete`` action space; TypeError for any other space."""
+    if not isinstance(space, spaces.Discrete):
+        raise TypeError(f"expected a Discrete action space, got {space!r}")
+    return int(space.n)

@@ -130,7 +130,8 @@ def records_from_files(
                 raise EvaluationError(f"{path}: a record is for env {record.get('env_id')!r}, not --env {env_id!r}")
             protocol = record.get("protocol")
             if protocol not in proto.PROTOCOLS:
-                protocol = protocol_of.get(record.get("level"))
+                level = record.get("level")
+                protocol = protocol_of.get(level) if isinstance(level, str) else None
                 if protocol is None:
                     raise EvaluationError(
                         f"{path}: records at level {record.get('level')!r} fit no protocol of training level "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import gymnasium as gym
 import numpy as np
@@ -20,6 +20,7 @@ from zipfian_envs.evaluation import protocols as proto
 from zipfian_envs.evaluation.errors import EvaluationError
 from zipfian_envs.evaluation.policies import Policy, as_policy, load_policy
 from zipfian_envs.registration import NAMESPACE
+from zipfian_envs.vector.base import NativeVectorEnv, PerEnvCalls
 from zipfian_envs.vector.infos import info_rows
 
 # auto: the id's native vector env when it has one (Zipfian ids with a vector entry point), else sync.
@@ -65,7 +66,9 @@ class ScheduledVectorEnv(gym.vector.VectorWrapper):
     schedule runs out, it resets from its own generator.
     """
 
-    def __init__(self, env: gym.vector.VectorEnv, schedules: list[list[tuple[int, dict[str, Any] | None]]]) -> None:
+    env: NativeVectorEnv[Any]
+
+    def __init__(self, env: NativeVectorEnv[Any], schedules: list[list[tuple[int, dict[str, Any] | None]]]) -> None:
         super().__init__(env)
         if env.metadata.get("autoreset_mode") != AutoresetMode.DISABLED:
             raise ValueError("ScheduledVectorEnv needs a vector env made with autoreset_mode=AutoresetMode.DISABLED")
@@ -134,6 +137,8 @@ def env_creator(env_id: str) -> Callable[..., Any]:
     entry_point = find_spec(env_id).entry_point
     if callable(entry_point):
         return entry_point
+    if entry_point is None:
+        raise EvaluationError(f"{env_id}: registered without an entry point")
     try:
         return gym.envs.registration.load_env_creator(entry_point)
     except (AttributeError, ImportError, ValueError) as exc:
@@ -230,7 +235,7 @@ def _make_vector_env(
             autoreset_mode=AutoresetMode.DISABLED,
             **kwargs,
         )
-        return ScheduledVectorEnv(vec, schedules)
+        return ScheduledVectorEnv(cast("NativeVectorEnv[Any]", vec), schedules)
     vec = gym.make_vec(
         env_id,
         num_envs=num_envs,
@@ -239,7 +244,7 @@ def _make_vector_env(
         wrappers=[ScheduledEpisodes],
         **kwargs,
     )
-    vec.set_attr("schedule", schedules)
+    cast(PerEnvCalls, vec).set_attr("schedule", schedules)
     return vec
 
 
@@ -350,8 +355,9 @@ def evaluate(
     records = []
     for episode, info, episode_return, length in sorted(finished, key=lambda f: f[0]):
         rank, n = int(info["item_rank"]), int(info["num_items"])
-        if options[episode] is not None and rank != options[episode]["item_rank"]:
-            raise EvaluationError(f"{env_id} ignored reset(options={options[episode]}) and drew rank {rank}")
+        pinned = options[episode]
+        if pinned is not None and rank != pinned["item_rank"]:
+            raise EvaluationError(f"{env_id} ignored reset(options={pinned}) and drew rank {rank}")
         record = {
             "env_id": env_id,
             "level": info.get("level", run_level),

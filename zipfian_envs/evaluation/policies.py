@@ -7,15 +7,16 @@ deterministic=True) -> (actions, state)`` on a batch of observations (one row pe
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
 from zipfian_envs.evaluation.errors import EvaluationError
+from zipfian_envs.vector.base import PerEnvCalls
 
 # The one table of learning algorithms by name (zipfian-train's --algo, zipfian-eval's --algo):
 # "module:Class", imported only when asked for (sb3-contrib is optional for evaluation).
@@ -93,9 +94,10 @@ class OraclePolicy:
         env = self._env
         if env is None:
             raise RuntimeError("OraclePolicy.predict() needs an env: call bind(env) first")
+        actions: Sequence[Any]
         try:
             if isinstance(env, gym.vector.VectorEnv):
-                actions = env.call("oracle_action")
+                actions = cast(PerEnvCalls, env).call("oracle_action")
             else:
                 actions = [env.get_wrapper_attr("oracle_action")()]
         except AttributeError as exc:
@@ -183,7 +185,7 @@ def stacked_frames(model_space: spaces.Space, env_space: spaces.Space) -> int:
     return frames if rest == 0 else 0
 
 
-def algo_class(algo: str) -> type:
+def algo_class(algo: str) -> type[Any]:
     """The model class of an algorithm name in :data:`ALGOS` or of a ``module:Class`` path."""
     target = ALGOS.get(algo.lower(), algo)
     if ":" not in target:

@@ -66,17 +66,20 @@ def _headline(protocols: dict[str, dict[str, Any]]) -> dict[str, Any]:
     # Other protocol names (e.g. the viewer's "human") come last, so their bins still give a headline.
     fallbacks = ["uniform", "zipfian", *sorted(set(protocols) - set(proto.PROTOCOLS))]
     rare, rare_source = None, None
-    if estimate("rare") is not None:
-        rare, rare_source = estimate("rare")["success"], "rare"
+    rare_estimate = estimate("rare")
+    if rare_estimate is not None:
+        rare, rare_source = rare_estimate["success"], "rare"
     else:
         for name in fallbacks:
-            if estimate(name) is not None and "rare" in estimate(name)["bins"]:
-                rare, rare_source = estimate(name)["bins"]["rare"], f"{name}:rare-bin"
+            fallback = estimate(name)
+            if fallback is not None and "rare" in fallback["bins"]:
+                rare, rare_source = fallback["bins"]["rare"], f"{name}:rare-bin"
                 break
     common, common_source = None, None
     for name in fallbacks:
-        if estimate(name) is not None and "common" in estimate(name)["bins"]:
-            common, common_source = estimate(name)["bins"]["common"], f"{name}:common-bin"
+        fallback = estimate(name)
+        if fallback is not None and "common" in fallback["bins"]:
+            common, common_source = fallback["bins"]["common"], f"{name}:common-bin"
             break
     ratio = None
     if rare is not None and common is not None and common["success"] > 0:

@@ -27,6 +27,7 @@ import numpy as np
 from gymnasium.vector import AutoresetMode
 
 import zipfian_envs
+from zipfian_envs.core.checks import discrete_size
 from zipfian_envs.gridworld.render import pixel_windows
 from zipfian_envs.vector import to_sb3
 
@@ -82,7 +83,7 @@ def gather_ceiling(num_frames: int, steps: int, repeats: int) -> float:
 def single_env_rate(make: Callable[[], gym.Env], steps: int, repeats: int) -> float:
     """Steps/s of one env stepped in a Python loop (random actions, resets included)."""
     env = make()
-    actions = np.random.default_rng(0).integers(0, env.action_space.n, steps)
+    actions = np.random.default_rng(0).integers(0, discrete_size(env.action_space), steps)
     env.reset(seed=0)
 
     def run() -> int:
@@ -101,7 +102,7 @@ def gymnasium_vector_rate(vec: gym.vector.VectorEnv, steps: int, repeats: int) -
     """Env-steps/s of a Gymnasium vector env (its own autoreset), construction excluded."""
     n = vec.num_envs
     batches = max(1, steps // n)
-    actions = np.random.default_rng(0).integers(0, vec.single_action_space.n, (batches, n))
+    actions = np.random.default_rng(0).integers(0, discrete_size(vec.single_action_space), (batches, n))
     vec.reset(seed=0)
     vec.step(actions[0])  # warm-up: first-step checks, worker start
 

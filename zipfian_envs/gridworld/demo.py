@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import argparse
 from collections import defaultdict
+from typing import cast
 
 import gymnasium as gym
 import numpy as np
 
+from zipfian_envs.core.checks import discrete_size
 from zipfian_envs.core.skew import FREQUENCY_BINS
+from zipfian_envs.gridworld.env import GridworldEnv
 from zipfian_envs.registration import FAMILIES
 
 
@@ -25,9 +28,9 @@ def play(env: gym.Env, policy: str, episodes: int, seed: int) -> dict[str, list[
         done = False
         while not done:
             if policy == "oracle":
-                action = env.unwrapped.oracle_action()
+                action = cast(GridworldEnv, env.unwrapped).oracle_action()
             else:
-                action = int(rng.integers(env.action_space.n))
+                action = int(rng.integers(discrete_size(env.action_space)))
             _, _, terminated, truncated, info = env.step(action)
             done = terminated or truncated
         by_bin[info["frequency_bin"]].append(info["success"])

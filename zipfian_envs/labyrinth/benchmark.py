@@ -23,6 +23,7 @@ import gymnasium as gym
 import numpy as np
 
 import zipfian_envs  # noqa: F401  (registers the ids)
+from zipfian_envs.core.checks import discrete_size
 from zipfian_envs.labyrinth.levels import LEVEL_ORDER, implemented_levels
 from zipfian_envs.tools import vector_benchmark
 
@@ -34,7 +35,7 @@ ENV_ID = "Zipfian/Labyrinth-v0"
 def steps_per_second(level: str, steps: int, seed: int = 0) -> float:
     """Random-action steps per second of one level, resets included."""
     env = gym.make(ENV_ID, task=level)
-    actions = np.random.default_rng(seed).integers(0, env.action_space.n, steps)
+    actions = np.random.default_rng(seed).integers(0, discrete_size(env.action_space), steps)
     env.reset(seed=seed)
     start = time.perf_counter()
     for action in actions:

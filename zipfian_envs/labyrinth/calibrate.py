@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from zipfian_envs.core.checks import discrete_size
+from zipfian_envs.core.types import FirstPersonObs
 from zipfian_envs.labyrinth.env import LabyrinthEnv
 from zipfian_envs.labyrinth.levels import LEVEL_ORDER, implemented_levels, load_level
 
@@ -30,8 +32,8 @@ SCORES_FILE = Path(__file__).with_name("scores.py")
 class _UnrenderedEnv(LabyrinthEnv):
     """The Labyrinth env without drawing observations: neither the random policy nor the oracle reads them."""
 
-    def _observe(self) -> None:
-        return None
+    def _observe(self) -> FirstPersonObs:
+        return {}  # no observation: nothing reads it
 
 
 def play(level: str, policy: str, episode: int, seed: int = 0) -> dict[str, float]:
@@ -41,7 +43,7 @@ def play(level: str, policy: str, episode: int, seed: int = 0) -> dict[str, floa
     actions = np.random.default_rng([seed, episode])
     start, steps, done, info = time.perf_counter(), 0, False, {}
     while not done:
-        action = env.oracle_action() if policy == "oracle" else int(actions.integers(env.action_space.n))
+        action = env.oracle_action() if policy == "oracle" else int(actions.integers(discrete_size(env.action_space)))
         _, _, terminated, truncated, info = env.step(action)
         steps += 1
         done = terminated or truncated

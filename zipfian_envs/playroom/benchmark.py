@@ -20,11 +20,14 @@ import json
 import resource
 import time
 from pathlib import Path
+from typing import Any, cast
 
 import gymnasium as gym
 import numpy as np
 
 import zipfian_envs  # noqa: F401  (registers the ids)
+from zipfian_envs.core.checks import discrete_size
+from zipfian_envs.playroom.env import PlayroomEnv
 from zipfian_envs.tools import vector_benchmark
 
 TARGET_STEPS_PER_S = 3000.0
@@ -40,13 +43,13 @@ FAMILY_IDS: dict[str, str] = {
 }
 GRIDWORLD_ID = "Zipfian/Gridworld-v0"
 # The same engine's yardstick: a Labyrinth level with a similar room and a dozen sprites.
-LABYRINTH = ("Zipfian/Labyrinth-v0", {"task": "rooms_collect_good_objects"})
+LABYRINTH: tuple[str, dict[str, Any]] = ("Zipfian/Labyrinth-v0", {"task": "rooms_collect_good_objects"})
 
 
 def steps_per_second(env_id: str, steps: int, seed: int = 0, **kwargs) -> float:
     """Random-action steps per second through ``gym.make(env_id, **kwargs)``, resets included."""
     env = gym.make(env_id, **kwargs)
-    actions = np.random.default_rng(seed).integers(0, env.action_space.n, steps)
+    actions = np.random.default_rng(seed).integers(0, discrete_size(env.action_space), steps)
     env.reset(seed=seed + 1)
     for action in actions[:300]:  # warm the renderer's per-horizon and sprite caches first
         if any(env.step(int(action))[2:4]):
@@ -94,9 +97,9 @@ def success_rate(env_id: str, policy: str, episodes: int, seed: int = 0) -> tupl
         steps = 0
         while True:
             if policy == "oracle":
-                action = env.unwrapped.oracle_action()
+                action = cast(PlayroomEnv, env.unwrapped).oracle_action()
             else:
-                action = int(rng.integers(env.action_space.n))
+                action = int(rng.integers(discrete_size(env.action_space)))
             _, _, terminated, truncated, info = env.step(action)
             steps += 1
             if terminated or truncated:

@@ -20,12 +20,14 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import gymnasium as gym
 import numpy as np
 
+from zipfian_envs.core.checks import discrete_size
 from zipfian_envs.engine import backend
+from zipfian_envs.vector import NativeVectorEnv
 
 # The issues' target for 64 sub-envs of a first-person family.
 TARGET_ENV_STEPS_PER_S = 20_000.0
@@ -62,7 +64,7 @@ def vector_rates(
     for name, mode in (("native", "vector_entry_point"), ("sync", "sync")):
         env = gym.make_vec(env_id, num_envs=num_envs, vectorization_mode=mode, **kwargs)
         env.reset(seed=seed)
-        wall, cpu = _time(env.step, num_envs, steps, repeats, int(env.single_action_space.n), seed)
+        wall, cpu = _time(env.step, num_envs, steps, repeats, discrete_size(env.single_action_space), seed)
         env.close()
         figures[f"{name}_env_steps_per_s"], figures[f"{name}_env_steps_per_cpu_s"] = wall, cpu
     # One env through gym.make, for scale, over the first episodes of 16 seeds (a Labyrinth episode is
@@ -77,7 +79,7 @@ def vector_rates(
         elapsed, elapsed_cpu = 0.0, 0.0
         for episode in range(episodes):
             single.reset(seed=seed + episode)
-            actions = rng.integers(0, single.action_space.n, steps).tolist()
+            actions = rng.integers(0, discrete_size(single.action_space), steps).tolist()
             start, start_cpu = time.perf_counter(), time.process_time()
             for action in actions:
                 _, _, terminated, truncated, _ = single.step(action)
@@ -123,10 +125,10 @@ def native_rates(
     env.reset(seed=seed)
     rng = np.random.default_rng(seed)
     for _ in range(min(20, steps)):  # warm-up (and the kernels' compilation or cache load)
-        env.step(rng.integers(0, env.single_action_space.n, num_envs))
+        env.step(rng.integers(0, discrete_size(env.single_action_space), num_envs))
     best: dict[str, float] = {}
     for _ in range(repeats):
-        actions = rng.integers(0, env.single_action_space.n, (steps, num_envs))
+        actions = rng.integers(0, discrete_size(env.single_action_space), (steps, num_envs))
         start, start_cpu = time.perf_counter(), time.process_time()
         for row in actions:
             env.step(row)
@@ -134,7 +136,7 @@ def native_rates(
         # The rendering share: the public observe() of the state the steps left, as often as step() renders.
         start_observe = time.perf_counter()
         for _ in range(steps):
-            env.observe()
+            cast("NativeVectorEnv[Any]", env).observe()
         observe = time.perf_counter() - start_observe
         if elapsed < best.get("elapsed", np.inf):
             best = {"elapsed": elapsed, "cpu": elapsed_cpu, "observe": min(observe, elapsed)}

@@ -7,6 +7,7 @@ first-person batched env (:mod:`.firstperson`).
 from zipfian_envs.vector.base import (
     AUTORESET_MODES,
     NativeVectorEnv,
+    PerEnvCalls,
     SubEnvGenerators,
     check_autoreset_mode,
     check_discrete_actions,
@@ -22,6 +23,7 @@ from zipfian_envs.vector.infos import info_rows, merge_infos, object_array, vect
 __all__ = [
     "AUTORESET_MODES",
     "NativeVectorEnv",
+    "PerEnvCalls",
     "SubEnvGenerators",
     "check_autoreset_mode",
     "check_discrete_actions",

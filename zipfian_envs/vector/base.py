@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 import gymnasium as gym
 import numpy as np
@@ -112,6 +112,25 @@ def check_discrete_actions(actions: Any, num_envs: int, num_actions: int, names:
             f"actions must be in 0..{num_actions - 1}{valid}; sub-env {int(bad[0])} got {int(array[bad[0]])}"
         )
     return array.astype(np.int64, copy=False)
+
+
+class PerEnvCalls(Protocol):
+    """``SyncVectorEnv``'s per-sub-env access, which ``gym.vector.VectorEnv`` does not declare.
+
+    ``SyncVectorEnv``, ``AsyncVectorEnv``, Gymnasium's vector wrappers and :class:`NativeVectorEnv` have it.
+    """
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
+        """Call a method (or read an attribute) of every sub-env: one result each."""
+        ...
+
+    def get_attr(self, name: str) -> tuple[Any, ...]:
+        """An attribute of every sub-env."""
+        ...
+
+    def set_attr(self, name: str, values: Any) -> None:
+        """Set an attribute of every sub-env (one value for all, or one each)."""
+        ...
 
 
 class SubEnvGenerators:
@@ -343,7 +362,7 @@ def observation_rows(observations: Any, indices: IntArray) -> list[Any]:
     return list(observations[indices])
 
 
-def to_sb3(vec_env: NativeVectorEnv[Any]) -> Any:
+def to_sb3(vec_env: gym.vector.VectorEnv[Any, Any, Any]) -> Any:
     """A Stable-Baselines3 ``VecEnv`` over a native vector env made with ``autoreset_mode=SAME_STEP``.
 
     SB3 resets finished envs inside ``step_wait`` and reads the last observation from
@@ -378,8 +397,10 @@ def _sb3_adapter_class() -> type:
     class Sb3VectorAdapter(VecEnv):
         """SB3 ``VecEnv`` view of a same-step-autoreset Gymnasium vector env (see :func:`to_sb3`)."""
 
-        def __init__(self, env: NativeVectorEnv[Any]) -> None:
-            self.env = env
+        def __init__(self, env: gym.vector.VectorEnv[Any, Any, Any]) -> None:
+            # What the adapter uses beyond VectorEnv's declared API (reset(seed=list), call, get_attr,
+            # set_attr) is what native vector envs and SyncVectorEnv have in common.
+            self.env = cast("NativeVectorEnv[Any]", env)
             super().__init__(env.num_envs, env.single_observation_space, env.single_action_space)
             self._actions: np.ndarray | None = None
             self._returns = np.zeros(self.num_envs, dtype=np.float64)
