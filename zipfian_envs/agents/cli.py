@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ def add_run_arguments(
     p: argparse.ArgumentParser,
     *,
     backends: Sequence[str],
-    algos: Sequence[str],
+    algos: Iterable[str],
     hp_help: str,
     resume_help: str,
     checkpoint_help: str,

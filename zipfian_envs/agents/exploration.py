@@ -7,10 +7,11 @@ run trained with an aid compare directly with runs trained without one (and reco
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from stable_baselines3.common.vec_env import VecEnv, VecEnvWrapper
+from stable_baselines3.common.vec_env.base_vec_env import VecEnvObs, VecEnvStepReturn
 
 
 class EpisodicNoveltyBonus(VecEnvWrapper):
@@ -30,7 +31,8 @@ class EpisodicNoveltyBonus(VecEnvWrapper):
             raise ValueError(f"novelty bonus must be a positive number, got {bonus!r}")
         if decay_steps < 0:
             raise ValueError(f"decay_steps must be >= 0, got {decay_steps}")
-        self._vector_env = getattr(venv, "env", None)
+        # Duck-typed: any native vector env with agent_cells and maps (checked just below).
+        self._vector_env = cast(Any, getattr(venv, "env", None))
         if not hasattr(self._vector_env, "agent_cells"):
             raise ValueError(
                 f"the novelty bonus needs a native vector env exposing agent_cells (the Gridworld's, "
@@ -55,14 +57,14 @@ class EpisodicNoveltyBonus(VecEnvWrapper):
         rows, cols = self._vector_env.agent_cells.T
         return rows * self._width + cols
 
-    def reset(self) -> np.ndarray:
+    def reset(self) -> VecEnvObs:
         """Reset every env and mark each start cell visited."""
         observations = self.venv.reset()
         self._visited[:] = False
         self._visited[self._rows, self._cells()] = True
         return observations
 
-    def step_wait(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any]]]:
+    def step_wait(self) -> VecEnvStepReturn:
         """Step, add the bonus for first visits, and start a fresh visit map where an episode ended."""
         observations, rewards, dones, infos = self.venv.step_wait()
         cells = self._cells()  # after same-step autoreset: a finished env's new start cell
@@ -113,7 +115,7 @@ class ConcatVecEnv(VecEnv):
                 groups.append((part, local))
         return groups
 
-    def reset(self) -> np.ndarray:
+    def reset(self) -> VecEnvObs:
         """Reset every part; observations in sub-env order."""
         return np.concatenate([part.reset() for part in self.parts])
 
@@ -123,11 +125,12 @@ class ConcatVecEnv(VecEnv):
         for part, start, end in zip(self.parts, starts, self._ends):
             part.step_async(actions[start:end])
 
-    def step_wait(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any]]]:
+    def step_wait(self) -> VecEnvStepReturn:
         """Every part's step, concatenated."""
         results = [part.step_wait() for part in self.parts]
         infos = [info for result in results for info in result[3]]
-        return (*(np.concatenate([result[k] for result in results]) for k in range(3)), infos)
+        observations, rewards, dones = (np.concatenate([result[k] for result in results]) for k in range(3))
+        return observations, rewards, dones, infos
 
     def close(self) -> None:
         """Close every part."""

@@ -14,7 +14,7 @@ already divided by 255 and transposed to channels-first, integer codes as floats
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import gymnasium as gym
 import numpy as np
@@ -158,7 +158,7 @@ class InstructionEncoder(nn.Module):
         self.embed = nn.Embedding(vocab_size, embed_dim, padding_idx=0)
         if mode == "gru":
             self.gru = nn.GRU(embed_dim, out_dim, batch_first=True)
-            self.proj = nn.Identity()
+            self.proj: nn.Module = nn.Identity()
         else:
             self.proj = nn.Sequential(nn.Linear(embed_dim, out_dim), nn.ReLU())
 
@@ -203,12 +203,15 @@ class DictExtractor(BaseFeaturesExtractor):
         subspaces = observation_space.spaces
         if image_key not in subspaces:
             raise ValueError(f"DictExtractor needs an {image_key!r} key, got {sorted(subspaces)}")
-        self.image = SmallImageCNN(subspaces[image_key], image_dim)
+        self.image = SmallImageCNN(cast(spaces.Box, subspaces[image_key]), image_dim)
         total = image_dim
         self.instruction = None
         if instruction_key in subspaces:
             space = subspaces[instruction_key]
-            vocab = int(space.nvec.max()) if isinstance(space, spaces.MultiDiscrete) else int(np.max(space.high)) + 1
+            if isinstance(space, spaces.MultiDiscrete):
+                vocab = int(space.nvec.max())
+            else:
+                vocab = int(np.max(cast(spaces.Box, space).high)) + 1
             self.instruction = InstructionEncoder(vocab, embed_dim, text_dim, instruction_mode)
             total += text_dim
         self.extra_keys = sorted(k for k in subspaces if k not in (image_key, instruction_key))
@@ -219,7 +222,7 @@ class DictExtractor(BaseFeaturesExtractor):
         """Features of a batch of dict observations."""
         parts = [self.image(observations[self.image_key])]
         if self.instruction is not None:
-            space = self._observation_space.spaces[self.instruction_key]
+            space = cast(spaces.Dict, self._observation_space).spaces[self.instruction_key]
             parts.append(self.instruction(_instruction_tokens(space, observations[self.instruction_key])))
         parts += [observations[k].flatten(1).float() for k in self.extra_keys]
         return self.head(torch.cat(parts, dim=1))
@@ -240,7 +243,8 @@ def extractor_for(space: spaces.Space, family: str = "Gridworld") -> tuple[type[
     """The extractor class and kwargs suited to an observation space (None: SB3's default)."""
     kind = observation_kind(space)
     if kind == "pixels":
-        shape = space.shape if not _channels_first(space) else (space.shape[1], space.shape[2], space.shape[0])
+        box = cast(spaces.Box, space)
+        shape = box.shape if not _channels_first(box) else (box.shape[1], box.shape[2], box.shape[0])
         if family == "Gridworld" and shape[0] % GRID_CELL_PIXELS == 0 and shape[1] % GRID_CELL_PIXELS == 0:
             return GridPixelCNN, {}
         return ImageCNNExtractor, {}

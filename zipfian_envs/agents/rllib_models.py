@@ -84,7 +84,7 @@ class SymbolicGridCatalog(PPOCatalog):
 
     @classmethod
     def _get_encoder_config(
-        cls, observation_space: gym.Space, model_config_dict: dict, action_space: gym.Space = None
+        cls, observation_space: gym.Space, model_config_dict: dict, action_space: gym.Space | None = None
     ) -> ModelConfig:
         grid = model_config_dict.get(GRID_ENCODER_KEY)
         if not grid or model_config_dict.get("use_lstm") or model_config_dict.get("use_attention"):

@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 from stable_baselines3 import DQN
+from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.torch_layers import CombinedExtractor, NatureCNN
 from stable_baselines3.dqn.policies import DQNPolicy, QNetwork
 from torch.nn import functional
@@ -135,7 +136,7 @@ class SoftQ(DQN):
     policy explores (``exploration_*_eps`` still mixes in uniform actions if set above 0).
     """
 
-    policy_aliases: ClassVar[dict[str, type[DQNPolicy]]] = {
+    policy_aliases: ClassVar[dict[str, type[BasePolicy]]] = {
         "MlpPolicy": SoftQPolicy,
         "CnnPolicy": CnnSoftQPolicy,
         "MultiInputPolicy": MultiInputSoftQPolicy,

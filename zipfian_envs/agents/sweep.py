@@ -76,7 +76,7 @@ def _train_option_names() -> set[str]:
     """Every option name (argparse dest) of zipfian-train, for both backends."""
     from zipfian_envs.agents import rllib_backend, train
 
-    names = set()
+    names: set[str] = set()
     for parser in (train.build_parser(), rllib_backend.build_parser()):
         names.update(action.dest for action in parser._actions if action.dest != "help")
     names -= {"env_kwarg", "hp", "model"}

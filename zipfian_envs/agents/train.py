@@ -26,7 +26,7 @@ import gymnasium as gym
 import torch
 from gymnasium.vector import AutoresetMode
 from stable_baselines3.common.base_class import BaseAlgorithm
-from stable_baselines3.common.callbacks import CallbackList, CheckpointCallback
+from stable_baselines3.common.callbacks import BaseCallback, CallbackList, CheckpointCallback
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.logger import configure
 from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
@@ -248,7 +248,7 @@ def run(argv: list[str]) -> dict[str, Any]:
     if not evaluate_only:
         log_dir = args.out if args.resume is None else args.out / f"resumed_at_{done_steps}"
         model.set_logger(configure(str(log_dir), formats))
-    callbacks = [TqdmCallback(args.steps, initial=done_steps, disable=args.no_progress)]
+    callbacks: list[BaseCallback] = [TqdmCallback(args.steps, initial=done_steps, disable=args.no_progress)]
     if args.checkpoint_every:
         callbacks.append(
             CheckpointCallback(

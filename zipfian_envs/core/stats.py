@@ -30,7 +30,7 @@ def _scipy_stats():
     return stats
 
 
-def as_sample(values: Sequence[float]) -> np.ndarray:
+def as_sample(values: Sequence[float] | np.ndarray) -> np.ndarray:
     """Float64 array of the outcomes; a single outcome is doubled (scipy needs >= 2, and the interval is exact)."""
     sample = np.asarray(values, dtype=np.float64)
     return np.repeat(sample, 2) if sample.size == 1 else sample
@@ -78,7 +78,7 @@ def iqm_of_means(*samples: np.ndarray, axis: int = -1) -> np.ndarray:
 
 
 def iqm_interval(
-    per_run: Sequence[Sequence[float]],
+    per_run: Sequence[Sequence[float] | np.ndarray],
     key: int = 0,
     seed: int = 0,
     confidence: float = 0.95,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -123,6 +124,8 @@ def paint_sprites(
     px, py, pz = eye
     cos_yaw, sin_yaw = heading
     names = ("x", "y", "z", "size", "shape", "colour", "active")
+    frame: Any  # the frame index (one frame) or each sprite's frame index (an array)
+    atlas: Any  # likewise the atlas number, or each sprite's
     if len(sprites) == 1:  # one frame (the single env): no copies
         index, entities, atlas_used = sprites[0]
         frame = index
@@ -140,7 +143,7 @@ def paint_sprites(
         atlas = np.repeat(np.array([STORE.atlas_number(a) for _, _, a in sprites], np.int64), counts)
     one = len(sprites) == 1
 
-    def per_sprite(values, which: np.ndarray):
+    def per_sprite(values: Any, which: Any) -> Any:
         """A per-frame value for each sprite (the Python float itself for one frame)."""
         return values if one else values[which]
 

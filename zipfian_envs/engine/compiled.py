@@ -63,7 +63,7 @@ def _row_tables(key: tuple, ceiling: tuple, sky: bool) -> tuple:
         upper = upper_rows(*key, ceiling, sky).reshape(-1) if split > 0 else _NO_UPPER
         if split < H:
             plane2, plane2_u, row_levels = floor_rows(*key)
-            floor = (plane2.reshape(-1), plane2_u, row_levels.reshape(-1))
+            floor: tuple[np.ndarray, ...] = (plane2.reshape(-1), plane2_u, row_levels.reshape(-1))
         else:
             floor = _NO_FLOOR[:3]
         if len(_ROW_TABLES) >= 256:
@@ -224,8 +224,8 @@ def render_chunk(out: np.ndarray, frames: Sequence[Frame], camera: Camera, limit
         heights = grid.heights
         if split < H:
             # shaded_floor's own cache key, looked up here first: a hit skips its call and its builder.
-            floor = grid.floor
-            floor_key = ("floor", floor.shape, grid.floor_checker, hash(floor.tobytes()))
+            floor_colours = grid.floor
+            floor_key = ("floor", floor_colours.shape, grid.floor_checker, hash(floor_colours.tobytes()))
             floor = FLOOR_TABLES.get(floor_key)
             if floor is None:
                 floor = shaded_floor(grid.floor, grid.floor_checker, FLOOR_TABLES, limit)
@@ -283,7 +283,8 @@ def _paint_sprites(out: np.ndarray, sprites: list, per_frame: np.ndarray, zbuffe
         return
     starts = np.cumsum(counts, dtype=np.int64)
     fields = [np.concatenate(column, dtype=dtype) for column, (_, dtype) in zip(columns, _SPRITE_FIELDS)]
-    frames, depth, left, size, top, bottom, codes = kernels.sprite_layout(
+    # numba types an njit function as a Dispatcher whose __call__ takes no arguments: the kernel's own are right.
+    frames, depth, left, size, top, bottom, codes = kernels.sprite_layout(  # type: ignore[call-arg]
         np.array(groups, np.int64),
         starts,
         np.array(atlases, np.int64),

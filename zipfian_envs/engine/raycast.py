@@ -409,8 +409,8 @@ def floor_block(grid: Grid, pose: Pose, key: tuple) -> np.ndarray:
     plane2, plane2_u, row_levels = floor_rows(*key)
     cos_yaw, sin_yaw = math.cos(pose.yaw), math.sin(pose.yaw)
     # Half-cell coordinates of each floor pixel: 2 * (position + plane distance * ray direction).
-    fx = (2 * pose.x + cos_yaw * plane2) - sin_yaw * plane2_u
-    fy = (2 * pose.y + sin_yaw * plane2) + cos_yaw * plane2_u
+    fx: np.ndarray = (2 * pose.x + cos_yaw * plane2) - sin_yaw * plane2_u  # float, then int32 below
+    fy: np.ndarray = (2 * pose.y + sin_yaw * plane2) + cos_yaw * plane2_u
     # Clipping in floating point then truncating equals truncating then clipping the integers
     # (coordinates stay far inside int32), which moves half the bytes.
     fx, fy = fx.astype(np.int32), fy.astype(np.int32)

@@ -84,7 +84,7 @@ def _fetch(state: RoomState) -> int:
         if horizontal > FLOOR_APPROACH_M:
             return _walk(state, [(math.floor(y), math.floor(x))], x, y)
     elif horizontal > FURNITURE_APPROACH_M:
-        cells = [tuple(int(v) for v in rc) for rc in np.argwhere(state.furniture_cells == support)]
+        cells = [(int(r), int(c)) for r, c in np.argwhere(state.furniture_cells == support)]
         home = (math.floor(y), math.floor(x))
         goals = _beside(state, [home]) or _beside(state, cells)
         if pose.cell in goals:
@@ -116,7 +116,7 @@ def _deliver(state: RoomState, mode: str) -> int:
                 turns.append((k, sign))
         if turns:
             return TURN_RIGHT if turns[0][1] > 0 else TURN_LEFT
-    cells = [tuple(int(v) for v in rc) for rc in np.argwhere(state.furniture_cells == state.receptacle)]
+    cells = [(int(r), int(c)) for r, c in np.argwhere(state.furniture_cells == state.receptacle)]
     goals = _beside(state, cells)
     if pose.cell in goals:
         r, c = pose.cell

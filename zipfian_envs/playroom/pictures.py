@@ -25,6 +25,8 @@ def episode_pictures(level: str = LEVEL, seed: int = SEED) -> tuple[np.ndarray, 
     env = PlayroomEnv(level, render_mode="rgb_array")
     obs, info = env.reset(seed=seed)
     top = env.render()
+    if top is None:  # render_mode="rgb_array" always gives a frame
+        raise RuntimeError("PlayroomEnv.render() gave no frame")
     frames = [obs["image"]]
     while True:
         obs, _, terminated, truncated, _ = env.step(env.oracle_action())
@@ -46,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
 
     strip, top, instruction = episode_pictures()
     args.folder.mkdir(parents=True, exist_ok=True)
-    view = Image.fromarray(strip).resize((strip.shape[1] * SCALE, strip.shape[0] * SCALE), Image.NEAREST)
+    view = Image.fromarray(strip).resize((strip.shape[1] * SCALE, strip.shape[0] * SCALE), Image.Resampling.NEAREST)
     view.save(args.folder / "playroom_view.png")
     Image.fromarray(top).save(args.folder / "playroom_topdown.png")
     print(f"{args.folder}/playroom_view.png, {args.folder}/playroom_topdown.png: {instruction!r}")

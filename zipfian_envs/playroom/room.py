@@ -133,7 +133,8 @@ def build_room(
         materials = rng.integers(1, WALL_TEXTURES.shape[0], 4)
         walls[0, :], walls[-1, :], walls[:, 0], walls[:, -1] = materials
         free = (walls == 0) & (furniture_cells < 0)
-        start = tuple(int(v) for v in np.argwhere(free)[0])
+        first_row, first_col = np.argwhere(free)[0]
+        start = (int(first_row), int(first_col))
         if (distance_field(free, [start])[free] == np.iinfo(np.int32).max).any():
             continue
         break

@@ -168,11 +168,11 @@ def generate_glyphs(spec: GlyphSpec | None = None) -> np.ndarray:
     all_points, all_present, all_radius = [], [], []
     for class_index in range(spec.num_classes):
         rng = np.random.default_rng([spec.seed, class_index])
-        controls, polyline, present, radius = _class_strokes(rng)
+        controls, polyline, present, stroke_radius = _class_strokes(rng)
         points, radius_factor = _exemplar_points(rng, controls, polyline, count)
         all_points.append(points)
         all_present.append(np.repeat(present, POINTS_PER_STROKE))
-        all_radius.append(radius * radius_factor * spec.image_size / 32.0)
+        all_radius.append(stroke_radius * radius_factor * spec.image_size / 32.0)
     # (images, points per image) arrays; absent strokes' points are dropped before rendering.
     points = np.concatenate(all_points)
     present = np.repeat(np.stack(all_present), count, axis=0)

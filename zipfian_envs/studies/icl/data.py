@@ -160,6 +160,7 @@ class SequenceTask:
         self.config = config.validate()
         rng = np.random.default_rng([seed, 0x1C1])  # the run's fixed world (prototypes, labels)
         total = config.num_train + config.heldout_classes
+        self.exemplars: SymbolicExemplars | GlyphExemplars
         if config.exemplar == "symbolic":
             self.exemplars = SymbolicExemplars(total, config.dim, config.noise, rng)
         else:

@@ -98,9 +98,12 @@ def score(predict: Predictor, sets: EvalSets) -> dict[str, np.ndarray]:
     """Per-sequence 0/1 outcomes: ICL closed-set (2-way) and open-vocabulary, IWL (training and uniform)."""
     icl = sets.icl
     logits = np.asarray(predict(icl.exemplars, icl.context_labels))
-    pair_logits = np.take_along_axis(logits, icl.label_pair, axis=1)
+    label_pair = icl.label_pair
+    if label_pair is None:
+        raise ValueError("the ICL batch has no label pairs (make it with SequenceTask.icl_batch)")
+    pair_logits = np.take_along_axis(logits, label_pair, axis=1)
     # Ties go to the first label of the pair, which is the query's label half of the time.
-    closed = icl.label_pair[np.arange(len(logits)), np.argmax(pair_logits, axis=1)] == icl.query_label
+    closed = label_pair[np.arange(len(logits)), np.argmax(pair_logits, axis=1)] == icl.query_label
     outcomes = {"icl": closed, "icl_open": np.argmax(logits, axis=1) == icl.query_label}
     for name in ("iwl", "iwl_uniform"):
         batch = getattr(sets, name)
