@@ -16,8 +16,11 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
+
+from zipfian_envs.core.types import FloatArray, IntArray
 
 LEVEL_FORMS = ("uniform", "uniform_rare", "uniform_common", "zipf_{a}", "zipf{a}")
 FREQUENCY_BINS = ("common", "medium", "rare")
@@ -43,7 +46,8 @@ def zipf(n: int, exponent: float) -> np.ndarray:
     if not math.isfinite(exponent) or exponent < 0:
         raise ValueError(f"Zipf exponent must be a finite float >= 0, got {exponent!r}")
     weights = np.arange(1, n + 1, dtype=np.float64) ** -exponent
-    return weights / weights.sum()
+    normalised: FloatArray = weights / weights.sum()
+    return normalised
 
 
 def uniform(n: int) -> np.ndarray:
@@ -70,7 +74,8 @@ def uniform_common(n: int) -> np.ndarray:
 
 def reversed_weights(weights: np.ndarray) -> np.ndarray:
     """The same weights in reverse rank order (the rarest item becomes the most frequent)."""
-    return validate_weights(weights)[::-1].copy()
+    flipped: FloatArray = validate_weights(weights)[::-1].copy()
+    return flipped
 
 
 def validate_weights(weights: np.ndarray | list[float]) -> np.ndarray:
@@ -85,7 +90,8 @@ def validate_weights(weights: np.ndarray | list[float]) -> np.ndarray:
     total = array.sum()
     if total <= 0:
         raise ValueError("weights must not sum to 0")
-    return array / total
+    normalised: FloatArray = array / total
+    return normalised
 
 
 @dataclass(frozen=True)
@@ -153,20 +159,25 @@ class RankSampler:
         """Sampler for a level name of the shared grammar."""
         return cls(level_weights(level, n))
 
-    def sample(self, rng: np.random.Generator, size: int | tuple[int, ...] | None = None):
+    @overload
+    def sample(self, rng: np.random.Generator, size: None = None) -> int: ...
+    @overload
+    def sample(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> IntArray: ...
+    def sample(self, rng: np.random.Generator, size: int | tuple[int, ...] | None = None) -> int | IntArray:
         """One rank (int) when ``size`` is None, else an int64 array of ranks."""
         if not isinstance(rng, np.random.Generator):
             raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
         ranks = self.ranks_from_uniforms(rng.random(size))
         return int(ranks) if size is None else ranks
 
-    def ranks_from_uniforms(self, u: float | np.ndarray) -> np.ndarray:
+    def ranks_from_uniforms(self, u: float | np.ndarray) -> IntArray:
         """The ranks (int64) that uniforms in [0, 1) map to: the inverse-cdf rule behind :meth:`sample`.
 
         Batched envs draw each sub-env's uniforms from its own generator and map them here at once.
         """
         # Zero-weight ranks have flat cdf steps, so side="right" never lands on them.
-        return np.searchsorted(self._cdf, u, side="right").astype(np.int64) + 1
+        ranks: IntArray = np.searchsorted(self._cdf, u, side="right").astype(np.int64) + 1
+        return ranks
 
     def frequency_bin(self, rank: int) -> str:
         """Frequency bin of a rank for this sampler's number of items."""
@@ -249,7 +260,7 @@ def bursty_sequences(
     cdf = np.cumsum(probs)
     cdf[-1] = 1.0
 
-    def draw(shape):
+    def draw(shape: int | tuple[int, int]) -> np.ndarray:
         return np.searchsorted(cdf, rng.random(shape), side="right")
 
     context = draw((num_sequences, context_length))

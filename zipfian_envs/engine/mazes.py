@@ -168,7 +168,9 @@ def _check_arguments(size, max_rooms, room_size, spawns_per_room, objects_per_ro
     return int(shape[0]), int(shape[1])
 
 
-def _place_rooms(rng, rows, cols, max_rooms, room_size, attempts):
+def _place_rooms(
+    rng: np.random.Generator, rows: int, cols: int, max_rooms: int, room_size: tuple[int, int], attempts: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Room rectangles (top, left, height, width) at odd positions, non-overlapping; and the room map."""
     heights = _odd_sizes(room_size, rows - 2)
     widths = _odd_sizes(room_size, cols - 2)

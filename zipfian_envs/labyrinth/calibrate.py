@@ -18,6 +18,7 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -41,7 +42,8 @@ def play(level: str, policy: str, episode: int, seed: int = 0) -> dict[str, floa
     env = _UnrenderedEnv(task=level)
     env.reset(seed=episode)
     actions = np.random.default_rng([seed, episode])
-    start, steps, done, info = time.perf_counter(), 0, False, {}
+    info: dict[str, Any] = {}
+    start, steps, done = time.perf_counter(), 0, False
     while not done:
         action = env.oracle_action() if policy == "oracle" else int(actions.integers(discrete_size(env.action_space)))
         _, _, terminated, truncated, info = env.step(action)

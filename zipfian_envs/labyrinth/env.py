@@ -11,6 +11,7 @@ from gymnasium import spaces
 from zipfian_envs.core import language, skew
 from zipfian_envs.core.checks import check_discrete_action
 from zipfian_envs.core.human import RendersForHumans
+from zipfian_envs.core.types import DiscreteAction, FirstPersonObs, Image, Info, IntArray
 from zipfian_envs.engine.actions import ACTION_NAMES, KEY_MAP, NUM_ACTIONS
 from zipfian_envs.engine.backend import render_packed
 from zipfian_envs.engine.colours import unpack
@@ -31,7 +32,7 @@ def normalized(level: str, score: float) -> float:
     return float((score - random_mean) / span) if span > 0 else float("nan")
 
 
-class LabyrinthEnv(RendersForHumans, gym.Env):
+class LabyrinthEnv(RendersForHumans, gym.Env[FirstPersonObs, np.int64]):
     """Each episode is one of 30 first-person maze tasks modelled on DMLab-30, the level drawn by Zipf.
 
     ## Description
@@ -115,7 +116,8 @@ class LabyrinthEnv(RendersForHumans, gym.Env):
         names = (self.task,) if self.task is not None else self.order
         self._levels: dict[str, Level] = {name: load_level(name) for name in names}
 
-        self.observation_space = spaces.Dict(
+        # gymnasium types Dict as Space[dict[str, Space]]; its samples are dicts of arrays.
+        self.observation_space = spaces.Dict(  # type: ignore[assignment]
             {
                 "image": spaces.Box(0, 255, (height, width, 3), np.uint8),
                 "instruction": spaces.Box(0, language.VOCAB_SIZE - 1, (language.MAX_TOKENS,), np.int64),
@@ -130,7 +132,7 @@ class LabyrinthEnv(RendersForHumans, gym.Env):
         self._tokens: tuple[str, np.ndarray] = ("", np.zeros(language.MAX_TOKENS, np.int64))
 
     # -- Gymnasium API -------------------------------------------------------------------------
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[FirstPersonObs, Info]:
         """Start an episode: draw a level rank (or take ``options["item_rank"]``) and build its scene."""
         info = self.begin_episode(seed, options)
         if self.render_mode == "human":
@@ -170,53 +172,56 @@ class LabyrinthEnv(RendersForHumans, gym.Env):
         }
         return self._info()
 
-    def step(self, action):
+    def step(self, action: DiscreteAction) -> tuple[FirstPersonObs, float, bool, bool, Info]:
         """Apply one action through the current level's rules."""
         reward, terminated, truncated, info = self.advance(action)
         if self.render_mode == "human":
             self.render()
         return self._observe(), reward, terminated, truncated, info
 
-    def advance(self, action) -> tuple[float, bool, bool, dict[str, Any]]:
+    def advance(self, action: DiscreteAction) -> tuple[float, bool, bool, Info]:
         """``step`` without the observation: reward, terminated, truncated, info."""
-        if self._done or self._scene is None:
+        scene, level = self._scene, self._current
+        if self._done or scene is None or level is None:
             raise RuntimeError("step() called on a finished episode (or before reset()); call reset() first")
-        action = check_discrete_action(action, ACTION_NAMES)
-        reward = float(self._current.step(self._scene, action, self.np_random))
+        index = check_discrete_action(action, ACTION_NAMES)
+        reward = float(level.step(scene, index, self.np_random))
         self._score += reward
-        terminated = bool(self._scene.terminated)
-        truncated = not terminated and self._scene.steps >= self._max_steps
+        terminated = bool(scene.terminated)
+        truncated = not terminated and scene.steps >= self._max_steps
         info = self._info()
         if terminated or truncated:
             self._done = True
-            info["normalized_score"] = normalized(self._current.name, self._score)
-            info["success"] = self._current.is_success(self._scene, self._score, info["normalized_score"])
+            info["normalized_score"] = normalized(level.name, self._score)
+            info["success"] = level.is_success(scene, self._score, info["normalized_score"])
         return reward, terminated, truncated, info
 
-    def _info(self) -> dict[str, Any]:
+    def _info(self) -> Info:
         info = dict(self._episode_info)
         info["score"] = self._score
-        info["instruction"] = self._scene.instruction
+        info["instruction"] = self.scene.instruction
         return info
 
-    def _observe(self) -> dict[str, np.ndarray]:
+    def _observe(self) -> FirstPersonObs:
         grid, pose, view = self.view_frame()
         image = unpack(render_packed(grid, pose, self.camera, view))
         return {"image": image, "instruction": self.instruction_tokens()}
 
     def view_frame(self) -> tuple[Grid, Pose, View]:
         """What the renderer draws this step: grid, pose and view (the vector env batches these)."""
-        scene = self._scene
-        return scene.grid, scene.pose, self._current.view(scene)
+        scene = self.scene
+        return scene.grid, scene.pose, self.current_level.view(scene)
 
     def draw_overlay(self, packed: np.ndarray) -> None:
         """Drawn over the rendered (H, W) packed view: nothing in the Labyrinth (the HUD is in the view)."""
 
-    def instruction_tokens(self, copy: bool = True) -> np.ndarray:
+    def instruction_tokens(self, copy: bool = True) -> IntArray:
         """The instruction's token ids, a fresh array (``copy=False``: the cached one, for a caller that copies)."""
-        if self._tokens[0] != self._scene.instruction:
-            self._tokens = (self._scene.instruction, language.encode(self._scene.instruction))
-        return self._tokens[1].copy() if copy else self._tokens[1]
+        instruction = self.scene.instruction
+        if self._tokens[0] != instruction:
+            self._tokens = (instruction, language.encode(instruction))
+        tokens: IntArray = self._tokens[1].copy() if copy else self._tokens[1]
+        return tokens
 
     @property
     def max_steps(self) -> int:
@@ -228,7 +233,7 @@ class LabyrinthEnv(RendersForHumans, gym.Env):
         """The current level's scripted action, reading privileged state."""
         if self._scene is None or self._done:
             raise RuntimeError("oracle_action() needs a running episode; call reset() first")
-        return int(self._current.oracle(self._scene))
+        return int(self.current_level.oracle(self._scene))
 
     @property
     def scene(self) -> Scene:
@@ -250,9 +255,9 @@ class LabyrinthEnv(RendersForHumans, gym.Env):
         return self._current
 
     # -- Rendering -------------------------------------------------------------------------------
-    def _render_frame(self) -> np.ndarray:
+    def _render_frame(self) -> Image:
         """The top-down map with the agent and its field of view."""
         if self._scene is None:
             raise RuntimeError("render() needs a running episode; call reset() first")
         scene = self._scene
-        return top_down(scene.grid, scene.pose, scene.entities, self._current.atlas, self.camera)
+        return top_down(scene.grid, scene.pose, scene.entities, self.current_level.atlas, self.camera)
