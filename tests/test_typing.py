@@ -48,12 +48,13 @@ def test_strict_modules_exist():
 
 def test_env_layer_passes_strict_mypy(tmp_path):
     pytest.importorskip("mypy")
+    patterns = strict_modules()
+    packages = {pattern.removesuffix(".*") for pattern in patterns if pattern.endswith(".*")}
     targets: list[str] = []
-    for pattern in strict_modules():
-        if pattern.endswith(".*"):
-            targets += ["-p", pattern.removesuffix(".*")]
-        else:
-            targets += ["-m", pattern]
+    for name in sorted(packages):
+        targets += ["-p", name]
+    for name in sorted(set(patterns) - {f"{p}.*" for p in packages} - packages):
+        targets += ["-m", name]
     # A fresh cache: about 20 s on one core; the checkout's .mypy_cache is left alone.
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / "mypy_cache"), *targets],
