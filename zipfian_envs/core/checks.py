@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,3 +31,12 @@ def check_discrete_action(action: Any, names: Sequence[str]) -> int:
     if not 0 <= value <= last:
         raise ValueError(f"action must be in 0..{last} ({', '.join(names)}), got {value}")
     return value
+
+
+def warn_renamed_keyword(owner: str, old: str, new: str, value: Any, stacklevel: int = 3) -> None:
+    """Warn that ``owner(old=value)`` is the deprecated spelling of ``owner(new=value)`` (kept one release)."""
+    warnings.warn(
+        f"{owner}({old}={value!r}) is deprecated and goes in the next release; write {new}={value!r}",
+        DeprecationWarning,
+        stacklevel=stacklevel,
+    )

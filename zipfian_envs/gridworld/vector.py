@@ -63,8 +63,9 @@ class GridworldVectorEnv(vector.NativeVectorEnv):
     def __init__(
         self,
         num_envs: int = 1,
-        level: str | None = None,
+        distribution: str | None = None,
         *,
+        level: str | None = None,
         exponent: float | None = None,
         obs_mode: str = "pixels",
         num_maps: int = 20,
@@ -77,7 +78,8 @@ class GridworldVectorEnv(vector.NativeVectorEnv):
     ) -> None:
         self.setup_vector(num_envs, render_mode, autoreset_mode)
         self.config = gridworld_config(
-            level,
+            distribution,
+            level=level,
             exponent=exponent,
             obs_mode=obs_mode,
             num_maps=num_maps,
@@ -86,7 +88,7 @@ class GridworldVectorEnv(vector.NativeVectorEnv):
             room_size=room_size,
             max_steps=max_steps,
         )
-        for name in ("level", "obs_mode", "num_maps", "num_objects", "rooms", "room_size", "max_steps"):
+        for name in ("distribution", "obs_mode", "num_maps", "num_objects", "rooms", "room_size", "max_steps"):
             setattr(self, name, getattr(self.config, name))
 
         self.single_observation_space = self.config.observation_space()
@@ -98,7 +100,7 @@ class GridworldVectorEnv(vector.NativeVectorEnv):
         self._bins = np.array([self.item_sampler.frequency_bin(r) for r in range(1, self.num_objects + 1)], object)
         # Info columns that never change, copied each step (cheaper than np.full on object arrays).
         self._num_items_column = np.full(self.num_envs, self.num_objects, dtype=np.int64)
-        self._level_column = np.full(self.num_envs, self.level, dtype=object)
+        self._level_column = np.full(self.num_envs, self.distribution, dtype=object)
         self._load_tables()
         self._generators = vector.SubEnvGenerators(self.num_envs)
         n = self.num_envs
