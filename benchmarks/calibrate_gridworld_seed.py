@@ -41,8 +41,8 @@ def random_policy_outcomes(base_seed: int, episodes: int, seed: int, level: str 
     width = maps[0].walls.shape[1]
     start = np.array([m.start[0] * width + m.start[1] for m in maps])
     rng = np.random.default_rng(seed)
-    map_index = skew.RankSampler.from_level(level, NUM_MAPS).sample(rng, episodes) - 1
-    target = skew.RankSampler.from_level(level, NUM_OBJECTS).sample(rng, episodes) - 1
+    map_index = skew.RankSampler.from_distribution(level, NUM_MAPS).sample(rng, episodes) - 1
+    target = skew.RankSampler.from_distribution(level, NUM_OBJECTS).sample(rng, episodes) - 1
     cell = start[map_index]
     touched = np.full(episodes, -1)
     length = np.full(episodes, MAX_STEPS)

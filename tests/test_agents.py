@@ -134,7 +134,7 @@ def test_periodic_eval_csv_and_resume(tmp_path: Path) -> None:
         (["--algo", "ppo", "--steps", "10"], "--out"),
         (["--algo", "ppo", "--steps", "ten", "--out", "x"], "invalid int"),
         (["--algo", "ppo", "--steps", "10", "--out", "x", "--env", "Zipfian/Nope-v0"], "unknown env id"),
-        (["--algo", "ppo", "--steps", "10", "--out", "x", "--level", "zipf_minus"], "unknown level"),
+        (["--algo", "ppo", "--steps", "10", "--out", "x", "--level", "zipf_minus"], "unknown distribution"),
         (["--algo", "ppo", "--steps", "10", "--out", "x", "--obs-mode", "audio"], "unknown obs_mode"),
         (["--algo", "ppo", "--steps", "10", "--out", "x", "--n-envs", "0"], "--n-envs"),
         (["--algo", "ppo", "--steps", "10", "--out", "x", "--resume", "missing.zip"], "does not exist"),

@@ -140,7 +140,7 @@ def test_concatenated_envs_step_as_one_vec_env_of_them_all() -> None:
 
 def test_fresh_map_kwargs_keep_the_config_and_refuse_too_many_maps() -> None:
     kwargs = fresh_map_kwargs({"obs_mode": "symbolic", "rooms": 2, "level": "zipf_2"})
-    assert kwargs == {"obs_mode": "symbolic", "rooms": 2, "num_maps": FRESH_MAPS, "level": "uniform"}
+    assert kwargs == {"obs_mode": "symbolic", "rooms": 2, "num_maps": FRESH_MAPS, "distribution": "uniform"}
     with pytest.raises(ValueError, match=f"num_maps < {FRESH_MAPS}, got num_maps=1000"):
         fresh_map_kwargs({"num_maps": 1000})
 

@@ -236,7 +236,7 @@ def test_pretraining_classes_come_from_the_skew_sampler():
     config = make_config("tiny", level="zipf_1", batch_size=64)
     trainer = _Trainer(config, load_splits(config), torch.device("cpu"))
     _, classes = trainer.batch()
-    expected = skew.RankSampler.from_level("zipf_1", 40).sample(np.random.default_rng([config.seed, 1]), 64) - 1
+    expected = skew.RankSampler.from_distribution("zipf_1", 40).sample(np.random.default_rng([config.seed, 1]), 64) - 1
     assert np.array_equal(classes.numpy(), expected)
 
 
@@ -341,7 +341,7 @@ def test_compare_cli_runs_merges_and_resumes(tmp_path, capsys):
         (["byol", "run", "--preset", "huge"], "invalid choice: 'huge'"),
         (["byol", "run", "--norm-init", "lsuv", "--preset", "tiny"], "invalid choice: 'lsuv'"),
         (["byol", "run", "--steps", "-1", "--preset", "tiny"], "--steps must be >= 0, got -1"),
-        (["byol", "run", "--level", "zipf_x", "--preset", "tiny"], "unknown level 'zipf_x'"),
+        (["byol", "run", "--level", "zipf_x", "--preset", "tiny"], "unknown distribution 'zipf_x'"),
         (["byol", "compare", "--conditions", "byol-xx-zipf_1", "--preset", "tiny"], "bad condition 'byol-xx-zipf_1'"),
         (["byol", "compare", "--jobs", "0", "--preset", "tiny"], "--jobs must be >= 1"),
     ],

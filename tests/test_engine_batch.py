@@ -19,7 +19,7 @@ from zipfian_envs.labyrinth.levels import LEVEL_ORDER
 
 def _frames_of_every_level(steps: int) -> Iterator[tuple[Camera, list[tuple]]]:
     """Per step, (grid, pose, view) of one env per Labyrinth level and three Playrooms, under random play."""
-    envs = [gym.make("Zipfian/Labyrinth-v0", task=name).unwrapped for name in LEVEL_ORDER]
+    envs = [gym.make("Zipfian/Labyrinth-v0", level=name).unwrapped for name in LEVEL_ORDER]
     envs += [gym.make(f"Zipfian/Playroom-{level}-v0").unwrapped for level in
              ("lift.lift_shape_zipf2", "put.lift_shape_many_zipf1", "supervised.find_shape_zipf2")]  # fmt: skip
     for seed, env in enumerate(envs):

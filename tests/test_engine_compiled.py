@@ -92,16 +92,16 @@ def test_vector_env_observations_equal_numpy(env_id):
 @pytest.mark.parametrize("level", LEVEL_ORDER)
 def test_every_labyrinth_level_equals_numpy(level):
     with backend.using_render_backend("numba"):
-        compiled = _single_images("Zipfian/Labyrinth-v0", 30, task=level, time_limit_scale=0.05)
+        compiled = _single_images("Zipfian/Labyrinth-v0", 30, level=level, time_limit_scale=0.05)
     with backend.using_render_backend("numpy"):
-        reference = _single_images("Zipfian/Labyrinth-v0", 30, task=level, time_limit_scale=0.05)
+        reference = _single_images("Zipfian/Labyrinth-v0", 30, level=level, time_limit_scale=0.05)
     assert_same_images(compiled, reference)
 
 
 @needs_numba
 def test_batch_of_every_level_equals_numpy_single_and_batched():
     """One frame per Labyrinth level and Playroom family in one batch: compiled and numpy, batched and single."""
-    envs = [gym.make("Zipfian/Labyrinth-v0", task=name).unwrapped for name in LEVEL_ORDER]
+    envs = [gym.make("Zipfian/Labyrinth-v0", level=name).unwrapped for name in LEVEL_ORDER]
     envs += [gym.make(f"Zipfian/Playroom-{level}-v0").unwrapped for level in
              ("lift.lift_shape_zipf2", "put.put_on_bed_tray_all", "supervised.find_shape_zipf2")]  # fmt: skip
     for seed, env in enumerate(envs):
@@ -126,7 +126,7 @@ def test_batch_of_every_level_equals_numpy_single_and_batched():
 @needs_numba
 def test_floor_heights_equal_numpy_for_every_type_of_eye_height():
     """The skymaze floor's `pose.z - heights` is float32 for a Python float z and float64 for a numpy one."""
-    env = gym.make("Zipfian/Labyrinth-v0", task="skymaze_irreversible_path_varied").unwrapped
+    env = gym.make("Zipfian/Labyrinth-v0", level="skymaze_irreversible_path_varied").unwrapped
     env.reset(seed=4)
     rng = np.random.default_rng(0)
     for t in range(20):
@@ -156,7 +156,7 @@ def test_bad_backend_names_raise_value_error(monkeypatch):
 
 
 def _child_frame(queue) -> None:
-    env = gym.make("Zipfian/Labyrinth-v0", task="rooms_watermaze")
+    env = gym.make("Zipfian/Labyrinth-v0", level="rooms_watermaze")
     queue.put((backend.render_backend(), env.reset(seed=2)[0]["image"]))
 
 
@@ -172,7 +172,7 @@ def test_spawned_workers_follow_the_variable(choice, monkeypatch):
     worker.join(timeout=60)
     assert used == ("numba" if choice == "auto" else "numpy")
     with backend.using_render_backend("numpy"):
-        expected = gym.make("Zipfian/Labyrinth-v0", task="rooms_watermaze").reset(seed=2)[0]["image"]
+        expected = gym.make("Zipfian/Labyrinth-v0", level="rooms_watermaze").reset(seed=2)[0]["image"]
     np.testing.assert_array_equal(image, expected)
 
 
@@ -206,7 +206,7 @@ def test_without_numba_auto_renders_with_numpy_and_numba_is_refused():
 @pytest.mark.parametrize("level", [name for name in LEVEL_ORDER if name.startswith("psychlab")])
 def test_wall_screens_equal_numpy(level):
     """Screens (the psychlab monitors) seen from every heading and pitch, near and far: compiled against numpy."""
-    env = gym.make("Zipfian/Labyrinth-v0", task=level).unwrapped
+    env = gym.make("Zipfian/Labyrinth-v0", level=level).unwrapped
     env.reset(seed=1)
     rng = np.random.default_rng(0)
     shown = 0

@@ -159,7 +159,7 @@ def test_stepping_misuse_raises(env_id):
 @pytest.mark.parametrize("env_id", IDS)
 def test_bad_level_is_refused(env_id):
     with pytest.raises(ValueError, match="valid forms"):
-        gym.make(env_id, level="zipf_banana")
+        gym.make(env_id, distribution="zipf_banana")
 
 
 def test_fresh_interpreter_module_prefix_make():

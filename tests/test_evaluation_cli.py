@@ -53,7 +53,7 @@ def test_cli_env_kwargs_and_protocol_subset(tmp_path, capsys):
     [
         (["--env", "Zipfian/Nope-v0"], "unknown env id 'Zipfian/Nope-v0'"),
         (["--env", "NoNamespace-v9"], "unknown env id"),
-        (["--level", "zipf_x"], "unknown level 'zipf_x'"),
+        (["--level", "zipf_x"], "unknown distribution 'zipf_x'"),
         (["--policy", "missing/model.zip"], "model file not found: missing/model.zip"),
         (["--policy", "oracle", "--algo", "nope"], None),  # oracle needs no algo: accepted
         (["--env-kwarg", "num_objects=999"], "num_objects=999"),

@@ -205,7 +205,7 @@ def test_async_vectorization_gives_the_same_records():
     ("kwargs", "match"),
     [
         ({"env_id": "Zipfian/Nope-v0"}, "unknown env id"),
-        ({"level": "zipf_x"}, "unknown level"),
+        ({"distribution": "zipf_x"}, "unknown distribution"),
         ({"protocol": "rarest"}, "unknown protocol"),
         ({"episodes": 0}, "episodes must be"),
         ({"num_envs": 0}, "num_envs must be"),

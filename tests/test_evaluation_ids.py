@@ -81,7 +81,7 @@ def test_the_playroom_states_its_protocol_levels():
         protocol_levels("Zipfian/Playroom-lift.lift_shape_zipf2-v0", "put/put_on_bed_tray_frequent")
     # Envs without the classmethod get the shared grammar, which has no 'frequent'.
     assert protocol_levels("Zipfian/Gridworld-v0", "zipf_1") == proto.default_protocol_levels("zipf_1")
-    with pytest.raises(ValueError, match="unknown level 'frequent'"):
+    with pytest.raises(ValueError, match="unknown distribution 'frequent'"):
         protocol_levels("Zipfian/Gridworld-v0", "frequent")
 
 

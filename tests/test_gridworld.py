@@ -114,8 +114,8 @@ def test_random_policy_matches_the_reference_statistics():
     episodes, max_steps = 20_000, 100
     tables = dynamics.world_tables(20, 20, 3, 3)
     rng = np.random.default_rng(0)
-    map_index = skew.RankSampler.from_level("zipf_2", 20).sample(rng, episodes) - 1
-    target = skew.RankSampler.from_level("zipf_2", 20).sample(rng, episodes) - 1
+    map_index = skew.RankSampler.from_distribution("zipf_2", 20).sample(rng, episodes) - 1
+    target = skew.RankSampler.from_distribution("zipf_2", 20).sample(rng, episodes) - 1
     cell = tables.start_cell[map_index]
     touched, length = np.full(episodes, -1), np.full(episodes, max_steps)
     running = np.ones(episodes, dtype=bool)
@@ -260,7 +260,7 @@ def test_target_and_map_ranks_follow_level(level):
         map_counts[info["map_rank"] - 1] += 1
         if level == "uniform_rare":
             assert info["frequency_bin"] == "rare"
-    weights = skew.level_weights(level, 20)
+    weights = skew.distribution_weights(level, 20)
     support = weights > 0
     for counts in (item_counts, map_counts):
         assert counts[~support].sum() == 0
@@ -319,7 +319,7 @@ def test_truncation_after_max_steps():
 
 def test_configuration_and_validation():
     env = gym.make("Zipfian/Gridworld-v0", exponent=1.5).unwrapped
-    assert env.level == "zipf_1.5"
+    assert env.distribution == "zipf_1.5"
     tiny = gym.make("Zipfian/Gridworld-v0", rooms=1, num_objects=2, num_maps=1, obs_mode="symbolic")
     _, info = tiny.reset(seed=0)
     assert info["num_items"] == 2 and info["map_rank"] == 1
@@ -386,3 +386,14 @@ def test_human_render_without_pygame_gives_install_hint(monkeypatch):
     env = gym.make("Zipfian/Gridworld-v0", render_mode="human")
     with pytest.raises(DependencyNotInstalled, match=r"zipfian-envs\[viewer\]"):
         env.reset(seed=0)
+
+
+def test_distribution_is_the_keyword_and_level_its_deprecated_spelling():
+    from zipfian_envs.gridworld.env import GridworldEnv
+
+    assert GridworldEnv(distribution="uniform").distribution == "uniform"
+    with pytest.warns(DeprecationWarning, match=r"level='uniform'.*write distribution='uniform'"):
+        assert GridworldEnv(level="uniform").distribution == "uniform"
+    assert gym.make("Zipfian/Gridworld-zipf_3-v0").unwrapped.distribution == "zipf_3"
+    with pytest.raises(ValueError, match="give distribution='zipf_1' only"):
+        GridworldEnv(distribution="zipf_1", level="uniform")

@@ -4,6 +4,8 @@ Checks shared with every Zipfian env (checkers, determinism, pickling, spawn wor
 run from the registry in test_envs.py; the rules of each level are tested per family.
 """
 
+import re
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -71,8 +73,9 @@ def test_pinned_task_and_rank_and_their_errors():
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"task": "rooms_find_cake"}, "unknown task.*valid: rooms_collect_good_objects"),
-        ({"level": "zipf_banana"}, "valid forms"),
+        ({"level": "rooms_find_cake"}, "unknown level.*valid: rooms_collect_good_objects"),
+        ({"level": "zipf_banana"}, "unknown level 'zipf_banana'.*distribution=; valid forms"),
+        ({"distribution": "zipf_banana"}, "valid forms"),
         ({"reverse_order": "yes"}, "reverse_order"),
         ({"holdout": 1}, "holdout"),
         ({"width": 4}, "width"),
@@ -81,7 +84,7 @@ def test_pinned_task_and_rank_and_their_errors():
 )
 def test_bad_arguments_get_one_clear_error(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        LabyrinthEnv(**{"task": "rooms_collect_good_objects", **kwargs})
+        LabyrinthEnv(**{"level": "rooms_collect_good_objects", **kwargs})
 
 
 def test_out_of_range_and_wrong_type_actions_are_refused():
@@ -164,3 +167,34 @@ def test_the_viewer_plays_it_with_keys_and_records_the_score(tmp_path):
         view.close()
     assert view.env.unwrapped.scene.steps > 0 and (tmp_path / "labyrinth.png").stat().st_size > 0
     assert view.env.unwrapped.score >= 10  # the oracle picked the described object at least once
+
+
+def test_distribution_and_level_are_the_keywords_and_the_old_spellings_warn():
+    new = LabyrinthEnv(distribution="uniform", level="rooms_watermaze")
+    assert (new.distribution, new.level) == ("uniform", "rooms_watermaze")
+    with pytest.warns(DeprecationWarning, match=r"task='rooms_watermaze'.*write level='rooms_watermaze'"):
+        old = LabyrinthEnv(task="rooms_watermaze")
+    assert (old.distribution, old.level) == ("zipf_1", "rooms_watermaze")
+    with pytest.warns(DeprecationWarning, match=r"level='uniform'.*write distribution='uniform'"):
+        old = LabyrinthEnv(level="uniform")
+    assert (old.distribution, old.level) == ("uniform", None)
+    assert new.reset(seed=3)[1]["item"] == "rooms_watermaze"
+    with pytest.raises(ValueError, match="task='rooms_watermaze' is its deprecated name"):
+        LabyrinthEnv(level="rooms_watermaze", task="rooms_watermaze")
+    with pytest.raises(ValueError, match="distribution='zipf_2' was given too"):
+        LabyrinthEnv(level="uniform", distribution="zipf_2")
+
+
+def test_a_level_without_calibrated_scores_is_refused_with_the_command_to_run(monkeypatch):
+    from zipfian_envs.labyrinth import levels
+    from zipfian_envs.labyrinth.calibrate import play
+
+    name = "rooms_watermaze"
+    monkeypatch.delitem(levels.REFERENCE_SCORES, name)
+    monkeypatch.delitem(levels._LOADED, name, raising=False)
+    command = f"python -m zipfian_envs.labyrinth.calibrate --levels {name} --episodes 20"
+    with pytest.raises(levels.UncalibratedLevelError, match=re.escape(command)):
+        LabyrinthEnv(level=name)
+    with pytest.raises(levels.UncalibratedLevelError, match=name):
+        LabyrinthEnv()  # every level loads at construction, so a training run fails before it starts
+    assert play(name, "random", episode=0)["steps"] > 0  # the calibration itself still plays it

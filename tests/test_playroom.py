@@ -76,10 +76,10 @@ def test_every_reference_level_parses_and_its_id_passes_task_and_level():
     for name in tasks.LEVELS:
         parsed = tasks.parse(name)
         spec = gym.spec(f"Zipfian/Playroom-{name.replace('/', '.')}-v0")
-        assert spec.kwargs == {"task": parsed.task, "level": parsed.distribution}
-        assert tasks.parse(spec.kwargs["level"], spec.kwargs["task"]) == parsed
+        assert spec.kwargs == {"task": parsed.task, "distribution": parsed.distribution}
+        assert tasks.parse(None, spec.kwargs["task"], spec.kwargs["distribution"]) == parsed
     env = gym.make("Zipfian/Playroom-v0").unwrapped
-    assert (env.task, env.level) == ("lift/lift_shape", "zipf2")
+    assert (env.task, env.distribution, env.level) == ("lift/lift_shape", "zipf2", "lift/lift_shape_zipf2")
     assert tasks.parse("put/lift_shape_many_zipf1").catalogue == "many"
     assert tasks.parse("zipf_1.5", "supervised/find_shape") == tasks.parse("supervised/find_shape_zipf_1.5")
 
@@ -517,9 +517,7 @@ def test_step_sizes_are_the_documented_metres_and_degrees():
         env.state.pose = Pose(x=x, y=y, yaw=0.3)
         env.step(action)
         ahead = (env.state.pose.x - x) * math.cos(0.3) + (env.state.pose.y - y) * math.sin(0.3)
-        side = -(env.state.pose.x - x) * math.sin(0.3) + (env.state.pose.y - y) * math.cos(
-            0.3
-        )
+        side = -(env.state.pose.x - x) * math.sin(0.3) + (env.state.pose.y - y) * math.cos(0.3)
         assert (ahead, side) == (pytest.approx(forward * rules.MOVE_M), pytest.approx(right * rules.MOVE_M))
     assert math.isclose(rules.MOVE_M * rules.STEPS_PER_SECOND, 1.5)  # 1.5 m/s
     env.state.pose = Pose(x=x, y=y, yaw=1.0)
@@ -742,3 +740,14 @@ def test_harness_results_are_committed(level, distribution):
         assert (ROOT / f"results/playroom/records/{name}.csv").exists()
         rates = [block["summary"]["success"]["success"] for block in result["protocols"].values()]
         assert rates == [1.0] * 3 if policy == "oracle" else max(rates) < 0.2
+
+
+def test_level_is_task_plus_distribution_and_a_bare_distribution_level_warns():
+    env = PlayroomEnv(task="put/put_on_bed_tray", distribution="uniform")
+    assert (env.level, env.task, env.distribution) == ("put/put_on_bed_tray_uniform", "put/put_on_bed_tray", "uniform")
+    assert PlayroomEnv(env.level).spec_task == env.spec_task
+    with pytest.warns(DeprecationWarning, match=r"level='uniform'.*write distribution='uniform'"):
+        old = PlayroomEnv("uniform", task="put/put_on_bed_tray")
+    assert old.spec_task == env.spec_task
+    with pytest.raises(ValueError, match="is a level name; write level="):
+        PlayroomEnv(distribution="lift/lift_shape_zipf2")

@@ -33,7 +33,7 @@ def test_tails_and_reverse():
      ("uniform_common", "uniform_common", 0)],
 )  # fmt: skip
 def test_level_grammar(name, kind, exponent):
-    level = skew.parse_level(name)
+    level = skew.parse_distribution(name)
     assert (level.kind, level.exponent) == (kind, exponent)
     assert level.weights(10).sum() == pytest.approx(1.0)
 
@@ -41,7 +41,7 @@ def test_level_grammar(name, kind, exponent):
 @pytest.mark.parametrize("bad", ["zipf", "zipf_-1", "zipf_x", "Uniform", "rare", "", "zipf_nan", "zipf_inf", 2])
 def test_bad_level_names_list_valid_forms(bad):
     with pytest.raises(ValueError, match="valid forms"):
-        skew.parse_level(bad)
+        skew.parse_distribution(bad)
 
 
 @pytest.mark.parametrize(
@@ -65,7 +65,7 @@ def test_frequency_bins():
 
 @pytest.mark.parametrize("level", ["zipf_2", "zipf_1", "uniform", "uniform_rare"])
 def test_rank_sampler_matches_weights(level):
-    sampler = skew.RankSampler.from_level(level, 20)
+    sampler = skew.RankSampler.from_distribution(level, 20)
     ranks = sampler.sample(np.random.default_rng(0), 200_000)
     counts = np.bincount(ranks, minlength=21)[1:]
     expected = sampler.weights * ranks.size
@@ -162,3 +162,20 @@ def test_new_options_keep_the_default_stream_and_are_seeded():
     b = skew.bursty_sequences(np.random.default_rng(5), skew.zipf(20, 1), 64, senses=2, exclusive_bursts=True)
     for field in ("context", "query", "bursty", "context_sense", "query_sense"):
         np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+
+
+def test_the_old_level_names_of_the_distribution_api_warn_and_still_work():
+    import warnings
+
+    from zipfian_envs.core import skew as module
+
+    for old, new in (("Level", "Distribution"), ("parse_level", "parse_distribution"),
+                     ("level_weights", "distribution_weights"), ("LEVEL_FORMS", "DISTRIBUTION_FORMS")):  # fmt: skip
+        with pytest.warns(DeprecationWarning, match=f"skew.{old} is deprecated.*use {new}"):
+            assert getattr(module, old) is getattr(module, new)
+    with pytest.warns(DeprecationWarning, match="from_level"):
+        sampler = module.RankSampler.from_level("zipf_1", 5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.array_equal(sampler.weights, module.RankSampler.from_distribution("zipf_1", 5).weights)
+    assert module.is_distribution("zipf_1.5") and not module.is_distribution("rooms_watermaze")

@@ -258,7 +258,7 @@ def test_oracle_call_pickle_and_render(env_id):
         assert len(successes) >= 6 and all(successes)
     else:  # first-person episodes last minutes: within 150 steps the oracles earn reward
         assert total > 0
-    levels = env.get_attr("level")  # shared attributes come once per sub-env
+    levels = env.get_attr("distribution")  # shared attributes come once per sub-env
     assert len(levels) == 6 and len(set(levels)) == 1
     clone = pickle.loads(pickle.dumps(env))
     for _ in range(40):
@@ -302,7 +302,7 @@ def test_sb3_adapter_matches_dummy_vec_env():
             assert a[3][i]["episode"]["l"] == b[3][i]["episode"]["l"]
             assert adapter.reset_infos[i]["item"] == dummy.reset_infos[i]["item"]
     assert episodes > 5
-    assert adapter.get_attr("level") == dummy.get_attr("level")
+    assert adapter.get_attr("distribution") == dummy.get_attr("distribution")
     assert adapter.env_method("oracle_action", indices=[0, 2]) == dummy.env_method("oracle_action", indices=[0, 2])
     with pytest.raises(ValueError, match="SAME_STEP"):
         to_sb3(gym.make_vec(env_id, num_envs=2, vectorization_mode="vector_entry_point"))

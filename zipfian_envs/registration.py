@@ -29,19 +29,19 @@ class EnvFamily:
     paper_levels: tuple[str, ...]
     kwargs: dict[str, Any] = field(default_factory=dict)
     vector_entry_point: str | None = None
-    # A pinned id's kwargs per paper level, where they are not just {"level": level} (the Playroom's
-    # level names carry a task, so its ids pass task= plus a level of the shared grammar).
+    # A pinned id's kwargs per paper level, where they are not just {"distribution": level} (the Playroom's
+    # level names carry a task, so its ids pass task= plus a distribution).
     level_kwargs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def playroom_level_kwargs() -> dict[str, dict[str, str]]:
-    """Playroom id level ("/" written ".") -> the env's ``task=`` and ``level=``, from the family's own list."""
+    """Playroom id level ("/" written ".") -> the env's ``task=`` and ``distribution=``, from the family's own list."""
     from zipfian_envs.playroom.tasks import LEVELS, parse
 
     kwargs: dict[str, dict[str, str]] = {}
     for name in LEVELS:
         task = parse(name)
-        kwargs[name.replace("/", ".")] = {"task": task.task, "level": task.distribution}
+        kwargs[name.replace("/", ".")] = {"task": task.task, "distribution": task.distribution}
     return kwargs
 
 
@@ -73,7 +73,7 @@ FAMILIES: tuple[EnvFamily, ...] = (
         vector_entry_point="zipfian_envs.labyrinth.vector:LabyrinthVectorEnv",
         default_level="zipf_1",
         paper_levels=("zipf_1", LABYRINTH_REVERSED, "uniform", "uniform_rare"),
-        level_kwargs={LABYRINTH_REVERSED: {"level": "zipf_1", "reverse_order": True}},
+        level_kwargs={LABYRINTH_REVERSED: {"distribution": "zipf_1", "reverse_order": True}},
     ),
 )
 
@@ -110,7 +110,7 @@ def register_all() -> None:
         # The plain id leaves level to the env's own default so exponent= can stand in for it.
         entries: list[tuple[str, dict[str, Any]]] = [(f"{NAMESPACE}/{family.name}-v0", {})]
         entries += [
-            (f"{NAMESPACE}/{family.name}-{level}-v0", family.level_kwargs.get(level, {"level": level}))
+            (f"{NAMESPACE}/{family.name}-{level}-v0", family.level_kwargs.get(level, {"distribution": level}))
             for level in family.paper_levels
         ]
         for env_id, level_kwargs in entries:
@@ -121,3 +121,28 @@ def register_all() -> None:
                     vector_entry_point=family.vector_entry_point,
                     kwargs={**family.kwargs, **level_kwargs},
                 )
+
+
+def selection_kwargs(name: str | None) -> dict[str, str]:
+    """The constructor keyword for a level-or-distribution string: ``distribution=`` or ``level=``.
+
+    The tools take one ``--level`` string (a distribution such as ``zipf_2``, or a level such as
+    ``put/put_on_bed_tray_frequent`` or a Labyrinth level name); the envs take the two apart.
+    """
+    if name is None:
+        return {}
+    from zipfian_envs.core import skew
+    from zipfian_envs.playroom.tasks import EXTRA_DISTRIBUTIONS
+
+    if skew.is_distribution(name) or name in EXTRA_DISTRIBUTIONS:
+        return {"distribution": name}
+    return {"level": name}
+
+
+def selection_of(kwargs: dict[str, Any]) -> str | None:
+    """The level-or-distribution string that env kwargs select (None: the env's default)."""
+    selected: str | None = kwargs.get("level", kwargs.get("distribution"))
+    return selected
+
+
+SELECTION_KEYWORDS = ("level", "distribution")

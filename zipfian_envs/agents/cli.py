@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from zipfian_envs.core.cli import OneLineParser, parse_key_values
-from zipfian_envs.registration import NAMESPACE
+from zipfian_envs.registration import NAMESPACE, SELECTION_KEYWORDS, selection_kwargs
 
 PROTOCOLS = ("zipfian", "uniform", "rare")
 # sb3: Stable-Baselines3 in this process; rllib: Ray RLlib (extra `ray`, zipfian_envs.agents.rllib_backend).
@@ -94,7 +94,7 @@ def check_run_arguments(parser: argparse.ArgumentParser, args: argparse.Namespac
         parser.error(f"unknown env id {args.env!r}; registered families: {known}")
     args.env_kwargs = key_values(parser, args.env_kwarg, "--env-kwarg")
     if args.level is not None:
-        args.env_kwargs["level"] = args.level
+        args.env_kwargs.update(selection_kwargs(args.level))
     if args.obs_mode is not None:
         args.env_kwargs["obs_mode"] = args.obs_mode
     args.hp_overrides = key_values(parser, args.hp, "--hp")
@@ -104,7 +104,7 @@ def check_run_arguments(parser: argparse.ArgumentParser, args: argparse.Namespac
         parser.error(f"bad env arguments for {args.env}: {exc}".replace("\n", " "))
     # The level as given (a Playroom reference name like put/put_on_bed_tray_frequent also pins the
     # task, which the env's own short `level` attribute drops); else the one the env runs at.
-    args.training_level = args.level if args.level is not None else getattr(probe.unwrapped, "level", None)
+    args.training_level = args.level if args.level is not None else getattr(probe.unwrapped, "distribution", None)
     args.observation_space = probe.observation_space
     return probe
 
@@ -146,7 +146,7 @@ def evaluate_model(
     from zipfian_envs.evaluation.harness import evaluate_protocols
     from zipfian_envs.evaluation.policies import FrameStackPolicy
 
-    env_kwargs = {k: v for k, v in args.env_kwargs.items() if k != "level"}
+    env_kwargs = {k: v for k, v in args.env_kwargs.items() if k not in SELECTION_KEYWORDS}
     frames = getattr(args, "frame_stack", 1)  # the RLlib backend's arguments have no frame stack
     policy = FrameStackPolicy(model, frames) if frames > 1 else model
     return evaluate_protocols(
@@ -186,7 +186,7 @@ def write_results(model: Any, args: argparse.Namespace, train_info: dict[str, An
         getattr(args, "novelty_bonus", 0.0) > 0,
         getattr(args, "fresh_maps", 0.0) > 0,
     )
-    env_kwargs = {k: v for k, v in args.env_kwargs.items() if k != "level"}
+    env_kwargs = {k: v for k, v in args.env_kwargs.items() if k not in SELECTION_KEYWORDS}
     paths = []
     for out_dir in (args.out, args.results_dir):
         if out_dir is not None:

@@ -87,7 +87,8 @@ def fresh_map_kwargs(env_kwargs: dict[str, Any]) -> dict[str, Any]:
     num_maps = int(env_kwargs.get("num_maps", 20))
     if num_maps >= FRESH_MAPS:
         raise ValueError(f"fresh maps need num_maps < {FRESH_MAPS}, got num_maps={num_maps}")
-    return {**env_kwargs, "num_maps": FRESH_MAPS, "level": "uniform"}
+    kwargs = {k: v for k, v in env_kwargs.items() if k not in ("level", "distribution", "exponent")}
+    return {**kwargs, "num_maps": FRESH_MAPS, "distribution": "uniform"}
 
 
 class ConcatVecEnv(VecEnv):

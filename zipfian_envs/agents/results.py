@@ -55,7 +55,7 @@ def find_runs(runs_dir: Path) -> list[dict[str, Any]]:
 
 def group_key(config: dict[str, Any]) -> tuple[str, str, str, str, str, int, bool, bool, bool]:
     """(env id, env kwargs as JSON, level, algo, observation kind, frames stacked, cue match, novelty, fresh maps)."""
-    kwargs = {k: v for k, v in config["env_kwargs"].items() if k not in ("level", "obs_mode")}
+    kwargs = {k: v for k, v in config["env_kwargs"].items() if k not in ("level", "distribution", "obs_mode")}
     return (
         config["env"],
         json.dumps(kwargs, sort_keys=True),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,3 +39,12 @@ def discrete_size(space: object) -> int:
     if not isinstance(space, spaces.Discrete):
         raise TypeError(f"expected a Discrete action space, got {space!r}")
     return int(space.n)
+
+
+def warn_renamed_keyword(owner: str, old: str, new: str, value: Any, stacklevel: int = 3) -> None:
+    """Warn that ``owner(old=value)`` is the deprecated spelling of ``owner(new=value)`` (kept one release)."""
+    warnings.warn(
+        f"{owner}({old}={value!r}) is deprecated and goes in the next release; write {new}={value!r}",
+        DeprecationWarning,
+        stacklevel=stacklevel,
+    )

@@ -1,7 +1,7 @@
 """Skew samplers: the one home of every item distribution used by the suite.
 
 Items are ranked 1..n by how often they occur under the Zipf order (rank 1 is the most
-frequent). A *level* names a distribution over those ranks:
+frequent). A *distribution* name says how often each rank is drawn:
 
 * ``uniform``: every rank equally likely.
 * ``uniform_rare``: uniform over the rarest 20% (the last ``max(1, n // 5)`` ranks).
@@ -9,20 +9,28 @@ frequent). A *level* names a distribution over those ranks:
 * ``zipf_{a}`` or ``zipf{a}``: ``p_k = k**-a / sum_j j**-a`` with float ``a >= 0``.
 
 Every draw takes the caller's ``np.random.Generator``; nothing here owns a random state.
+
+Vocabulary (one meaning each, across the suite): a *distribution* is one of these names; a *level*
+is a named environment configuration (one of the Labyrinth's 30, or a Playroom reference level such
+as ``lift/lift_shape_zipf2``, which fixes a task and a distribution); a *task* is what a Playroom
+instruction asks for (``lift``, ``put_on``, ...). The older names ``Level``, ``parse_level``,
+``level_weights``, ``LEVEL_FORMS`` and ``RankSampler.from_level`` still work for one release and
+warn with ``DeprecationWarning``.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import warnings
 from dataclasses import dataclass
-from typing import overload
+from typing import Any, overload
 
 import numpy as np
 
 from zipfian_envs.core.types import FloatArray, IntArray
 
-LEVEL_FORMS = ("uniform", "uniform_rare", "uniform_common", "zipf_{a}", "zipf{a}")
+DISTRIBUTION_FORMS = ("uniform", "uniform_rare", "uniform_common", "zipf_{a}", "zipf{a}")
 FREQUENCY_BINS = ("common", "medium", "rare")
 
 _ZIPF_PATTERN = re.compile(r"^zipf_?(?P<exponent>[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)$")
@@ -95,40 +103,49 @@ def validate_weights(weights: np.ndarray | list[float]) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Level:
-    """A parsed level name: ``kind`` is uniform, uniform_rare, uniform_common or zipf."""
+class Distribution:
+    """A parsed distribution name: ``kind`` is uniform, uniform_rare, uniform_common or zipf."""
 
     name: str
     kind: str
     exponent: float = 0.0
 
     def weights(self, n: int) -> np.ndarray:
-        """Weights over ranks 1..n for this level."""
+        """Weights over ranks 1..n for this distribution."""
         if self.kind == "zipf":
             return zipf(n, self.exponent)
         return {"uniform": uniform, "uniform_rare": uniform_rare, "uniform_common": uniform_common}[self.kind](n)
 
 
-def parse_level(name: str) -> Level:
-    """Parse a level name of the shared grammar; raise ``ValueError`` listing valid forms."""
+def parse_distribution(name: str) -> Distribution:
+    """Parse a distribution name of the shared grammar; raise ``ValueError`` listing valid forms."""
     if not isinstance(name, str):
-        raise ValueError(f"level must be a string, got {name!r}; valid forms: {', '.join(LEVEL_FORMS)}")
+        raise ValueError(f"distribution must be a string, got {name!r}; valid forms: {', '.join(DISTRIBUTION_FORMS)}")
     if name in ("uniform", "uniform_rare", "uniform_common"):
-        return Level(name=name, kind=name)
+        return Distribution(name=name, kind=name)
     match = _ZIPF_PATTERN.match(name)
     if match:
         exponent = float(match.group("exponent"))
         if math.isfinite(exponent):
-            return Level(name=name, kind="zipf", exponent=exponent)
+            return Distribution(name=name, kind="zipf", exponent=exponent)
     raise ValueError(
-        f"unknown level {name!r}; valid forms: {', '.join(LEVEL_FORMS)} "
+        f"unknown distribution {name!r}; valid forms: {', '.join(DISTRIBUTION_FORMS)} "
         "with a float exponent a >= 0 (e.g. zipf_2, zipf_1.5, zipf1)"
     )
 
 
-def level_weights(level: str, n: int) -> np.ndarray:
-    """Weights over ranks 1..n for a level name."""
-    return parse_level(level).weights(n)
+def is_distribution(name: object) -> bool:
+    """Whether ``name`` is a distribution name of the shared grammar."""
+    try:
+        parse_distribution(name)  # type: ignore[arg-type]
+    except ValueError:
+        return False
+    return True
+
+
+def distribution_weights(distribution: str, n: int) -> np.ndarray:
+    """Weights over ranks 1..n for a distribution name."""
+    return parse_distribution(distribution).weights(n)
 
 
 def frequency_bin(rank: int, n: int) -> str:
@@ -155,9 +172,15 @@ class RankSampler:
         self._bins = tuple(frequency_bin(r, self.num_items) for r in range(1, self.num_items + 1))
 
     @classmethod
+    def from_distribution(cls, distribution: str, n: int) -> RankSampler:
+        """Sampler over ranks 1..n for a distribution name of the shared grammar."""
+        return cls(distribution_weights(distribution, n))
+
+    @classmethod
     def from_level(cls, level: str, n: int) -> RankSampler:
-        """Sampler for a level name of the shared grammar."""
-        return cls(level_weights(level, n))
+        """Deprecated name of :meth:`from_distribution`."""
+        _warn_renamed("RankSampler.from_level", "RankSampler.from_distribution")
+        return cls.from_distribution(level, n)
 
     @overload
     def sample(self, rng: np.random.Generator, size: None = None) -> int: ...
@@ -299,3 +322,28 @@ def bursty_sequences(
     else:
         context_sense, query_sense = np.zeros_like(context), np.zeros_like(query)
     return BurstyBatch(context, query, bursty, context_sense.astype(np.int64), query_sense.astype(np.int64))
+
+
+_RENAMED = {
+    "Level": ("Distribution", Distribution),
+    "parse_level": ("parse_distribution", parse_distribution),
+    "level_weights": ("distribution_weights", distribution_weights),
+    "LEVEL_FORMS": ("DISTRIBUTION_FORMS", DISTRIBUTION_FORMS),
+}
+
+
+def _warn_renamed(old: str, new: str) -> None:
+    warnings.warn(
+        f"zipfian_envs.core.skew.{old} is deprecated and goes in the next release; use {new}",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    """The deprecated names of this module (one release): they warn and return the new object."""
+    if name in _RENAMED:
+        new, value = _RENAMED[name]
+        _warn_renamed(name, new)
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

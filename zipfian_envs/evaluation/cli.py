@@ -27,6 +27,7 @@ from zipfian_envs.evaluation.harness import (
 )
 from zipfian_envs.evaluation.policies import ALGOS, BUILTIN_POLICIES, load_policy, policy_name
 from zipfian_envs.evaluation.report import format_summary, load_result, write_result
+from zipfian_envs.registration import selection_of
 
 
 def parse_env_kwargs(pairs: Sequence[str]) -> dict[str, Any]:
@@ -35,8 +36,9 @@ def parse_env_kwargs(pairs: Sequence[str]) -> dict[str, Any]:
         kwargs = parse_key_values(pairs, "--env-kwarg")
     except ValueError as exc:
         raise EvaluationError(str(exc)) from None
-    if "level" in kwargs:
-        raise EvaluationError("give the level with --level, not --env-kwarg level=...")
+    for keyword in ("level", "distribution"):
+        if keyword in kwargs:
+            raise EvaluationError(f"give the level or distribution with --level, not --env-kwarg {keyword}=...")
     return kwargs
 
 
@@ -88,7 +90,8 @@ def _planned(env_id: str, kwargs: dict[str, Any], protocol: str, args: argparse.
     """Episodes a protocol will run (the uniform one rounds up to whole passes over the items)."""
     if protocol != "uniform":
         return args.episodes
-    env = gym.make(env_id, **{**kwargs, "level": protocol_levels(env_id, kwargs.get("level"), **kwargs)["uniform"]})
+    levels = protocol_levels(env_id, selection_of(kwargs), **kwargs)
+    env = gym.make(env_id, **env_kwargs_for(levels["uniform"], kwargs))
     try:
         num_items = int(env.reset(seed=0)[1]["num_items"])
     finally:

@@ -19,7 +19,7 @@ from zipfian_envs.core import skew
 from zipfian_envs.evaluation import protocols as proto
 from zipfian_envs.evaluation.errors import EvaluationError
 from zipfian_envs.evaluation.policies import Policy, as_policy, load_policy
-from zipfian_envs.registration import NAMESPACE
+from zipfian_envs.registration import NAMESPACE, SELECTION_KEYWORDS, selection_kwargs, selection_of
 from zipfian_envs.vector.base import NativeVectorEnv, PerEnvCalls
 from zipfian_envs.vector.infos import info_rows
 
@@ -158,14 +158,15 @@ def protocol_levels(env_id: str, training_level: str | None = None, **env_kwargs
     if method is None:
         return proto.default_protocol_levels(training_level)
     kwargs = {**spec.kwargs, **env_kwargs}
-    kwargs.pop("level", None)
+    for keyword in SELECTION_KEYWORDS:
+        kwargs.pop(keyword, None)
     return proto.check_protocol_levels(method(training_level, **kwargs), spec.id)
 
 
 def resolve_training_level(env_id: str, level: str | None = None, **env_kwargs: Any) -> str | None:
     """``level`` if given, else the level the env reports it runs at; checked through :func:`protocol_levels`."""
     if level is None:
-        level = find_spec(env_id).kwargs.get("level")
+        level = selection_of(find_spec(env_id).kwargs)
     if level is None:
         # The plain id leaves the level to the env (exponent= may stand in for it): ask the env.
         env = gym.make(env_id, **env_kwargs)
@@ -190,7 +191,9 @@ def env_kwargs_for(level: str | None, env_kwargs: dict[str, Any]) -> dict[str, A
     if level is not None:
         # exponent= is Gridworld shorthand for a zipf level; the explicit level replaces it.
         kwargs.pop("exponent", None)
-        kwargs["level"] = level
+        for keyword in SELECTION_KEYWORDS:
+            kwargs.pop(keyword, None)
+        kwargs.update(selection_kwargs(level))
     return kwargs
 
 

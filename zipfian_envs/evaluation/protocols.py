@@ -44,7 +44,7 @@ PROTOCOL_LEVELS_METHOD = "protocol_levels"
 def default_protocol_levels(training_level: str | None) -> dict[str, str | None]:
     """The shared grammar's protocol levels: the training level (checked), ``uniform``, ``uniform_rare``."""
     if training_level is not None:
-        skew.parse_level(training_level)
+        skew.parse_distribution(training_level)
     return {"zipfian": training_level, "uniform": "uniform", "rare": "uniform_rare"}
 
 

@@ -18,6 +18,7 @@ from zipfian_envs.evaluation import protocols as proto
 from zipfian_envs.evaluation.errors import EvaluationError, SchemaError
 from zipfian_envs.evaluation.harness import find_spec
 from zipfian_envs.evaluation.summary import N_RESAMPLES, aggregate_seeds, summarize
+from zipfian_envs.registration import SELECTION_KEYWORDS
 
 SCHEMA_VERSION = 1
 RESULT_KIND = "zipfian-envs evaluation result"
@@ -40,7 +41,13 @@ def env_config(env_id: str, level: str | None, env_kwargs: dict[str, Any]) -> di
     kwargs = {**spec.kwargs, **env_kwargs}
     if level is not None:
         kwargs.pop("exponent", None)
+        for keyword in SELECTION_KEYWORDS:
+            kwargs.pop(keyword, None)
         kwargs["level"] = level
+    elif "distribution" in kwargs:
+        kwargs["level"] = kwargs.pop("distribution")
+    # One key for the level-or-distribution string (``level``, as in every committed result file), so
+    # ``distribution=`` and the old ``level=`` spelling of one configuration still merge.
     config: dict[str, Any] = {"entry_point": str(spec.entry_point), "kwargs": dict(sorted(kwargs.items()))}
     env_class = load_env_creator(spec.entry_point) if isinstance(spec.entry_point, str) else spec.entry_point
     map_version = getattr(env_class, "map_version", None)

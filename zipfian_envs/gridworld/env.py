@@ -10,7 +10,7 @@ import numpy as np
 from gymnasium import spaces
 
 from zipfian_envs.core import skew
-from zipfian_envs.core.checks import check_discrete_action, check_int
+from zipfian_envs.core.checks import check_discrete_action, check_int, warn_renamed_keyword
 from zipfian_envs.core.human import RendersForHumans
 from zipfian_envs.core.types import DiscreteAction, Image, Info
 from zipfian_envs.gridworld import dynamics
@@ -24,7 +24,7 @@ OBS_MODES = ("pixels", "symbolic")
 class GridworldConfig:
     """A checked Gridworld configuration, shared by the single env and the vector env."""
 
-    level: str
+    distribution: str
     obs_mode: str
     num_maps: int
     num_objects: int
@@ -37,10 +37,10 @@ class GridworldConfig:
         return dynamics.world_tables(self.num_maps, self.num_objects, self.rooms, self.room_size)
 
     def samplers(self) -> tuple[skew.RankSampler, skew.RankSampler]:
-        """The level's (map, item) rank samplers."""
+        """The (map, item) rank samplers of the configuration's distribution."""
         return (
-            skew.RankSampler.from_level(self.level, self.num_maps),
-            skew.RankSampler.from_level(self.level, self.num_objects),
+            skew.RankSampler.from_distribution(self.distribution, self.num_maps),
+            skew.RankSampler.from_distribution(self.distribution, self.num_objects),
         )
 
     def observation_space(self) -> spaces.Box[np.uint8]:
@@ -53,8 +53,9 @@ class GridworldConfig:
 
 
 def gridworld_config(
-    level: str | None = None,
+    distribution: str | None = None,
     *,
+    level: str | None = None,
     exponent: float | None = None,
     obs_mode: str = "pixels",
     num_maps: int = 20,
@@ -64,14 +65,19 @@ def gridworld_config(
     max_steps: int = 100,
 ) -> GridworldConfig:
     """Check the constructor arguments (one ``ValueError`` naming the bad value) and return them."""
-    if level is not None and exponent is not None:
-        raise ValueError(f"give either level={level!r} or exponent={exponent!r}, not both")
+    if level is not None:
+        if distribution is not None:
+            raise ValueError(f"give distribution={distribution!r} only (level={level!r} is its deprecated name)")
+        warn_renamed_keyword("Gridworld", "level", "distribution", level, stacklevel=4)
+        distribution = level
+    if distribution is not None and exponent is not None:
+        raise ValueError(f"give either distribution={distribution!r} or exponent={exponent!r}, not both")
     if exponent is not None:
         if isinstance(exponent, bool) or not isinstance(exponent, (int, float, np.integer, np.floating)):
             raise ValueError(f"exponent must be a float >= 0, got {exponent!r}")
-        level = f"zipf_{float(exponent):g}"
-    level = "zipf_2" if level is None else level
-    skew.parse_level(level)
+        distribution = f"zipf_{float(exponent):g}"
+    distribution = "zipf_2" if distribution is None else distribution
+    skew.parse_distribution(distribution)
     if obs_mode not in OBS_MODES:
         raise ValueError(f"unknown obs_mode {obs_mode!r}; valid: {', '.join(OBS_MODES)}")
     rooms = check_int("rooms", rooms, 1)
@@ -84,7 +90,7 @@ def gridworld_config(
             f"(besides the start, clear of doors) with rooms={rooms}, room_size={room_size}"
         )
     return GridworldConfig(
-        level=level,
+        distribution=distribution,
         obs_mode=obs_mode,
         num_maps=check_int("num_maps", num_maps, 1),
         num_objects=checked_objects,
@@ -103,7 +109,7 @@ class GridworldEnv(RendersForHumans, gym.Env[Image, np.int64]):
     reference: ``rooms**2 - 1`` doors, one route between any two rooms. There are
     ``num_maps`` fixed maps, each holding ``num_objects`` objects, unique (colour, shape) pairs of
     15 colours and 15 shapes, standing against walls and never in front of a door. Each episode
-    draws a map and, independently, a target object from the level's distribution over ranks:
+    draws a map and, independently, a target object from the distribution over ranks:
     map rank k is map index k-1 and item rank k is the map's object k-1.
 
     ## Observation
@@ -125,9 +131,11 @@ class GridworldEnv(RendersForHumans, gym.Env[Image, np.int64]):
     Truncates after ``max_steps`` steps (100 by default).
 
     ## Levels
-    ``level`` follows the shared grammar of :mod:`zipfian_envs.core.skew`: ``uniform``,
-    ``uniform_rare``, ``uniform_common`` or ``zipf_{a}`` / ``zipf{a}`` (default ``zipf_2``).
-    ``exponent=a`` is shorthand for ``level="zipf_{a}"``. ``reset(options={"item_rank": r,
+    The Gridworld has one level; ``distribution`` (the shared grammar of :mod:`zipfian_envs.core.skew`:
+    ``uniform``, ``uniform_rare``, ``uniform_common`` or ``zipf_{a}`` / ``zipf{a}``, default ``zipf_2``)
+    skews its maps and targets, and ``info["level"]`` reports it (the records' historical key).
+    ``exponent=a`` is shorthand for ``distribution="zipf_{a}"``; ``level=`` is the deprecated name of
+    ``distribution=`` (kept one release). ``reset(options={"item_rank": r,
     "map_rank": m})`` pins the target and/or map for evaluation protocols.
     """
 
@@ -152,8 +160,9 @@ class GridworldEnv(RendersForHumans, gym.Env[Image, np.int64]):
 
     def __init__(
         self,
-        level: str | None = None,
+        distribution: str | None = None,
         *,
+        level: str | None = None,
         exponent: float | None = None,
         obs_mode: str = "pixels",
         num_maps: int = 20,
@@ -164,7 +173,8 @@ class GridworldEnv(RendersForHumans, gym.Env[Image, np.int64]):
         render_mode: str | None = None,
     ) -> None:
         config = gridworld_config(
-            level,
+            distribution,
+            level=level,
             exponent=exponent,
             obs_mode=obs_mode,
             num_maps=num_maps,
@@ -176,7 +186,7 @@ class GridworldEnv(RendersForHumans, gym.Env[Image, np.int64]):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"unknown render_mode {render_mode!r}; valid: {self.metadata['render_modes']}")
         self.config = config
-        self.level = config.level
+        self.distribution = config.distribution
         self.obs_mode = config.obs_mode
         self.num_maps = config.num_maps
         self.num_objects = config.num_objects
@@ -238,7 +248,7 @@ class GridworldEnv(RendersForHumans, gym.Env[Image, np.int64]):
             "frequency_bin": self.item_sampler.frequency_bin(item_rank),
             "map_index": self._map_index,
             "map_rank": map_rank,
-            "level": self.level,
+            "level": self.distribution,
         }
         if self.render_mode == "human":
             self.render()

@@ -64,8 +64,9 @@ class GridworldVectorEnv(vector.NativeVectorEnv[Image]):
     def __init__(
         self,
         num_envs: int = 1,
-        level: str | None = None,
+        distribution: str | None = None,
         *,
+        level: str | None = None,
         exponent: float | None = None,
         obs_mode: str = "pixels",
         num_maps: int = 20,
@@ -78,7 +79,8 @@ class GridworldVectorEnv(vector.NativeVectorEnv[Image]):
     ) -> None:
         self.setup_vector(num_envs, render_mode, autoreset_mode)
         self.config = gridworld_config(
-            level,
+            distribution,
+            level=level,
             exponent=exponent,
             obs_mode=obs_mode,
             num_maps=num_maps,
@@ -87,7 +89,7 @@ class GridworldVectorEnv(vector.NativeVectorEnv[Image]):
             room_size=room_size,
             max_steps=max_steps,
         )
-        self.level = self.config.level
+        self.distribution = self.config.distribution
         self.obs_mode = self.config.obs_mode
         self.num_maps = self.config.num_maps
         self.num_objects = self.config.num_objects
@@ -104,7 +106,7 @@ class GridworldVectorEnv(vector.NativeVectorEnv[Image]):
         self._bins = np.array([self.item_sampler.frequency_bin(r) for r in range(1, self.num_objects + 1)], object)
         # Info columns that never change, copied each step (cheaper than np.full on object arrays).
         self._num_items_column = np.full(self.num_envs, self.num_objects, dtype=np.int64)
-        self._level_column = np.full(self.num_envs, self.level, dtype=object)
+        self._level_column = np.full(self.num_envs, self.distribution, dtype=object)
         self._load_tables()
         self._generators = vector.SubEnvGenerators(self.num_envs)
         n = self.num_envs

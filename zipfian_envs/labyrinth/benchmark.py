@@ -1,6 +1,6 @@
 """Labyrinth speed and memory: ``python -m zipfian_envs.labyrinth.benchmark``.
 
-Steps every level through ``gym.make("Zipfian/Labyrinth-v0", task=...)`` (the registered id with
+Steps every level through ``gym.make("Zipfian/Labyrinth-v0", level=...)`` (the registered id with
 its wrappers) with uniform random actions, resets included, on one thread, and prints a per-level
 table of steps/s, the mean over levels and its ratio to the 3,000 steps/s target; then the memory
 one more env adds (resident size of 20 envs mid-episode, per env).
@@ -34,7 +34,7 @@ ENV_ID = "Zipfian/Labyrinth-v0"
 
 def steps_per_second(level: str, steps: int, seed: int = 0) -> float:
     """Random-action steps per second of one level, resets included."""
-    env = gym.make(ENV_ID, task=level)
+    env = gym.make(ENV_ID, level=level)
     actions = np.random.default_rng(seed).integers(0, discrete_size(env.action_space), steps)
     env.reset(seed=seed)
     start = time.perf_counter()

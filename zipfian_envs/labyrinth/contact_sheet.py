@@ -19,7 +19,7 @@ def first_frames(seed: int = 0) -> dict[str, np.ndarray]:
     """Each implemented level's first observed image after ``reset(seed=seed)``."""
     frames = {}
     for name in implemented_levels():
-        obs, _ = LabyrinthEnv(task=name).reset(seed=seed)
+        obs, _ = LabyrinthEnv(level=name).reset(seed=seed)
         frames[name] = obs["image"]
     return frames
 

@@ -9,7 +9,7 @@ import numpy as np
 from gymnasium import spaces
 
 from zipfian_envs.core import language, skew
-from zipfian_envs.core.checks import check_discrete_action
+from zipfian_envs.core.checks import check_discrete_action, warn_renamed_keyword
 from zipfian_envs.core.human import RendersForHumans
 from zipfian_envs.core.types import DiscreteAction, FirstPersonObs, Image, Info, IntArray
 from zipfian_envs.engine.actions import ACTION_NAMES, KEY_MAP, NUM_ACTIONS
@@ -30,6 +30,33 @@ def normalized(level: str, score: float) -> float:
     random_mean, oracle_mean = REFERENCE_SCORES[level]
     span = oracle_mean - random_mean
     return float((score - random_mean) / span) if span > 0 else float("nan")
+
+
+def resolve_selection(distribution: str | None, level: str | None, task: str | None) -> tuple[str | None, str | None]:
+    """The (distribution, pinned level) of the constructor's keywords, the deprecated spellings mapped with a warning.
+
+    ``task=<level>`` is the old name of ``level=``, and ``level=<distribution>`` the old name of
+    ``distribution=`` (a distribution name is never a level name, so the two cannot be confused).
+    """
+    if task is not None:
+        if level is not None:
+            raise ValueError(f"give level={level!r} only (task={task!r} is its deprecated name)")
+        warn_renamed_keyword("LabyrinthEnv", "task", "level", task, stacklevel=4)
+        level = task
+    if level is not None and skew.is_distribution(level):
+        if distribution is not None:
+            raise ValueError(
+                f"level={level!r} is a distribution (the deprecated spelling of distribution=) "
+                f"but distribution={distribution!r} was given too"
+            )
+        warn_renamed_keyword("LabyrinthEnv", "level", "distribution", level, stacklevel=4)
+        distribution, level = level, None
+    if level is not None and level not in LEVEL_ORDER:
+        raise ValueError(
+            f"unknown level {level!r}; valid: {', '.join(LEVEL_ORDER)} "
+            f"(a distribution goes in distribution=; valid forms: {', '.join(skew.DISTRIBUTION_FORMS)})"
+        )
+    return distribution, level
 
 
 class LabyrinthEnv(RendersForHumans, gym.Env[FirstPersonObs, np.int64]):
@@ -65,8 +92,11 @@ class LabyrinthEnv(RendersForHumans, gym.Env[FirstPersonObs, np.int64]):
     = (score - random) / (oracle - random) with the level's measured random and oracle means.
 
     ## Levels
-    ``level`` follows :mod:`zipfian_envs.core.skew`'s grammar over the 30 ranks (default ``zipf_1``, the
-    reference's default; ``uniform_rare`` is the last 6 levels). ``task=<name>`` pins one level.
+    ``distribution`` follows :mod:`zipfian_envs.core.skew`'s grammar over the 30 level ranks (default
+    ``zipf_1``, the reference's default; ``uniform_rare`` is the last 6 levels); ``info["level"]``
+    reports it (the records' historical key) and ``info["item"]`` the episode's level.
+    ``level=<name>`` pins one of the 30 levels. Deprecated for one release: ``task=<name>`` (now
+    ``level=``) and ``level=<distribution>`` (now ``distribution=``).
     ``holdout=True`` plays DMLab's held-out test variants where a level has them.
     ``time_limit_scale`` in (0, 1] shortens every level's time limit (smoke tests and quick
     debugging only: scores of shortened episodes are not comparable with the reference scores).
@@ -75,13 +105,16 @@ class LabyrinthEnv(RendersForHumans, gym.Env[FirstPersonObs, np.int64]):
 
     metadata = {"render_modes": ["rgb_array", "human"], "render_fps": 15}
     window_title = "Zipf's Labyrinth"
+    # Every level it plays must have measured reference scores (the calibration itself runs without).
+    requires_calibration = True
     action_names = ACTION_NAMES
     key_map = KEY_MAP
 
     def __init__(
         self,
-        level: str | None = None,
+        distribution: str | None = None,
         *,
+        level: str | None = None,
         task: str | None = None,
         reverse_order: bool = False,
         holdout: bool = False,
@@ -90,8 +123,9 @@ class LabyrinthEnv(RendersForHumans, gym.Env[FirstPersonObs, np.int64]):
         height: int = 72,
         render_mode: str | None = None,
     ) -> None:
-        self.level = "zipf_1" if level is None else level
-        skew.parse_level(self.level)
+        distribution, level = resolve_selection(distribution, level, task)
+        self.distribution = "zipf_1" if distribution is None else distribution
+        skew.parse_distribution(self.distribution)
         if not isinstance(reverse_order, (bool, np.bool_)):
             raise ValueError(f"reverse_order must be True or False, got {reverse_order!r}")
         if not isinstance(holdout, (bool, np.bool_)):
@@ -106,15 +140,17 @@ class LabyrinthEnv(RendersForHumans, gym.Env[FirstPersonObs, np.int64]):
             raise ValueError(f"time_limit_scale must be a number in (0, 1], got {time_limit_scale!r}")
         self.time_limit_scale = float(time_limit_scale)
         self.camera = Camera(width=width, height=height)
-        self.task = None if task is None else check_level_name(task)
+        self.level = None if level is None else check_level_name(level)
         self.reverse_order = bool(reverse_order)
         self.holdout = bool(holdout)
         self.render_mode = render_mode
         self.order = tuple(reversed(LEVEL_ORDER)) if self.reverse_order else LEVEL_ORDER
-        self.sampler = skew.RankSampler.from_level(self.level, NUM_LEVELS)
+        self.sampler = skew.RankSampler.from_distribution(self.distribution, NUM_LEVELS)
         # A pinned task loads only its own module; otherwise every level must load now, not mid-training.
-        names = (self.task,) if self.task is not None else self.order
-        self._levels: dict[str, Level] = {name: load_level(name) for name in names}
+        names = (self.level,) if self.level is not None else self.order
+        self._levels: dict[str, Level] = {
+            name: load_level(name, calibrated=self.requires_calibration) for name in names
+        }
 
         # gymnasium types Dict as Space[dict[str, Space]]; its samples are dicts of arrays.
         self.observation_space = spaces.Dict(  # type: ignore[assignment]
@@ -147,10 +183,10 @@ class LabyrinthEnv(RendersForHumans, gym.Env[FirstPersonObs, np.int64]):
         if options:
             raise ValueError(f"unknown reset options {sorted(options)}; valid: item_rank")
         drawn = self.sampler.sample(self.np_random)
-        if self.task is not None:
-            rank = self.order.index(self.task) + 1
+        if self.level is not None:
+            rank = self.order.index(self.level) + 1
             if pinned is not None and pinned != rank:
-                raise ValueError(f"item_rank={pinned!r} conflicts with task={self.task!r} (rank {rank})")
+                raise ValueError(f"item_rank={pinned!r} conflicts with level={self.level!r} (rank {rank})")
         elif pinned is not None:
             if isinstance(pinned, bool) or not isinstance(pinned, (int, np.integer)) or not 1 <= pinned <= NUM_LEVELS:
                 raise ValueError(f"item_rank must be an integer in 1..{NUM_LEVELS}, got {pinned!r}")
@@ -168,7 +204,7 @@ class LabyrinthEnv(RendersForHumans, gym.Env[FirstPersonObs, np.int64]):
             "item_rank": rank,
             "num_items": NUM_LEVELS,
             "frequency_bin": self.sampler.frequency_bin(rank),
-            "level": self.level,
+            "level": self.distribution,
         }
         return self._info()
 

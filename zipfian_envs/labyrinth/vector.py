@@ -9,7 +9,7 @@ from zipfian_envs.vector.firstperson import FirstPersonVectorEnv
 class LabyrinthVectorEnv(FirstPersonVectorEnv):
     """``num_envs`` Labyrinths: each sub-env a :class:`LabyrinthEnv`, the raycasting batched over envs and rays.
 
-    Takes the single env's keyword arguments (``level``, ``task``, ``reverse_order``, ``holdout``,
+    Takes the single env's keyword arguments (``distribution``, ``level``, ``reverse_order``, ``holdout``,
     ``time_limit_scale``, ``width``, ``height``) plus ``num_envs``, ``autoreset_mode`` and
     ``render_mode`` (None or ``"rgb_array"``: the top-down maps). For equal seeds and actions the
     outputs equal ``SyncVectorEnv`` over single envs, bit for bit; see
@@ -17,5 +17,5 @@ class LabyrinthVectorEnv(FirstPersonVectorEnv):
     """
 
     env_class = LabyrinthEnv
-    shared_attributes = ("level", "task", "reverse_order", "holdout", "time_limit_scale")
+    shared_attributes = ("distribution", "level", "reverse_order", "holdout", "time_limit_scale")
     draws_overlays = False  # the HUD is part of the view

@@ -11,7 +11,7 @@ from gymnasium import spaces
 from numpy.typing import NDArray
 
 from zipfian_envs.core import language, skew
-from zipfian_envs.core.checks import check_discrete_action
+from zipfian_envs.core.checks import check_discrete_action, warn_renamed_keyword
 from zipfian_envs.core.human import RendersForHumans
 from zipfian_envs.core.types import Array, ContinuousAction, DiscreteAction, FirstPersonObs, Image, Info, IntArray
 from zipfian_envs.engine.backend import render_packed
@@ -77,13 +77,16 @@ class PlayroomEnv(RendersForHumans, gym.Env[FirstPersonObs, PlayroomActType]):
     (0, 1] shortens it, for smoke tests only). ``info["success"]`` at episode end equals reward > 0.
 
     ## Levels
-    ``level`` takes the reference's names (``lift/lift_shape_zipf2``; the id-safe
-    ``lift.lift_shape_zipf2`` too; see :data:`zipfian_envs.playroom.tasks.LEVELS`) or a
-    distribution alone (the shared grammar, e.g. ``zipf_2``, ``uniform_rare``, or ``frequent``)
-    applied to ``task`` (default ``lift/lift_shape``). The default is ``lift/lift_shape_zipf2``.
-    ``info["level"]`` is the distribution, ``info["task"]`` the task. ``reset(options={"item_rank":
-    r})`` pins the item. Supervised (``find``) levels add ``target_kind``, ``target_visible``,
-    ``target_bearing`` and ``target_elevation`` (radians from the gaze) to every step's info.
+    A level is a task plus a distribution over its items. ``level`` takes the reference's names
+    (``lift/lift_shape_zipf2``; the id-safe ``lift.lift_shape_zipf2`` too; see
+    :data:`zipfian_envs.playroom.tasks.LEVELS`) or any ``<task>_<distribution>``; instead,
+    ``distribution`` (the shared grammar, e.g. ``zipf_2``, ``uniform_rare``, or ``frequent``)
+    applies to ``task`` (default ``lift/lift_shape``). The default is ``lift/lift_shape_zipf2``.
+    ``level=<distribution>`` is the deprecated spelling of ``distribution=`` (kept one release).
+    ``info["level"]`` is the distribution (the records' historical key), ``info["task"]`` the task.
+    ``reset(options={"item_rank": r})`` pins the item. Supervised (``find``) levels add
+    ``target_kind``, ``target_visible``, ``target_bearing`` and ``target_elevation`` (radians from the
+    gaze) to every step's info.
     :meth:`protocol_levels` tells the evaluation harness which level each protocol runs (the level
     itself for ``zipfian``, ``frequent`` included; the same task at ``uniform`` and ``uniform_rare``).
     """
@@ -98,13 +101,16 @@ class PlayroomEnv(RendersForHumans, gym.Env[FirstPersonObs, PlayroomActType]):
         level: str | None = None,
         *,
         task: str | None = None,
+        distribution: str | None = None,
         action_mode: str = "discrete",
         time_limit_scale: float = 1.0,
         width: int = 96,
         height: int = 72,
         render_mode: str | None = None,
     ) -> None:
-        self.spec_task = tasks.parse(level, task)
+        if isinstance(level, str) and not tasks.is_level_name(level):
+            warn_renamed_keyword("PlayroomEnv", "level", "distribution", level)
+        self.spec_task = tasks.parse(level, task, distribution)
         if action_mode not in ACTION_MODES:
             raise ValueError(f"unknown action_mode {action_mode!r}; valid: {', '.join(ACTION_MODES)}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
@@ -116,8 +122,9 @@ class PlayroomEnv(RendersForHumans, gym.Env[FirstPersonObs, PlayroomActType]):
         ):
             raise ValueError(f"time_limit_scale must be a number in (0, 1], got {time_limit_scale!r}")
         self.camera = Camera(width=width, height=height)
-        self.level = self.spec_task.distribution
+        self.distribution = self.spec_task.distribution
         self.task = self.spec_task.task
+        self.level = f"{self.task}_{self.distribution}"
         self.mode = self.spec_task.mode
         self._reward_rule = rules.REWARD_RULES[self.mode]
         self.kinds = self.spec_task.kinds
@@ -192,7 +199,7 @@ class PlayroomEnv(RendersForHumans, gym.Env[FirstPersonObs, PlayroomActType]):
             "item_rank": rank,
             "num_items": self.num_items,
             "frequency_bin": self.sampler.frequency_bin(rank),
-            "level": self.level,
+            "level": self.distribution,
             "task": self.task,
             "instruction": self._instruction,
         }

@@ -57,7 +57,7 @@ LEVELS: tuple[str, ...] = (
 RECEPTACLES: tuple[str, ...] = ("bed", "tray")
 COMBO_ALIASES = {"rare": "uniform_rare", "all": "uniform"}
 LEVEL_FORMS = "<family>/<task>_<distribution> (e.g. lift/lift_shape_zipf2), or a distribution alone: " + ", ".join(
-    (*skew.LEVEL_FORMS, "frequent")
+    (*skew.DISTRIBUTION_FORMS, "frequent")
 )
 
 
@@ -125,6 +125,10 @@ RARE_COMBINATIONS = frozenset(COMBINATIONS[-skew.tail_size(len(COMBINATIONS)) :]
 FREQUENT_COMBINATIONS = frozenset(COMBINATIONS[: -skew.tail_size(len(COMBINATIONS))])
 
 
+# Distributions the Playroom adds to the shared grammar.
+EXTRA_DISTRIBUTIONS = ("frequent",)
+
+
 def distribution_weights(distribution: str, n: int) -> np.ndarray:
     """Weights of a distribution name (the shared grammar or ``frequent``) over ranks 1..n."""
     if distribution == "frequent":
@@ -133,7 +137,7 @@ def distribution_weights(distribution: str, n: int) -> np.ndarray:
         weights[:keep] = 1.0 / keep
         return weights
     try:
-        return skew.level_weights(distribution, n)
+        return skew.distribution_weights(distribution, n)
     except ValueError:
         raise ValueError(f"unknown level {distribution!r}; valid forms: {LEVEL_FORMS}") from None
 
@@ -166,15 +170,27 @@ def protocol_levels(level: str | None, task: str | None = None) -> dict[str, str
     return {"zipfian": level, "uniform": prefix + "uniform", "rare": prefix + "uniform_rare"}
 
 
-def parse(level: str | None, task: str | None = None) -> Task:
-    """Parse ``level`` (a reference name, or a distribution for ``task``) into a :class:`Task`.
+def is_level_name(name: str) -> bool:
+    """Whether ``name`` is written as a level (``<family>/<task>_<distribution>``), not a bare distribution."""
+    return "/" in _slash_name(name)
 
-    A reference name sets the task itself; ``task`` may repeat it but not contradict it.
+
+def parse(level: str | None, task: str | None = None, distribution: str | None = None) -> Task:
+    """Parse ``level`` (a level name) or ``distribution`` (applied to ``task``) into a :class:`Task`.
+
+    A level name sets the task itself; ``task`` may repeat it but not contradict it. A bare
+    distribution given as ``level`` is accepted too (the deprecated spelling; the env warns).
     """
     if task is not None:
         check_task(task)
+    if level is not None and distribution is not None:
+        raise ValueError(f"give either level={level!r} or distribution={distribution!r}, not both")
     if level is None:
-        level = DEFAULT_DISTRIBUTION
+        level = DEFAULT_DISTRIBUTION if distribution is None else distribution
+        if not isinstance(level, str):
+            raise ValueError(f"distribution must be a string, got {level!r}; valid forms: {LEVEL_FORMS}")
+        if is_level_name(level):
+            raise ValueError(f"distribution={level!r} is a level name; write level={level!r}")
     if not isinstance(level, str):
         raise ValueError(f"level must be a string, got {level!r}; valid forms: {LEVEL_FORMS}")
     name = _slash_name(level)

@@ -17,4 +17,4 @@ class PlayroomVectorEnv(FirstPersonVectorEnv):
     """
 
     env_class = PlayroomEnv
-    shared_attributes = ("level", "task", "mode", "action_mode", "time_limit_scale", "max_steps")
+    shared_attributes = ("distribution", "level", "task", "mode", "action_mode", "time_limit_scale", "max_steps")

@@ -23,7 +23,7 @@ from gymnasium.error import DependencyNotInstalled
 
 from zipfian_envs.core.human import import_pygame
 from zipfian_envs.core.records import save_records
-from zipfian_envs.registration import NAMESPACE, env_ids, register_all
+from zipfian_envs.registration import NAMESPACE, env_ids, register_all, selection_kwargs
 
 PROG = "zipfian-play"
 PROTOCOL = "human"
@@ -137,7 +137,7 @@ class Viewer:
         self.reset()
         self._layout()
         self.screen = pygame.display.set_mode(self.size)
-        level = self.info.get("level", env_attr(env, "level"))
+        level = self.info.get("level", env_attr(env, "distribution"))
         pygame.display.set_caption(f"{self.env_id}" + (f"  level {level}" if level else ""))
         self.frame_clock = pygame.time.Clock()
 
@@ -179,7 +179,7 @@ class Viewer:
         counts = self.tally.setdefault(str(self.info.get("frequency_bin")), [0, 0])
         counts[0] += int(self.outcome)
         counts[1] += 1
-        level = self.info.get("level", env_attr(self.env, "level"))
+        level = self.info.get("level", env_attr(self.env, "distribution"))
         self.records.append(
             episode_record(self.env_id, level, self.seed, self.episode, self.info, self.episode_return, self.steps)
         )
@@ -415,7 +415,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(error), code=1)
     kwargs: dict[str, Any] = {"render_mode": "rgb_array"}
     if args.level is not None:
-        kwargs["level"] = args.level
+        kwargs.update(selection_kwargs(args.level))
     try:
         env = gym.make(env_id, **kwargs)
     except (ValueError, TypeError, gym.error.Error) as error:

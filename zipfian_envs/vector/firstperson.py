@@ -101,7 +101,7 @@ class FirstPersonVectorEnv(vector.NativeVectorEnv[FirstPersonObs]):
     """
 
     env_class: type[FirstPersonSubEnv]
-    shared_attributes: tuple[str, ...] = ("level",)
+    shared_attributes: tuple[str, ...] = ("distribution",)
     # Whether the single env's ``_overlay`` draws anything (the vector env skips the call if not).
     draws_overlays: bool = True
     metadata = {"render_modes": ["rgb_array"], "autoreset_mode": AutoresetMode.NEXT_STEP}

@@ -3,6 +3,11 @@
 Each module ``zipfian_envs.labyrinth.levels.<name>`` defines ``LEVEL``, an instance of a
 :class:`~zipfian_envs.labyrinth.level.Level` subclass whose docstring states the rules, rewards,
 time limit and what the level tests.
+
+Adding a level: write its module here and put its name in :data:`LEVEL_ORDER` (its position is its
+Zipf rank), then measure its scores with ``python -m zipfian_envs.labyrinth.calibrate --levels <name>``.
+Until then :func:`load_level` refuses it with :class:`UncalibratedLevelError`, naming that command:
+without measured scores ``normalized_score`` would be NaN and the default success rule never true.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import importlib
 import importlib.util
 
 from zipfian_envs.labyrinth.level import Level
+from zipfian_envs.labyrinth.scores import REFERENCE_SCORES
 
 LEVEL_ORDER: tuple[str, ...] = (
     "rooms_collect_good_objects",
@@ -50,16 +56,37 @@ FAMILIES: tuple[str, ...] = ("rooms", "language", "lasertag", "natlab", "skymaze
 _LOADED: dict[str, Level] = {}
 
 
-def check_level_name(name: str) -> str:
-    """Return ``name`` if it is one of the 30 levels, else raise ``ValueError`` listing them."""
-    if name not in LEVEL_ORDER:
-        raise ValueError(f"unknown task {name!r}; valid: {', '.join(LEVEL_ORDER)}")
+class UncalibratedLevelError(RuntimeError):
+    """A level has no measured (random, oracle) scores in ``zipfian_envs/labyrinth/scores.py``."""
+
+
+def calibration_command(name: str) -> str:
+    """The command that measures a level's reference scores into ``scores.py``."""
+    return f"python -m zipfian_envs.labyrinth.calibrate --levels {name} --episodes 20"
+
+
+def check_calibrated(name: str) -> str:
+    """Return ``name`` if its reference scores are measured, else raise naming the command to run."""
+    if name not in REFERENCE_SCORES:
+        raise UncalibratedLevelError(
+            f"Labyrinth level {name!r} has no calibrated scores in zipfian_envs/labyrinth/scores.py "
+            f"(normalized_score and success need them); run: {calibration_command(name)}"
+        )
     return name
 
 
-def load_level(name: str) -> Level:
-    """The ``LEVEL`` object of a level module (imported once)."""
+def check_level_name(name: str) -> str:
+    """Return ``name`` if it is one of the 30 levels, else raise ``ValueError`` listing them."""
+    if name not in LEVEL_ORDER:
+        raise ValueError(f"unknown level {name!r}; valid: {', '.join(LEVEL_ORDER)}")
+    return name
+
+
+def load_level(name: str, *, calibrated: bool = True) -> Level:
+    """The ``LEVEL`` object of a level module (imported once); ``calibrated=False`` only for the calibration."""
     check_level_name(name)
+    if calibrated:
+        check_calibrated(name)
     if name not in _LOADED:
         module = importlib.import_module(f"{__name__}.{name}")
         level = module.LEVEL

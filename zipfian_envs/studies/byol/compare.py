@@ -53,7 +53,7 @@ def parse_condition(condition: str) -> tuple[str, str, str]:
             f"NORM in {', '.join(NORMS)} and a skew level (e.g. byol-gn_ws-zipf_1)"
         )
     try:
-        skew.parse_level(level)
+        skew.parse_distribution(level)
     except ValueError as exc:
         raise StudyError(f"bad condition {condition!r}: {exc}") from exc
     return method, norm, level

@@ -108,7 +108,7 @@ class TrialConfig:
         if self.device not in ("cpu", "cuda") and not self.device.startswith("cuda:"):
             raise StudyError(f"unknown device {self.device!r}; choose from cpu, cuda, cuda:N")
         try:
-            skew.parse_level(self.level)
+            skew.parse_distribution(self.level)
         except ValueError as exc:
             raise StudyError(str(exc)) from exc
         counts = {

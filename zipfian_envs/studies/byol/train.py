@@ -50,7 +50,7 @@ class _Trainer:
         torch.manual_seed(config.seed)
         self.rng = np.random.default_rng([config.seed, 1])
         self.generator = torch.Generator().manual_seed(config.seed + 10_000)
-        self.sampler = skew.RankSampler.from_level(config.level, splits.num_classes)
+        self.sampler = skew.RankSampler.from_distribution(config.level, splits.num_classes)
         self.pool = self.probe.to_tensor(splits.pretrain, device)
         self.pool_size = splits.pretrain.shape[1]
         watched = _monitor_classes(splits.num_classes, config.knn_classes)
