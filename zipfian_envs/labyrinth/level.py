@@ -11,7 +11,7 @@ info dict; the level owns its rules.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -33,7 +33,8 @@ class LevelState:
     """A level's own per-episode values: empty here, subclassed (slots, keyword-only fields) by each level."""
 
 
-StateT = TypeVar("StateT", bound=LevelState)
+# Covariant: a Scene[SubState] is a Scene[BaseState], so a family's shared rules take its levels' scenes.
+StateT = TypeVar("StateT", bound=LevelState, covariant=True)
 
 
 @dataclass
@@ -42,12 +43,11 @@ class Scene(Generic[StateT]):
 
     grid: Grid
     pose: Pose
-    state: StateT = field(default_factory=LevelState)  # type: ignore[assignment]  # TRANSITION
+    state: StateT
     entities: Entities = field(default_factory=Entities)
     instruction: str = ""
     hud: list[tuple[int, int, int]] = field(default_factory=list)
     screens: list[Screen] = field(default_factory=list)
-    memory: dict[str, Any] = field(default_factory=dict)  # TRANSITION
     steps: int = 0
     terminated: bool = False
     success: bool = False

@@ -321,8 +321,14 @@ class NatLabLevel(Level):
         time_of_day = TIME_NAMES[int(rng.integers(len(TIME_NAMES)))]
         cell = spawn_cells[int(rng.integers(len(spawn_cells)))]
         count = len(mushrooms_xy)
-        fields = dict(time_of_day=time_of_day, mushrooms=count, eaten=0, regrow_at=np.full(count, -1, np.int64))
-        state = NatLabState(**fields) if map_index is None else VaryingMapState(**fields, map=map_index)
+        regrow_at = np.full(count, -1, np.int64)
+        state: NatLabState
+        if map_index is None:
+            state = NatLabState(time_of_day=time_of_day, mushrooms=count, eaten=0, regrow_at=regrow_at)
+        else:
+            state = VaryingMapState(
+                time_of_day=time_of_day, mushrooms=count, eaten=0, regrow_at=regrow_at, map=map_index
+            )
         scene = Scene(grid=build_grid(natmap, time_of_day), pose=spawn_pose(rng, cell), state=state)
         scene.entities = populate(natmap, mushrooms_xy, time_of_day)
         return scene
