@@ -183,7 +183,7 @@ def test_vector_benchmark_compares_backends(tmp_path, capsys):
     assert "x numpy" in capsys.readouterr().out
     (figures,) = json.loads((tmp_path / "bench.json").read_text())
     assert sorted(figures["best"]) == sorted(renders)
-    assert all(rates["observe_us"] > 0 and rates["rest_us"] > 0 for rates in figures["best"].values())
+    assert all(rates["observe_us"] > 0 and rates["rest_us"] >= 0 for rates in figures["best"].values())
 
 
 def test_without_numba_auto_renders_with_numpy_and_numba_is_refused():

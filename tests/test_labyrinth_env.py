@@ -4,6 +4,9 @@ Checks shared with every Zipfian env (checkers, determinism, pickling, spawn wor
 run from the registry in test_envs.py; the rules of each level are tested per family.
 """
 
+import copy
+import dataclasses
+import pickle
 import re
 
 import numpy as np
@@ -13,11 +16,38 @@ from scipy import stats
 from zipfian_envs.core import language, skew
 from zipfian_envs.labyrinth import LEVEL_ORDER, LabyrinthEnv, load_level
 from zipfian_envs.labyrinth.env import normalized
+from zipfian_envs.labyrinth.level import LevelState
 from zipfian_envs.labyrinth.levels import implemented_levels
 from zipfian_envs.labyrinth.scores import REFERENCE_SCORES
 
 ALL_LEVELS = len(implemented_levels()) == len(LEVEL_ORDER)
 needs_all_levels = pytest.mark.skipif(not ALL_LEVELS, reason="every level module must exist")
+
+
+def _same_value(a, b) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return type(a) is type(b) and a.dtype == b.dtype and np.array_equal(a, b)
+    return type(a) is type(b) and repr(a) == repr(b)
+
+
+@pytest.mark.parametrize("name", implemented_levels())
+def test_each_level_keeps_its_state_in_a_typed_slotted_dataclass(name):
+    """``scene.state`` is the level's own ``*State`` dataclass: a misspelt field raises, copies keep every value."""
+    level = load_level(name)
+    scene = level.reset(np.random.default_rng(3))
+    rng = np.random.default_rng(4)
+    for _ in range(30):
+        level.step(scene, level.oracle(scene), rng)
+    state = scene.state
+    assert isinstance(state, LevelState) and type(state) is not LevelState
+    assert type(state).__name__.endswith("State") and (type(state).__doc__ or "").strip()
+    assert not hasattr(state, "__dict__") and not hasattr(scene, "memory")
+    with pytest.raises(AttributeError):
+        state.no_such_field = 1
+    for clone in (pickle.loads(pickle.dumps(scene)), copy.deepcopy(scene)):
+        assert type(clone.state) is type(state) and clone.state is not state
+        for field in dataclasses.fields(state):
+            assert _same_value(getattr(clone.state, field.name), getattr(state, field.name)), field.name
 
 
 def test_thirty_levels_in_reference_order_each_with_docstring_and_limit():

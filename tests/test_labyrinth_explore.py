@@ -1,5 +1,6 @@
 """The eight explore levels: rules in scripted situations, time limits, determinism, oracle versus random."""
 
+import dataclasses
 import math
 import pickle
 
@@ -81,9 +82,9 @@ def test_same_seed_same_scene(name):
     assert a.pose == b.pose
     for field in a.entities.__dataclass_fields__:
         assert np.array_equal(getattr(a.entities, field), getattr(b.entities, field))
-    assert a.memory.keys() == b.memory.keys()
-    for key in a.memory:
-        assert np.array_equal(a.memory[key], b.memory[key])
+    assert type(a.state) is type(b.state)
+    for field in dataclasses.fields(a.state):
+        assert np.array_equal(getattr(a.state, field.name), getattr(b.state, field.name))
     c = level.reset(np.random.default_rng(12))
     assert not (np.array_equal(a.grid.walls, c.grid.walls) and a.pose == c.pose)
     # Steps with the same actions and generator stay identical.
@@ -98,7 +99,7 @@ def test_themes_vary_and_decals_appear_on_about_a_tenth_of_the_facing_walls():
     themes, decals, facing = set(), 0, 0
     for seed in range(40):
         scene = level.reset(np.random.default_rng(seed))
-        themes.add(scene.memory["theme"])
+        themes.add(scene.state.theme)
         open_cells = scene.grid.walls == 0
         # Open doors count as open; the small goal level has no doors, so open means floor.
         padded = np.pad(open_cells, 1)
@@ -129,9 +130,9 @@ def test_apples_pay_one_and_all_taken_restart_the_same_apples(name):
         reward = level.step(scene, LOOK_LEFT, rng)
         assert reward == 1.0
         if i < len(ents) - 1:
-            assert not ents.active[i] and scene.memory["restarts"] == 0
+            assert not ents.active[i] and scene.state.restarts == 0
     # The last apple restarted the map: the same apples are back and the agent is on a spawn cell.
-    assert scene.memory["restarts"] == 1 and scene.entities.active.all()
+    assert scene.state.restarts == 1 and scene.entities.active.all()
     assert np.array_equal(scene.entities.x, xs) and np.array_equal(scene.entities.y, ys)
     assert scene.pose.cell in {tuple(c) for c in maze.all_spawns().tolist()} - apples
     assert level.step(scene, LOOK_LEFT, rng) == 0.0
@@ -145,7 +146,7 @@ def test_goal_pays_ten_restarts_and_stays_put(name):
     for seed in range(3):
         level, scene, rng = build(name, seed)
         maze = same_maze(level, seed)
-        goal = tuple(scene.memory["goal"].tolist())
+        goal = tuple(scene.state.goal.tolist())
         assert goal in {tuple(c) for c in maze.all_objects().tolist()}
         assert len(scene.entities) == 1
         gx, gy = float(scene.entities.x[0]), float(scene.entities.y[0])
@@ -153,7 +154,7 @@ def test_goal_pays_ten_restarts_and_stays_put(name):
             assert maze.room[scene.pose.cell] >= 0 and maze.room[scene.pose.cell] != maze.room[goal]
             stand_on(scene, gx, gy)
             assert level.step(scene, LOOK_LEFT, rng) == 10.0
-            assert scene.memory["restarts"] == restart and scene.entities.active[0]
+            assert scene.state.restarts == restart and scene.entities.active[0]
             assert (scene.entities.x[0], scene.entities.y[0]) == (gx, gy)
             assert math.hypot(scene.pose.x - gx, scene.pose.y - gy) > 1.0
 
@@ -163,22 +164,22 @@ def test_doors_leave_one_way_open_and_are_redrawn_at_each_restart(name):
     shut_off_path, doors_off_path, changed = 0, 0, 0
     for seed in range(8):
         level, scene, rng = build(name, seed)
-        doors = scene.memory["door_cells"]
+        doors = scene.state.door_cells
         assert len(doors) > 0
-        goal = tuple(scene.memory["goal"].tolist())
+        goal = tuple(scene.state.goal.tolist())
         states = []
         for _ in range(4):
             walls = scene.grid.walls[doors[:, 0], doors[:, 1]]
             assert set(np.unique(walls).tolist()) <= {0, DOOR}
             # The goal is always reachable with the doors as they are.
             assert distance_field(passable(scene.grid), [goal])[scene.pose.cell] != UNREACHABLE
-            regions = scene.memory["regions"]
+            regions = scene.state.regions
             states.append(walls.copy())
             stand_on(scene, goal[1] + 0.5, goal[0] + 0.5)
             assert level.step(scene, LOOK_LEFT, rng) == 10.0
         changed += any(not np.array_equal(states[0], s) for s in states[1:])
         # Off the path, about half the doors are shut: count the doors no spawn-goal path needs.
-        edges = scene.memory["door_edges"]
+        edges = scene.state.door_edges
         start = int(regions[scene.pose.cell])
         on_path = random_door_path(np.random.default_rng(0), edges, start, int(regions[goal]))
         shut = scene.grid.walls[doors[:, 0], doors[:, 1]] == DOOR
@@ -190,7 +191,7 @@ def test_doors_leave_one_way_open_and_are_redrawn_at_each_restart(name):
 
 def test_a_shut_door_blocks_the_way():
     level, scene, rng = build("explore_obstructed_goals_small", 0)
-    doors = scene.memory["door_cells"]
+    doors = scene.state.door_cells
     row, col = (int(v) for v in doors[0])
     scene.grid.walls[row, col] = DOOR
     # Stand in front of the door (on the open side above or left of it), facing it, and push forward.
@@ -227,27 +228,27 @@ def test_object_rewards_good_bad_one_per_category_and_restart(name, categories):
     assert maze.num_rooms == 1 and maze.rooms[0].tolist() == [1, 1, 11, 11]
     object_cells = {tuple(c) for c in maze.all_objects().tolist()}
     assert len(object_cells) == 2 * categories
-    values = scene.memory["values"].copy()
+    values = scene.state.values.copy()
     assert sorted(values.tolist()) == [-1.0] * (categories // 2) + [2.0] * (categories // 2)
     placements = []
     for restart in range(3):
         ents = scene.entities
         assert sorted(ents.kind.tolist()) == list(range(categories)) and ents.active.all()
         assert np.array_equal(ents.value, values[ents.kind])
-        assert np.array_equal(ents.shape, scene.memory["shapes"][ents.kind])
+        assert np.array_equal(ents.shape, scene.state.shapes[ents.kind])
         assert cells_of(scene, range(len(ents))) <= object_cells
         placements.append(cells_of(scene, range(len(ents))))
         # A bad object costs 1 and restarts nothing.
         bad = int(np.flatnonzero(ents.value < 0)[0])
         stand_on(scene, ents.x[bad], ents.y[bad])
         assert level.step(scene, LOOK_LEFT, rng) == -1.0
-        assert not ents.active[bad] and scene.memory["restarts"] == restart
+        assert not ents.active[bad] and scene.state.restarts == restart
         good = np.flatnonzero(ents.value > 0)
         for k, i in enumerate(good):
             stand_on(scene, ents.x[i], ents.y[i])
             assert level.step(scene, LOOK_LEFT, rng) == 2.0
-            assert scene.memory["restarts"] == restart + (k == len(good) - 1)
-        assert np.array_equal(scene.memory["values"], values)
+            assert scene.state.restarts == restart + (k == len(good) - 1)
+        assert np.array_equal(scene.state.values, values)
     assert len({frozenset(p) for p in placements}) > 1
 
 

@@ -60,7 +60,7 @@ def take(level, scene, rng, index: int) -> float:
 
 def objects(scene) -> list[tuple[str, str, int]]:
     """(shape name, colour name, room id) of every entity, read from what is drawn and where it stands."""
-    ents, rooms = scene.entities, scene.memory.get("rooms")
+    ents, rooms = scene.entities, getattr(scene.state, "rooms", None)
     out = []
     for i in range(len(ents)):
         room = -1 if rooms is None else int(rooms[int(ents.y[i]), int(ents.x[i])])
@@ -82,7 +82,7 @@ def play(name: str, seed: int, policy: str, max_steps: int) -> float:
 def state_of(scene) -> bytes:
     """Everything that defines a scene, as bytes (for bit-for-bit comparisons)."""
     return pickle.dumps(
-        (scene.grid.walls, scene.grid.floor, scene.pose, scene.entities, scene.memory, scene.instruction)
+        (scene.grid.walls, scene.grid.floor, scene.pose, scene.entities, scene.state, scene.instruction)
     )
 
 
@@ -128,7 +128,7 @@ def test_same_seed_same_scene_and_steps(name):
     assert take(level, first, rng_a, goal) == take(level, second, rng_b, goal)
     assert state_of(first) == state_of(second)
     assert state_of(first) != state_of(build(name, seed=8)[1])
-    pickle.loads(pickle.dumps(first))  # the scene, memory included, pickles mid-episode
+    pickle.loads(pickle.dumps(first))  # the scene, its state included, pickles mid-episode
 
 
 @pytest.mark.parametrize("name", LANGUAGE)
@@ -147,7 +147,7 @@ def test_wrong_object_pays_its_penalty_and_restarts_with_a_new_task(name):
     steps = scene.steps
     assert take(level, scene, rng, wrong) == value
     assert scene.entities is not old_entities and scene.entities.active.all()
-    assert scene.memory["tasks_done"] == 1 and scene.steps == steps + 1 and not scene.terminated
+    assert scene.state.tasks_done == 1 and scene.steps == steps + 1 and not scene.terminated
 
 
 # -- language_select_described_object ----------------------------------------------------------
@@ -179,9 +179,9 @@ def test_located_object_instruction_picks_out_exactly_the_goal():
         words = scene.instruction.split()
         assert words[:2] == ["pick", "the"] and words[3:6] == ["object", "in", "the"] and words[7] == "room"
         colour, floor = words[2], words[6]
-        rooms = scene.memory["rooms"]
+        rooms = scene.state.rooms
         # The named floor colour is on exactly one room, and the grid is painted with it.
-        named = [room for room, name in enumerate(scene.memory["floor_names"]) if name == floor]
+        named = [room for room, name in enumerate(scene.state.floor_names) if name == floor]
         assert len(named) == 1
         assert tuple(scene.grid.floor[tuple(np.argwhere(rooms == named[0])[0])]) == floor_colour(floor)
         things = objects(scene)
@@ -192,7 +192,7 @@ def test_located_object_instruction_picks_out_exactly_the_goal():
         assert any(c != colour and room == goal_room for _, c, room in things)
         assert any(c == colour and room != goal_room for _, c, room in things)
         wrong = len(things) - 1
-        layout = scene.memory["layout"]
+        layout = scene.state.layout
         layouts[layout] += 1
         assert wrong == {"two_areas": 3, "two_rooms": 3, "four_rooms": 7, "six_rooms": 11}[layout]
         expected = {"two_areas": -3.0, "two_rooms": -3.0, "four_rooms": -1.0, "six_rooms": -1.0}[layout]
@@ -251,15 +251,15 @@ def test_random_task_instructions_pick_out_exactly_the_goals():
     level, scene, rng = build("language_execute_random_task", seed=0)
     tasks, layouts = Counter(), Counter()
     for _ in range(350):
-        memory = scene.memory
-        tasks[memory["task"]] += 1
-        layouts[memory["layout"]] += 1
+        state = scene.state
+        tasks[state.task] += 1
+        layouts[state.layout] += 1
         things = objects(scene)
         goals = np.flatnonzero(scene.entities.kind == GOAL).tolist()
         assert fitting(scene.instruction, things) == goals, (scene.instruction, things)
         wrong = len(things) - len(goals)
-        assert wrong == {"two_areas": 2, "two_rooms": 2, "four_rooms": 4, "six_rooms": 8}[memory["layout"]]
-        if memory["task"] == "pick_confusable":  # every distractor shares exactly one attribute with the goal
+        assert wrong == {"two_areas": 2, "two_rooms": 2, "four_rooms": 4, "six_rooms": 8}[state.layout]
+        if state.task == "pick_confusable":  # every distractor shares exactly one attribute with the goal
             gs, gc, _ = things[goals[0]]
             assert all((s == gs) != (c == gc) for i, (s, c, _) in enumerate(things) if i != goals[0])
         if "near" in scene.instruction:  # a decoy fits the target words in a room without the reference
@@ -278,26 +278,26 @@ def test_random_task_rewards_single_and_every_tasks():
     checked = Counter()
     while min(checked.get(k, 0) for k in ("single", "every", "every_wrong")) < 2:
         scene = level.reset(rng, LevelOptions())
-        layout, ents = scene.memory["layout"], scene.entities
+        layout, ents = scene.state.layout, scene.entities
         goals = np.flatnonzero(ents.kind == GOAL)
         wrong = int(np.flatnonzero(ents.kind == WRONG)[0])
-        if not scene.memory["every"]:
+        if not scene.state.every:
             expected = {"two_areas": -5.0, "two_rooms": -5.0, "four_rooms": -3.0, "six_rooms": -1.0}[layout]
             assert np.all(ents.value[ents.kind == WRONG] == expected)
-            assert take(level, scene, rng, int(goals[0])) == 10.0 and scene.memory["tasks_done"] == 1
+            assert take(level, scene, rng, int(goals[0])) == 10.0 and scene.state.tasks_done == 1
             checked["single"] += 1
         elif checked["every"] <= checked["every_wrong"]:
             assert len(goals) == {"two_areas": 2, "two_rooms": 2, "four_rooms": 3, "six_rooms": 4}[layout]
             for n, goal in enumerate(goals, start=1):
                 reward = take(level, scene, rng, int(goal))
                 if n < len(goals):  # +1 each, the task goes on with the same objects
-                    assert reward == 1.0 and scene.entities is ents and scene.memory["tasks_done"] == 0
-            assert reward == 11.0 and scene.memory["tasks_done"] == 1 and scene.entities is not ents
+                    assert reward == 1.0 and scene.entities is ents and scene.state.tasks_done == 0
+            assert reward == 11.0 and scene.state.tasks_done == 1 and scene.entities is not ents
             checked["every"] += 1
         else:
             expected = {"two_areas": -6.0, "two_rooms": -6.0, "four_rooms": -3.0, "six_rooms": -2.0}[layout]
             take(level, scene, rng, int(goals[0]))  # +1, then a wrong object ends the task
-            assert take(level, scene, rng, wrong) == expected and scene.memory["tasks_done"] == 1
+            assert take(level, scene, rng, wrong) == expected and scene.state.tasks_done == 1
             checked["every_wrong"] += 1
 
 
@@ -326,12 +326,12 @@ def test_question_answer_is_the_ball_the_level_rewards():
         cues = [thing for thing, kind in zip(objects(scene), ents.kind) if kind == CUE]
         assert len(cues) == 4 and not ents.touchable[ents.kind == CUE].any()
         yes = answer_from_text(scene.instruction, cues)
-        memory = scene.memory
+        state = scene.state
         assert (
             yes
-            == memory["answer"]
+            == state.answer
             == true_answer(
-                memory["question"], memory["shape"], memory["colour"], memory["cue_shapes"], memory["cue_colours"]
+                state.question, state.shape, state.colour, state.cue_shapes, state.cue_colours
             )
         )
         balls = {COLOUR_OF_RGB[tuple(ents.colour[i].tolist())]: i for i in np.flatnonzero(ents.kind != CUE)}
@@ -362,7 +362,7 @@ def test_cue_objects_cannot_be_picked_up():
     cue = int(np.flatnonzero(scene.entities.kind == CUE)[0])
     ents = scene.entities
     assert take(level, scene, rng, cue) == 0.0
-    assert scene.entities is ents and ents.active.all() and scene.memory["tasks_done"] == 0
+    assert scene.entities is ents and ents.active.all() and scene.state.tasks_done == 0
 
 
 def test_bad_names_raise_with_the_valid_choices():

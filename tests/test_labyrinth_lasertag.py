@@ -52,13 +52,13 @@ def face_off(scene, distance=3, lateral=0.0, bot_faces_agent=False):
     (row, col), (dr, dc) = straight_run(scene, distance)
     yaw = math.atan2(dr, dc)
     scene.pose = Pose(x=col + 0.5, y=row + 0.5, yaw=yaw)
-    memory, ents = scene.memory, scene.entities
+    state, ents = scene.state, scene.entities
     bot_row, bot_col = row + distance * dr, col + distance * dc
     ents.x[0] = bot_col + 0.5 - lateral * dr
     ents.y[0] = bot_row + 0.5 + lateral * dc
-    memory["waypoint"][0] = memory["goal"][0] = (bot_row, bot_col)
-    memory["yaw"][0] = (yaw + math.pi) % (2 * math.pi) if bot_faces_agent else yaw
-    for other in range(1, memory["bots"]):  # park the others where they cannot interfere
+    state.waypoint[0] = state.goal[0] = (bot_row, bot_col)
+    state.yaw[0] = (yaw + math.pi) % (2 * math.pi) if bot_faces_agent else yaw
+    for other in range(1, state.bots):  # park the others where they cannot interfere
         ents.active[other] = False
     return (row, col), (dr, dc)
 
@@ -95,10 +95,10 @@ def test_fire_tags_a_bot_on_the_centre_ray_and_it_respawns_out_of_sight(name):
     face_off(scene, distance=3)
     assert agent_target(scene) == 0
     assert level.step(scene, FIRE, rng) == 1.0
-    assert scene.memory["tags"] == 1 and scene.hud == [HIT_COLOUR]
+    assert scene.state.tags == 1 and scene.hud == [HIT_COLOUR]
     ents = scene.entities
     assert not visible_from(scene.grid, scene.pose.x, scene.pose.y, ents.x[:1], ents.y[:1])[0]
-    spawn_centres = {(int(r), int(c)) for r, c in scene.memory["spawn_cells"]}
+    spawn_centres = {(int(r), int(c)) for r, c in scene.state.spawn_cells}
     assert (int(ents.y[0]), int(ents.x[0])) in spawn_centres
     for _ in range(HIT_HUD_STEPS):
         level.step(scene, LOOK_LEFT, rng)
@@ -124,7 +124,7 @@ def test_fire_misses_off_centre_and_behind_walls():
     (row, col), (dr, dc) = face_off(scene, distance=3)
     scene.grid.walls[row + 2 * dr, col + 2 * dc] = 1  # a wall between the agent and the bot
     assert agent_target(scene) == -1 and level.step(scene, FIRE, rng) == 0.0
-    scene.memory["agent_cooldown"] = 0
+    scene.state.agent_cooldown = 0
     scene.entities.active[0] = True
     scene.pose = Pose(x=scene.pose.x, y=scene.pose.y, yaw=scene.pose.yaw + math.pi)  # facing away
     assert agent_target(scene) == -1
@@ -137,12 +137,12 @@ def test_a_bot_that_sees_the_agent_tags_it_and_the_agent_respawns_without_penalt
     rewards = []
     for _ in range(90):
         rewards.append(level.step(scene, LOOK_LEFT, rng))  # turning away: the agent never fires
-        if scene.memory["tagged"]:
+        if scene.state.tagged:
             break
-    assert scene.memory["tagged"] == 1 and sum(rewards) == 0.0
-    assert scene.pose.cell in {tuple(c) for c in scene.memory["spawn_cells"].tolist()}
+    assert scene.state.tagged == 1 and sum(rewards) == 0.0
+    assert scene.pose.cell in {tuple(c) for c in scene.state.spawn_cells.tolist()}
     assert (scene.pose.x % 1, scene.pose.y % 1) == (0.5, 0.5) and scene.pose.cell != start
-    assert not scene.memory["seen"].any()  # the bots lose the respawned agent
+    assert not scene.state.seen.any()  # the bots lose the respawned agent
     assert scene.hud == [TAGGED_COLOUR]
 
 
@@ -151,15 +151,15 @@ def test_bots_do_not_see_behind_them_or_through_walls():
     face_off(scene, distance=3, bot_faces_agent=False)  # the bot looks away from the agent
     scene.steps = 0
     level.perceive(scene)
-    assert not scene.memory["seen"][0]
+    assert not scene.state.seen[0]
     level, scene, rng = build("lasertag_one_opponent_small", 4)
     (row, col), (dr, dc) = face_off(scene, distance=3, bot_faces_agent=True)
     level.perceive(scene)
-    assert scene.memory["seen"][0]
+    assert scene.state.seen[0]
     scene.grid.walls[row + dr, col + dc] = 1
     level.perceive(scene)
-    assert not scene.memory["seen"][0]
-    assert scene.memory["seen_for"][0] == 0
+    assert not scene.state.seen[0]
+    assert scene.state.seen_for[0] == 0
 
 
 @pytest.mark.parametrize("name", ["lasertag_three_opponents_small", "lasertag_one_opponent_large"])
@@ -219,7 +219,7 @@ def test_same_seed_same_episode(name):
     for field in ("x", "y", "colour"):
         assert np.array_equal(getattr(a.entities, field), getattr(b.entities, field))
     assert (a.pose.x, a.pose.y, a.pose.yaw) == (b.pose.x, b.pose.y, b.pose.yaw)
-    assert a.memory["tagged"] == b.memory["tagged"]
+    assert a.state.tagged == b.state.tagged
 
 
 @pytest.mark.parametrize("name", LASERTAG)

@@ -1,5 +1,6 @@
 """The three natlab levels: mushrooms, regrowth, fixed and varying maps, time limits, determinism, oracle."""
 
+import dataclasses
 import math
 import pickle
 
@@ -59,7 +60,7 @@ def test_mushroom_pays_one_and_scenery_is_never_touched(name):
     first = int(mushrooms(scene)[0])
     stand_on(scene, first)
     assert level.step(scene, LOOK, rng) == 1.0
-    assert not scene.entities.active[first] and scene.memory["eaten"] == 1
+    assert not scene.entities.active[first] and scene.state.eaten == 1
     scenery = np.flatnonzero(scene.entities.kind == SCENERY)
     assert scenery.size and not scene.entities.touchable[scenery].any()
     walk_away(level, scene, rng)
@@ -99,7 +100,7 @@ def test_regrowth_at_the_same_spot_after_a_minute():
     assert (scene.entities.x[first], scene.entities.y[first]) == spot
     stand_on(scene, first)
     assert level.step(scene, LOOK, rng) == 1.0  # and it can be eaten again
-    assert scene.memory["eaten"] == 2
+    assert scene.state.eaten == 2
 
 
 def test_fixed_map_is_the_same_every_episode_in_three_lights():
@@ -112,8 +113,8 @@ def test_fixed_map_is_the_same_every_episode_in_three_lights():
         assert np.array_equal(scene.grid.walls, natmap.walls)
         assert np.allclose(scene.entities.x[mushrooms(scene)], natmap.mushrooms[:, 0])
         assert np.allclose(scene.entities.y[mushrooms(scene)], natmap.mushrooms[:, 1])
-        lights.add(scene.memory["time_of_day"])
-        assert scene.grid.light == TIMES_OF_DAY[scene.memory["time_of_day"]][0] and scene.grid.sky
+        lights.add(scene.state.time_of_day)
+        assert scene.grid.light == TIMES_OF_DAY[scene.state.time_of_day][0] and scene.grid.sky
         spawns.add(scene.pose.cell)
     assert lights == set(TIMES_OF_DAY)
     assert spawns <= {tuple(cell) for cell in natmap.spawns.tolist()} and len(spawns) > 1
@@ -143,7 +144,7 @@ def test_randomized_mushrooms_move_on_the_same_map():
         cells = {(int(y), int(x)) for x, y in zip(scene.entities.x[found], scene.entities.y[found])}
         assert len(cells) == RANDOM_MUSHROOMS and scene.pose.cell not in cells
         assert all(scene.grid.walls[cell] == 0 for cell in cells)
-        placements.setdefault(scene.memory["map"], []).append(cells)
+        placements.setdefault(scene.state.map, []).append(cells)
     repeated = [cells for cells in placements.values() if len(cells) > 1]
     assert repeated and all(group[0] != group[1] for group in repeated)
 
@@ -168,7 +169,9 @@ def test_episode_ends_at_its_time_limit_and_pickles(name):
         steps += 1
         if steps == 100:
             clone = pickle.loads(pickle.dumps(env))
-            assert clone.scene.memory.keys() == env.scene.memory.keys()
+            assert type(clone.scene.state) is type(env.scene.state)
+            for field in dataclasses.fields(env.scene.state):
+                assert np.array_equal(getattr(clone.scene.state, field.name), getattr(env.scene.state, field.name))
     assert truncated and not terminated and steps == 1800
     assert "normalized_score" in info
 

@@ -114,10 +114,10 @@ def test_a_trial_starts_only_when_the_gaze_is_on_the_cross(name):
     look_at(scene, 25.0)
     for _ in range(5):
         level.step(scene, FIRE, rng)
-    assert scene.memory["phase"] == FIXATE
+    assert scene.state.phase == FIXATE
     look_at(scene, 0.0)
     level.step(scene, FIRE, rng)
-    assert scene.memory["phase"] != FIXATE
+    assert scene.state.phase != FIXATE
 
 
 def reach_response(level, scene, rng):
@@ -126,9 +126,9 @@ def reach_response(level, scene, rng):
         look_at(scene, level.buttons[1].centre_deg)
         level.step(scene, FIRE, rng)
         look_at(scene, 0.0)
-        while scene.memory["phase"] != RESPOND:
+        while scene.state.phase != RESPOND:
             level.step(scene, FIRE, rng)
-    assert scene.memory["phase"] == RESPOND
+    assert scene.state.phase == RESPOND
 
 
 @pytest.mark.parametrize("name", LEVELS)
@@ -138,15 +138,15 @@ def test_right_answer_pays_one_and_wrong_answer_zero(name):
     reach_response(level, scene, rng)
     right = level.correct_button(scene)
     assert answer(level, scene, rng, right) == 1.0
-    assert scene.memory["trials"] == 1 and scene.memory["phase"] == ITI
+    assert scene.state.trials == 1 and scene.state.phase == ITI
     look_at(scene, 0.0)
-    while scene.memory["phase"] != FIXATE:
+    while scene.state.phase != FIXATE:
         level.step(scene, FIRE, rng)
     level.step(scene, FIRE, rng)
     reach_response(level, scene, rng)
     wrong = (level.correct_button(scene) + 1) % len(level.buttons)
     assert answer(level, scene, rng, wrong) == 0.0
-    assert scene.memory["trials"] == 2 and scene.memory["correct"] == 1
+    assert scene.state.trials == 2 and scene.state.correct == 1
 
 
 def test_sweeping_across_a_button_does_not_answer():
@@ -155,7 +155,7 @@ def test_sweeping_across_a_button_does_not_answer():
     # Sweep the gaze right across both right-hand buttons and back: turning never answers.
     for action in [LOOK_RIGHT] * 7 + [LOOK_LEFT] * 14:
         assert level.step(scene, action, rng) == 0.0
-    assert scene.memory["trials"] == 0 and scene.memory["phase"] == RESPOND
+    assert scene.state.trials == 0 and scene.state.phase == RESPOND
 
 
 def test_a_button_under_the_gaze_when_it_appears_must_be_entered_again():
@@ -163,17 +163,17 @@ def test_a_button_under_the_gaze_when_it_appears_must_be_entered_again():
     scene, rng = start_trial(level, seed=4)
     look_at(scene, level.buttons[1].centre_deg)  # the turquoise study button
     level.step(scene, FIRE, rng)
-    while scene.memory["phase"] != RESPOND:
+    while scene.state.phase != RESPOND:
         level.step(scene, FIRE, rng)
     # The gaze still rests where the "same" button appears: holding does not answer.
     for _ in range(3):
         assert level.step(scene, FIRE, rng) == 0.0
-    assert scene.memory["trials"] == 0
+    assert scene.state.trials == 0
     level.step(scene, LOOK_LEFT, rng)
     level.step(scene, LOOK_LEFT, rng)
     look_at(scene, level.buttons[1].centre_deg)
     level.step(scene, FIRE, rng)
-    assert scene.memory["trials"] == 1
+    assert scene.state.trials == 1
 
 
 def test_arbitrary_mapping_tints_the_first_showing_and_grows_the_set():
@@ -190,13 +190,13 @@ def test_arbitrary_mapping_tints_the_first_showing_and_grows_the_set():
     assert (colours[right] == green).all()
     assert all(not (c == green).all() for i, c in enumerate(colours) if i != right)
     assert answer(level, scene, rng, right) == 1.0
-    assert scene.memory["set_size"] == 1
+    assert scene.state.set_size == 1
     look_at(scene, 0.0)
-    while scene.memory["phase"] != RESPOND:
+    while scene.state.phase != RESPOND:
         level.step(scene, FIRE, rng)
     # A perfect pass through the one-picture set adds a second picture.
-    assert scene.memory["set_size"] == 2
-    if scene.memory["shown"].sum() == 1:  # the old picture again: no tint now
+    assert scene.state.set_size == 2
+    if scene.state.shown.sum() == 1:  # the old picture again: no tint now
         assert all(not (c == green).all() for c in button_colours())
 
 
@@ -208,9 +208,9 @@ def test_continuous_recognition_repeats_only_pictures_already_shown():
     answers = []
     for trial in range(40):
         look_at(scene, 0.0)
-        while scene.memory["phase"] != RESPOND:
+        while scene.state.phase != RESPOND:
             level.step(scene, FIRE, rng)
-        current, is_new = scene.memory["current"], scene.memory["answer"] == 0
+        current, is_new = scene.state.current, scene.state.answer == 0
         assert is_new == (current not in shown)
         if trial == 0:
             assert is_new
@@ -227,17 +227,17 @@ def test_sequential_comparison_changes_at_most_one_square_and_follows_the_stairc
     sizes, delays = [], set()
     for trial in range(30):
         look_at(scene, 0.0)
-        while scene.memory["phase"] == FIXATE or scene.memory["phase"] == ITI:
+        while scene.state.phase == FIXATE or scene.state.phase == ITI:
             level.step(scene, FIRE, rng)
-        memory = scene.memory
-        sizes.append(memory["set_size"])
-        changed = int((memory["colours"] != memory["test_colours"]).sum())
-        assert changed == (1 if memory["answer"] == 0 else 0)
+        state = scene.state
+        sizes.append(state.set_size)
+        changed = int((state.colours != state.test_colours).sum())
+        assert changed == (1 if state.answer == 0 else 0)
         look_at(scene, level.buttons[1].centre_deg)
         level.step(scene, FIRE, rng)
-        delays.add(memory["timer"])
+        delays.add(state.timer)
         look_at(scene, 0.0)
-        while memory["phase"] != RESPOND:
+        while state.phase != RESPOND:
             level.step(scene, FIRE, rng)
         wrong = trial % 5 == 4
         button = (level.correct_button(scene) + int(wrong)) % 2
@@ -264,11 +264,11 @@ def test_visual_search_target_is_drawn_iff_present_and_set_size_follows_the_stai
     sizes = []
     for trial in range(12):
         look_at(scene, 0.0)
-        while scene.memory["phase"] != RESPOND:
+        while scene.state.phase != RESPOND:
             level.step(scene, FIRE, rng)
-        present = scene.memory["answer"] == 1
+        present = scene.state.answer == 1
         assert magenta_ts(unpack(scene.screens[0].image)) == int(present)
-        sizes.append(scene.memory["set_size"])
+        sizes.append(scene.state.set_size)
         button = level.correct_button(scene) if trial < 9 else 1 - level.correct_button(scene)
         answer(level, scene, rng, button)
     assert sizes == [1, 1, 1, 2, 2, 4, 8, 16, 24, 32, 24, 16]
@@ -282,7 +282,7 @@ def test_trial_cap_ends_the_episode_early(name):
     while not scene.terminated:
         level.step(scene, level.oracle(scene), rng)
         assert scene.steps < level.max_steps
-    assert scene.memory["trials"] == level.max_trials
+    assert scene.state.trials == level.max_trials
 
 
 def test_episode_ends_at_the_time_limit_without_answers():

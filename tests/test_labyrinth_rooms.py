@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import pickle
+from operator import attrgetter
 
 import numpy as np
 import pytest
@@ -49,7 +50,7 @@ def play(name: str, seed: int, policy: str, max_steps: int | None = None) -> flo
 
 def state_of(scene) -> bytes:
     """Everything that defines a scene, as bytes (for bit-for-bit comparisons)."""
-    return pickle.dumps((scene.grid.walls, scene.grid.floor, scene.pose, scene.entities, scene.memory, scene.hud))
+    return pickle.dumps((scene.grid.walls, scene.grid.floor, scene.pose, scene.entities, scene.state, scene.hud))
 
 
 # -- every rooms level -------------------------------------------------------------------------
@@ -100,7 +101,7 @@ def test_collect_bad_object_costs_one_and_ten_pickups_end():
     for index in good[:9]:
         stand_on(scene, ents.x[index], ents.y[index])
         assert level.step(scene, LOOK_LEFT, rng) == 1.0
-    assert scene.memory["pickups"] == 10 and not scene.terminated
+    assert scene.state.pickups == 10 and not scene.terminated
     for _ in range(END_DELAY_STEPS - 1):  # the pickup's own step is the first of the delay
         assert not scene.terminated
         level.step(scene, LOOK_LEFT, rng)
@@ -111,9 +112,9 @@ def test_collect_bad_object_costs_one_and_ten_pickups_end():
 def test_collect_holdout_is_hat_can_swapped():
     for seed in range(5):
         _, scene, _ = build("rooms_collect_good_objects", seed, holdout=True)
-        assert (scene.memory["pair"], scene.memory["environment"]) == ("hat/can", "swapped")
+        assert (scene.state.pair, scene.state.environment) == ("hat/can", "swapped")
     train = {
-        tuple(build("rooms_collect_good_objects", seed)[1].memory[k] for k in ("pair", "environment"))
+        attrgetter("pair", "environment")(build("rooms_collect_good_objects", seed)[1].state)
         for seed in range(30)
     }
     assert ("hat/can", "swapped") not in train and len(train) == 3
@@ -125,7 +126,7 @@ def deferred(config: str):
     holdout = config == "test"
     for seed in range(50):
         level, scene, rng = build("rooms_exploit_deferred_effects", seed, holdout=holdout)
-        if scene.memory["config"] == config:
+        if scene.state.config == config:
             return level, scene, rng
     raise AssertionError(f"no seed gave {config}")
 
@@ -142,7 +143,7 @@ def test_deferred_box_brightens_floor_and_opens_door():
     from zipfian_envs.labyrinth.levels import rooms_exploit_deferred_effects as m
 
     level, scene, rng = deferred("test")
-    door = scene.memory["door"]
+    door = scene.state.door
     assert scene.grid.walls[door] == m.DOOR_MATERIAL
     assert np.all(scene.grid.floor == m.DARK_FLOOR)
     floor_before = scene.grid.floor.copy()
@@ -157,22 +158,22 @@ def test_deferred_box_brightens_floor_and_opens_door():
 def test_deferred_configurations():
     from zipfian_envs.labyrinth.levels import rooms_exploit_deferred_effects as m
 
-    seen = {build("rooms_exploit_deferred_effects", seed)[1].memory["config"] for seed in range(30)}
+    seen = {build("rooms_exploit_deferred_effects", seed)[1].state.config for seed in range(30)}
     assert seen == set(m.TRAIN_CONFIGS)
     # One room: the box only brightens the floor; there is no door and no cake.
     level, scene, rng = deferred("one_room_box")
-    assert scene.memory["door"] is None and not np.any(scene.entities.kind == m.CAKE)
+    assert scene.state.door is None and not np.any(scene.entities.kind == m.CAKE)
     assert take(level, scene, rng, m.BOX) == -3.0 and np.all(scene.grid.floor == m.BRIGHT_FLOOR)
     # Two rooms, shut for good: no box, dark floor, the door stays shut.
     level, scene, rng = deferred("two_rooms_shut")
-    assert not np.any(scene.entities.kind == m.BOX) and scene.grid.walls[scene.memory["door"]] != 0
+    assert not np.any(scene.entities.kind == m.BOX) and scene.grid.walls[scene.state.door] != 0
     assert np.all(scene.grid.floor == m.DARK_FLOOR)
     # Two rooms, open: bright floor, open door, cakes to be had.
     level, scene, rng = deferred("two_rooms_open")
-    assert scene.grid.walls[scene.memory["door"]] == 0 and np.all(scene.grid.floor == m.BRIGHT_FLOOR)
+    assert scene.grid.walls[scene.state.door] == 0 and np.all(scene.grid.floor == m.BRIGHT_FLOOR)
     # The held-out test configuration: door shut, dark floor, apples and the box in room 1.
     for seed in range(5):
-        assert build("rooms_exploit_deferred_effects", seed, holdout=True)[1].memory["config"] == "test"
+        assert build("rooms_exploit_deferred_effects", seed, holdout=True)[1].state.config == "test"
 
 
 def test_deferred_ends_after_ten_pickups_and_oracle_pays_for_the_box():
@@ -182,7 +183,7 @@ def test_deferred_ends_after_ten_pickups_and_oracle_pays_for_the_box():
     take(level, scene, rng, m.BOX)
     for _ in range(9):
         take(level, scene, rng, m.CAKE)
-    assert scene.memory["pickups"] == 10
+    assert scene.state.pickups == 10
     for _ in range(END_DELAY_STEPS - 1):
         assert not scene.terminated
         level.step(scene, LOOK_LEFT, rng)
@@ -216,30 +217,30 @@ def test_nonmatching_teleport_choice_and_restart():
     from zipfian_envs.labyrinth.levels import rooms_select_nonmatching_object as m
 
     level, scene, rng = build("rooms_select_nonmatching_object", seed=4)
-    memory, ents = scene.memory, scene.entities
-    example = memory["example"]
+    state, ents = scene.state, scene.entities
+    example = state.example
     assert ents.kind[0] == m.EXAMPLE and not ents.touchable[0]
     stand_on(scene, ents.x[0], ents.y[0])
     assert level.step(scene, LOOK_LEFT, rng) == 0.0  # the example cannot be picked up
     others, sides = set(), set()
     for trial in range(12):
-        assert not memory["in_room2"]
-        row, col = memory["teleport"]
+        assert not state.in_room2
+        row, col = state.teleport
         stand_on(scene, col + 0.5, row + 0.5)
         assert level.step(scene, LOOK_LEFT, rng) == m.TELEPORT_REWARD
-        assert memory["in_room2"] and scene.pose.cell == tuple(memory["arrival"])
-        assert memory["example"] == example != memory["other"]
+        assert state.in_room2 and scene.pose.cell == tuple(state.arrival)
+        assert state.example == example != state.other
         match = int(np.flatnonzero(ents.kind == m.MATCH)[0])
         assert (int(ents.shape[match]), tuple(ents.colour[match])) == m.object_look(example)
-        others.add(memory["other"])
-        sides.add(memory["match_side"])
+        others.add(state.other)
+        sides.add(state.match_side)
         wanted = m.NONMATCH if trial % 2 == 0 else m.MATCH
         index = int(np.flatnonzero(ents.kind == wanted)[0])
         stand_on(scene, ents.x[index], ents.y[index])
         assert level.step(scene, LOOK_LEFT, rng) == (10.0 if wanted == m.NONMATCH else -10.0)
-        assert not memory["in_room2"] and scene.pose.cell == tuple(memory["spawn"])  # restarted in room 1
+        assert not state.in_room2 and scene.pose.cell == tuple(state.spawn)  # restarted in room 1
     assert len(others) > 3 and sides == {0, 1}
-    assert memory["trials"] == 12 and memory["correct"] == 6
+    assert state.trials == 12 and state.correct == 6
 
 
 # -- rooms_watermaze -----------------------------------------------------------------------------
@@ -247,7 +248,7 @@ def test_watermaze_platform_pays_five_ticks_then_respawns_and_stays_put():
     from zipfian_envs.labyrinth.levels import rooms_watermaze as m
 
     level, scene, rng = build("rooms_watermaze", seed=2)
-    platform = scene.memory["platform"]
+    platform = scene.state.platform
     assert math.dist(platform, (m.CENTRE, m.CENTRE)) <= m.PLATFORM_DISC_M
     assert not scene.entities.active[0]  # invisible until stood on
     for find in range(3):
@@ -256,12 +257,12 @@ def test_watermaze_platform_pays_five_ticks_then_respawns_and_stays_put():
         held_at = (scene.pose.x, scene.pose.y)
         for _ in range(m.TICKS_PER_FIND * m.TICK_STEPS):
             rewards.append(level.step(scene, FORWARD, rng))
-            if not scene.memory["held"]:
+            if not scene.state.held:
                 break
             assert (scene.pose.x, scene.pose.y) == held_at  # held in place, though it walks forward
             assert scene.entities.active[0]
         assert sum(rewards) == 5.0 and rewards[0] == 1.0
-        assert scene.memory["finds"] == find + 1 and scene.memory["platform"] == platform
+        assert scene.state.finds == find + 1 and scene.state.platform == platform
         pose = scene.pose
         assert math.dist((pose.x, pose.y), (m.CENTRE, m.CENTRE)) == pytest.approx(m.SPAWN_RADIUS_M)
         to_centre = math.atan2(m.CENTRE - pose.y, m.CENTRE - pose.x)
@@ -277,7 +278,7 @@ def test_watermaze_platform_drawn_uniformly_over_the_disc():
     from zipfian_envs.labyrinth.levels import rooms_watermaze as m
 
     radii = np.array(
-        [math.dist(build("rooms_watermaze", seed)[1].memory["platform"], (m.CENTRE, m.CENTRE)) for seed in range(200)]
+        [math.dist(build("rooms_watermaze", seed)[1].state.platform, (m.CENTRE, m.CENTRE)) for seed in range(200)]
     )
     assert radii.max() <= m.PLATFORM_DISC_M
     # Uniform over a disc: P(r < R / sqrt(2)) = 1/2.
@@ -299,7 +300,7 @@ def door_front(puzzle, door: int) -> tuple[float, float, float]:
 
 def walk_into(level, scene, rng, door: int, steps: int = 6) -> float:
     """Stand in front of a door and walk into it; return the reward earned."""
-    stand_on(scene, *door_front(scene.memory["puzzle"], door))
+    stand_on(scene, *door_front(scene.state.puzzle, door))
     return sum(level.step(scene, FORWARD, rng) for _ in range(steps))
 
 
@@ -315,27 +316,27 @@ def test_keys_doors_door_opens_only_with_its_key_which_is_used_up():
     from zipfian_envs.labyrinth.rooms_keys_doors import CORE, NONE
 
     level, scene, rng = build("rooms_keys_doors_puzzle", seed=5)
-    puzzle, memory = scene.memory["puzzle"], scene.memory
+    puzzle, state = scene.state.puzzle, scene.state
     door = next(i for i, d in enumerate(puzzle.doors) if d[5] == CORE)
     colour = puzzle.doors[door][2]
-    cell = tuple(memory["door_cells"][door])
+    cell = tuple(state.door_cells[door])
     assert walk_into(level, scene, rng, door) == 0.0 and scene.grid.walls[cell] != 0  # no key: shut
     wrong = next(i for i, k in enumerate(puzzle.keys) if k[2] != colour)
     assert hold_key(level, scene, rng, wrong) == m.KEY_REWARD
-    assert memory["carried"] == puzzle.keys[wrong][2] and scene.hud == [m.KEY_RGB[puzzle.keys[wrong][2]]]
+    assert state.carried == puzzle.keys[wrong][2] and scene.hud == [m.KEY_RGB[puzzle.keys[wrong][2]]]
     assert walk_into(level, scene, rng, door) == 0.0 and scene.grid.walls[cell] != 0  # wrong colour: shut
     right = next(i for i, k in enumerate(puzzle.keys) if k[2] == colour)
     assert hold_key(level, scene, rng, right) == m.KEY_REWARD
-    assert memory["carried"] == colour  # the new key replaced the old one, which is gone
+    assert state.carried == colour  # the new key replaced the old one, which is gone
     assert not scene.entities.active[wrong]
     assert walk_into(level, scene, rng, door) == m.DOOR_REWARD
-    assert scene.grid.walls[cell] == 0 and memory["door_open"][door]
-    assert memory["carried"] == NONE and scene.hud == []  # the key is used up
+    assert scene.grid.walls[cell] == 0 and state.door_open[door]
+    assert state.carried == NONE and scene.hud == []  # the key is used up
 
 
 def test_keys_doors_goal_pays_fifty_and_ends():
     level, scene, rng = build("rooms_keys_doors_puzzle", seed=6)
-    goal = len(scene.memory["puzzle"].keys)
+    goal = len(scene.state.puzzle.keys)
     stand_on(scene, scene.entities.x[goal], scene.entities.y[goal])
     assert level.step(scene, LOOK_LEFT, rng) == 50.0
     assert scene.success

@@ -84,7 +84,7 @@ def test_stepping_off_a_platform_cannot_climb_back():
     level = load_level("skymaze_irreversible_path_hard")
     for seed in range(20):
         scene, rng = scene_at(level, (1, 1), (1, 2), seed)
-        main, heights = scene.memory["main"], scene.grid.heights
+        main, heights = scene.state.main, scene.grid.heights
         drops = np.flatnonzero(np.diff(heights[main[:, 0], main[:, 1]]) < 0)
         if drops.size:
             break
@@ -106,7 +106,7 @@ def test_the_void_cannot_be_entered():
     level = load_level("skymaze_irreversible_path_hard")
     rng = np.random.default_rng(3)
     scene = level.reset(rng)
-    start = scene.memory["main"][0]
+    start = scene.state.main[0]
     heights = scene.grid.heights
     void = next((start[0] + dr, start[1] + dc) for dr, dc in ((-1, 0), (1, 0), (0, -1), (0, 1))
                 if heights[start[0] + dr, start[1] + dc] <= VOID_HEIGHT)  # fmt: skip
@@ -120,7 +120,7 @@ def test_the_void_cannot_be_entered():
 def test_taking_the_goal_pays_100_and_ends_the_episode(name):
     env = LabyrinthEnv(task=name)
     env.reset(seed=4)
-    main = env.scene.memory["main"]
+    main = env.scene.state.main
     before, goal = main[-3], main[-1]
     yaw = math.atan2(goal[0] - before[0], goal[1] - before[1])
     env.scene.pose = Pose(x=before[1] + 0.5, y=before[0] + 0.5, yaw=yaw, z=float(env.scene.grid.heights[tuple(before)]))
@@ -152,18 +152,18 @@ def test_episode_ends_at_the_time_limit(name):
 def test_same_seed_same_maze(name):
     level = load_level(name)
     a, b = level.reset(np.random.default_rng(6)), level.reset(np.random.default_rng(6))
-    assert np.array_equal(a.grid.heights, b.grid.heights) and np.array_equal(a.memory["main"], b.memory["main"])
+    assert np.array_equal(a.grid.heights, b.grid.heights) and np.array_equal(a.state.main, b.state.main)
     assert a.pose == b.pose
     c = level.reset(np.random.default_rng(7))
-    assert not np.array_equal(a.memory["main"], c.memory["main"]) or a.grid.heights.shape != c.grid.heights.shape
+    assert not np.array_equal(a.state.main, c.state.main) or a.grid.heights.shape != c.grid.heights.shape
 
 
 def test_varied_level_draws_a_new_difficulty_each_episode():
     level = load_level("skymaze_irreversible_path_varied")
     rng = np.random.default_rng(8)
-    difficulties = [level.reset(rng).memory["difficulty"] for _ in range(20)]
+    difficulties = [level.reset(rng).state.difficulty for _ in range(20)]
     assert all(0.0 <= d < 1.0 for d in difficulties) and len(set(difficulties)) == 20
-    assert load_level("skymaze_irreversible_path_hard").reset(rng).memory["difficulty"] == 0.9
+    assert load_level("skymaze_irreversible_path_hard").reset(rng).state.difficulty == 0.9
 
 
 def run(level, policy: str, seed: int) -> float:

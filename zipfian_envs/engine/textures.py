@@ -42,7 +42,7 @@ def _pattern(name: str, seed: int) -> np.ndarray:
     raise ValueError(f"unknown texture pattern {name!r}; valid: {', '.join(PATTERNS)}")
 
 
-def make_texture(colour: Sequence[int], pattern: str = "plain") -> np.ndarray:
+def make_texture(colour: Sequence[float], pattern: str = "plain") -> np.ndarray:
     """One (16, 16, 3) uint8 texture: ``colour`` modulated by ``pattern``."""
     rgb = np.asarray(colour, dtype=np.float64).reshape(3)
     if np.any(rgb < 0) or np.any(rgb > 255):
@@ -52,7 +52,7 @@ def make_texture(colour: Sequence[int], pattern: str = "plain") -> np.ndarray:
     return np.clip(shade[:, :, None] * rgb[None, None, :], 0, 255).astype(np.uint8)
 
 
-def texture_bank(materials: Sequence[tuple[Sequence[int], str]]) -> np.ndarray:
+def texture_bank(materials: Sequence[tuple[Sequence[float], str]]) -> np.ndarray:
     """Textures for wall materials 1..M as an (M + 1, 16, 16, 3) array; index 0 (open) is black."""
     bank = np.zeros((len(materials) + 1, TEXTURE_SIZE, TEXTURE_SIZE, 3), np.uint8)
     for index, (colour, pattern) in enumerate(materials, start=1):

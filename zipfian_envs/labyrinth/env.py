@@ -18,7 +18,7 @@ from zipfian_envs.engine.colours import unpack
 from zipfian_envs.engine.raycast import Camera, View
 from zipfian_envs.engine.topdown import top_down
 from zipfian_envs.engine.world import Grid, Pose
-from zipfian_envs.labyrinth.level import Level, LevelOptions, Scene
+from zipfian_envs.labyrinth.level import Level, LevelOptions, LevelState, Scene
 from zipfian_envs.labyrinth.levels import LEVEL_ORDER, NUM_LEVELS, check_level_name, load_level
 from zipfian_envs.labyrinth.scores import REFERENCE_SCORES
 
@@ -160,7 +160,7 @@ class LabyrinthEnv(RendersForHumans, gym.Env[FirstPersonObs, np.int64]):
             }
         )
         self.action_space = spaces.Discrete(NUM_ACTIONS)
-        self._scene: Scene | None = None
+        self._scene: Scene[LevelState] | None = None
         self._current: Level | None = None
         self._score = 0.0
         self._done = True
@@ -272,7 +272,7 @@ class LabyrinthEnv(RendersForHumans, gym.Env[FirstPersonObs, np.int64]):
         return int(self.current_level.oracle(self._scene))
 
     @property
-    def scene(self) -> Scene:
+    def scene(self) -> Scene[LevelState]:
         """The running episode's scene (privileged: for oracles, tests and tools)."""
         if self._scene is None:
             raise RuntimeError("no scene yet; call reset() first")

@@ -4,7 +4,8 @@ DMLab's explore levels draw a fresh maze of rooms and corridors each episode
 (:func:`zipfian_envs.engine.mazes.generate_maze` here), paint it with a random *theme* (wall
 material and floor colours; each room's floor follows its variation) and put *decals* (pictures
 on the wall) on about 10% of the walls that face open floor. A "restart" reloads the same map
-inside the same episode with a new spawn; the env's clock keeps running.
+inside the same episode with a new spawn; the env's clock keeps running. Every explore level's
+state is an :class:`ExploreState` (theme, spawn cells, restarts) or a subclass of it.
 
 Themes are ours: DMLab's theme textures are photographs; here each theme is a wall pattern and
 colour, a door material, four decal emblems and a palette of floor colours.
@@ -21,7 +22,7 @@ from zipfian_envs.engine.navigation import UNREACHABLE, distance_field, passable
 from zipfian_envs.engine.textures import TEXTURE_SIZE, make_texture
 from zipfian_envs.engine.world import Grid, Pose
 from zipfian_envs.labyrinth.common import spawn_pose
-from zipfian_envs.labyrinth.level import Level, Scene
+from zipfian_envs.labyrinth.level import Level, LevelState, Scene
 
 WALL, DOOR, FIRST_DECAL = 1, 2, 3
 NUM_DECALS = 4
@@ -61,6 +62,15 @@ THEMES: tuple[Theme, ...] = (
           ((240, 220, 60), (230, 90, 160), (250, 250, 250), (90, 60, 200)),
           ((85, 80, 60), (70, 90, 60), (95, 85, 70), (60, 80, 85), (100, 95, 60)), (35, 45, 35)),
 )  # fmt: skip
+
+
+@dataclass(slots=True, kw_only=True)
+class ExploreState(LevelState):
+    """What every explore level keeps: the maze's theme, the cells a (re)start spawns on and the restarts so far."""
+
+    theme: int
+    spawn_cells: np.ndarray
+    restarts: int = 0
 
 
 def _decal(base: np.ndarray, colour: tuple[int, int, int], emblem: int) -> np.ndarray:

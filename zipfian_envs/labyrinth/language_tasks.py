@@ -3,14 +3,17 @@
 The language levels build small maps of one to six rooms whose floors carry a colour (so an
 instruction can say "the blue room"), put coloured objects of named shapes into the rooms, and
 reload the map with a new task after each answer, as DMLab does. Everything here is a pure
-function of its arguments and the ``rng`` it is given; episode state lives in the Scene.
+function of its arguments and the ``rng`` it is given; episode state lives in the Scene, the
+level's own values in its ``state``: a :class:`LanguageState` (the tasks done, which a restart
+keeps) subclass.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TypeVar
 
 import numpy as np
 
@@ -19,7 +22,7 @@ from zipfian_envs.engine.physics import touched
 from zipfian_envs.engine.sprites import ATLAS, shape_index
 from zipfian_envs.engine.world import Entities, Grid, Pose
 from zipfian_envs.labyrinth.common import COLOURS, DEFAULT_TEXTURES
-from zipfian_envs.labyrinth.level import Scene
+from zipfian_envs.labyrinth.level import LevelState, Scene
 
 # DMLab's language levels colour objects and floors with these six.
 TASK_COLOURS: tuple[str, ...] = ("red", "green", "blue", "cyan", "magenta", "yellow")
@@ -56,6 +59,27 @@ def penalty(total: float, wrong_objects: int) -> float:
     if wrong_objects < 1:
         raise ValueError(f"wrong_objects must be >= 1, got {wrong_objects}")
     return -float(math.floor(total / wrong_objects + 0.5))
+
+
+@dataclass(slots=True, kw_only=True)
+class LanguageState(LevelState):
+    """What every language level keeps across its map restarts: the number of tasks done (answers given)."""
+
+    tasks_done: int = 0
+
+
+LanguageStateT = TypeVar("LanguageStateT", bound=LanguageState)
+
+
+@dataclass(slots=True, kw_only=True)
+class LayoutState(LanguageState):
+    """A task on a rooms layout: the layout's name, each cell's room, the rooms' floor colours, the objects' looks."""
+
+    layout: str
+    rooms: np.ndarray
+    floor_names: tuple[str, ...]
+    object_colours: tuple[str, ...]
+    object_shapes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -199,11 +223,16 @@ def pick_up(scene: Scene) -> int | None:
     return first
 
 
-def restart(scene: Scene, fresh: Scene) -> None:
-    """Load a freshly built task into the running scene (DMLab's map restart): the clock keeps running."""
+def restart(scene: Scene[LanguageStateT], fresh: Scene[LanguageStateT]) -> None:
+    """Load a freshly built task into the running scene (DMLab's map restart): the clock and the tasks done go on."""
     scene.grid, scene.pose, scene.entities = fresh.grid, fresh.pose, fresh.entities
     scene.instruction, scene.hud, scene.screens = fresh.instruction, fresh.hud, fresh.screens
-    scene.memory.update(fresh.memory)
+    scene.state = carry_over(scene.state, fresh.state)
+
+
+def carry_over(old: LanguageStateT, fresh: LanguageStateT) -> LanguageStateT:
+    """The fresh task's state with the running episode's count of tasks done."""
+    return replace(fresh, tasks_done=old.tasks_done)
 
 
 def go_to_nearest(scene: Scene, targets: np.ndarray) -> int:

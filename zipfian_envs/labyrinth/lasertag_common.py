@@ -27,6 +27,8 @@ cheap bots; every bot rule below is ours:
   here: there is no splash weapon, no fall and no hazard, so the score only ever rises. DMLab's
   weapon and item pickups, shields and its 100-tag limit are left out: everyone has one gadget
   and one hit tags.
+
+The episode's bots, cooldowns and tallies live in a :class:`LaserTagState`.
 """
 
 from __future__ import annotations
@@ -43,9 +45,9 @@ from zipfian_envs.engine.navigation import heading_error, next_cell, steer
 from zipfian_envs.engine.raycast import cast_rays, centre_ray
 from zipfian_envs.engine.sprites import shape_index
 from zipfian_envs.engine.textures import texture_bank
-from zipfian_envs.engine.world import MOVE_STEP_M, Grid
+from zipfian_envs.engine.world import MOVE_STEP_M, Entities, Grid
 from zipfian_envs.labyrinth.common import spawn_pose
-from zipfian_envs.labyrinth.level import Level, LevelOptions, Scene
+from zipfian_envs.labyrinth.level import Level, LevelOptions, LevelState, Scene
 
 TAG_REWARD = 1.0
 BOT = 1
@@ -145,11 +147,37 @@ def all_distances(free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return index, distance
 
 
-def agent_target(scene: Scene) -> int:
+@dataclass(slots=True, kw_only=True)
+class LaserTagState(LevelState):
+    """The bots' minds (one row per bot), the agent's cooldown and HUD timer, the tallies and the path tables."""
+
+    bots: int
+    theme: int
+    spawn_cells: np.ndarray
+    open_cells: np.ndarray
+    colours: np.ndarray
+    yaw: np.ndarray
+    waypoint: np.ndarray  # the cell centre each bot walks to next
+    goal: np.ndarray  # the cell each bot is heading for
+    seen: np.ndarray  # which bots saw the agent at the last perception step
+    seen_for: np.ndarray  # how long (steps) each bot has seen the agent without a break
+    alert: np.ndarray  # steps left of hunting the agent's last seen cell
+    last_seen: np.ndarray
+    cooldown: np.ndarray
+    flash: np.ndarray
+    agent_cooldown: int = 0
+    hud_steps: int = 0  # steps left of the HUD's hit or tagged signal
+    tags: int = 0
+    tagged: int = 0
+    cell_index: np.ndarray  # every open cell's number in ``distances``
+    distances: np.ndarray  # grid path lengths from each open cell to every cell (bots and oracle walk these)
+
+
+def agent_target(scene: Scene[LaserTagState]) -> int:
     """The bot the agent's centre ray would tag now (nearest first), or -1 for none."""
     ents = scene.entities
     pose = scene.pose
-    count = scene.memory["bots"]
+    count = scene.state.bots
     fx, fy = math.cos(pose.yaw), math.sin(pose.yaw)
     rel_x, rel_y = ents.x[:count] - pose.x, ents.y[:count] - pose.y
     depth = rel_x * fx + rel_y * fy
@@ -185,7 +213,7 @@ class LaserTagLevel(Level):
         )
 
     # -- episode set-up --------------------------------------------------------------------------
-    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene:
+    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene[LaserTagState]:
         """A new arena and theme, the agent on a spawn cell and the bots on others."""
         maze = self.new_maze(rng)
         theme = int(rng.integers(len(THEMES)))
@@ -194,70 +222,71 @@ class LaserTagLevel(Level):
         if len(spawns) < self.num_bots + 1:
             spawns = open_cells  # a maze without enough room spawns: spawn anywhere
         order = rng.permutation(len(spawns))
-        scene = Scene(grid=arena_grid(maze, theme), pose=spawn_pose(rng, spawns[order[0]]))
+        pose = spawn_pose(rng, spawns[order[0]])
         bots = spawns[order[1 : 1 + self.num_bots]]
         colours = bot_colours(rng, self.num_bots)
+        entities = Entities()
         for (row, col), colour in zip(bots.tolist(), colours):
-            scene.entities.add(col + 0.5, row + 0.5, shape_index("bot"), colour, kind=BOT, size=BOT_SIZE_M,
-                               touchable=False)  # fmt: skip
+            entities.add(col + 0.5, row + 0.5, shape_index("bot"), colour, kind=BOT, size=BOT_SIZE_M,
+                         touchable=False)  # fmt: skip
         count = self.num_bots
         cell_index, distances = all_distances(maze.open)
-        scene.memory.update(
+        state = LaserTagState(
             bots=count,
             theme=theme,
             spawn_cells=spawns,
             open_cells=open_cells,
             colours=colours,
             yaw=rng.uniform(0, 2 * math.pi, count),
-            waypoint=bots.copy(),  # the cell centre each bot walks to next
-            goal=bots.copy(),  # the cell each bot is heading for
-            seen=np.zeros(count, bool),  # which bots saw the agent at the last perception step
-            seen_for=np.zeros(count, np.int64),  # how long (steps) each bot has seen the agent without a break
-            alert=np.zeros(count, np.int64),  # steps left of hunting the agent's last seen cell
+            waypoint=bots.copy(),
+            goal=bots.copy(),
+            seen=np.zeros(count, bool),
+            seen_for=np.zeros(count, np.int64),
+            alert=np.zeros(count, np.int64),
             last_seen=np.zeros((count, 2), np.int64),
             cooldown=np.zeros(count, np.int64),
             flash=np.zeros(count, np.int64),
             agent_cooldown=0,
-            hud_steps=0,  # steps left of the HUD's hit or tagged signal
+            hud_steps=0,
             tags=0,
             tagged=0,
-            cell_index=cell_index,  # every open cell's number in ``distances``
-            distances=distances,  # grid path lengths from each open cell to every cell (bots and oracle walk these)
+            cell_index=cell_index,
+            distances=distances,
         )
-        return scene
+        return Scene(grid=arena_grid(maze, theme), pose=pose, state=state, entities=entities)
 
     # -- rules -----------------------------------------------------------------------------------
-    def rules(self, scene: Scene, action: int, rng: np.random.Generator) -> float:
+    def rules(self, scene: Scene[LaserTagState], action: int, rng: np.random.Generator) -> float:
         """The agent's shot, then the bots: look, turn, fire, walk."""
-        memory = scene.memory
+        state = scene.state
         reward = 0.0
-        if memory["agent_cooldown"] > 0:
-            memory["agent_cooldown"] -= 1
-        if memory["hud_steps"] > 0:
-            memory["hud_steps"] -= 1
-            if memory["hud_steps"] == 0:
+        if state.agent_cooldown > 0:
+            state.agent_cooldown -= 1
+        if state.hud_steps > 0:
+            state.hud_steps -= 1
+            if state.hud_steps == 0:
                 scene.hud = []
-        if action == FIRE and memory["agent_cooldown"] == 0:
-            memory["agent_cooldown"] = AGENT_COOLDOWN_STEPS
+        if action == FIRE and state.agent_cooldown == 0:
+            state.agent_cooldown = AGENT_COOLDOWN_STEPS
             target = agent_target(scene)
             if target >= 0:
                 reward += TAG_REWARD
-                memory["tags"] += 1
-                scene.hud, memory["hud_steps"] = [HIT_COLOUR], HIT_HUD_STEPS
+                state.tags += 1
+                scene.hud, state.hud_steps = [HIT_COLOUR], HIT_HUD_STEPS
                 self.respawn_bot(scene, target, rng)
         self.bots_act(scene, rng)
         return reward
 
-    def bots_act(self, scene: Scene, rng: np.random.Generator) -> None:
+    def bots_act(self, scene: Scene[LaserTagState], rng: np.random.Generator) -> None:
         """All bots at once: perceive the agent (every few steps), turn, maybe fire, then walk their paths."""
-        memory, ents, pose = scene.memory, scene.entities, scene.pose
-        count = memory["bots"]
+        state, ents, pose = scene.state, scene.entities, scene.pose
+        count = state.bots
         if scene.steps % PERCEPTION_PERIOD == 0:
             self.perceive(scene)
-        seen = memory["seen"]
+        seen = state.seen
         any_seen = bool(seen.any())
-        x, y, yaw = ents.x[:count], ents.y[:count], memory["yaw"]
-        waypoint = memory["waypoint"]
+        x, y, yaw = ents.x[:count], ents.y[:count], state.yaw
+        waypoint = state.waypoint
         gx, gy = waypoint[:, 1] + (0.5 - x), waypoint[:, 0] + (0.5 - y)
         gap = np.hypot(gx, gy)
         # Turn: towards a seen agent, else along the path (a bot standing on its waypoint keeps its heading).
@@ -269,9 +298,9 @@ class LaserTagLevel(Level):
             wanted = np.where(seen, bearing, wanted)
         turn = (wanted - yaw + math.pi) % (2 * math.pi) - math.pi
         yaw = (yaw + np.minimum(np.maximum(turn, -BOT_TURN_RAD), BOT_TURN_RAD)) % (2 * math.pi)
-        memory["yaw"] = yaw
+        state.yaw = yaw
 
-        cooldown, flash = memory["cooldown"], memory["flash"]
+        cooldown, flash = state.cooldown, state.flash
         tagged, recolour = False, bool(flash.any())
         if recolour:
             flash -= flash > 0
@@ -281,7 +310,7 @@ class LaserTagLevel(Level):
         if any_seen:
             # Fire: a bot that has watched the agent long enough and roughly faces it.
             aim = (bearing - yaw + math.pi) % (2 * math.pi) - math.pi
-            firing = seen & (memory["seen_for"] >= BOT_REACTION_STEPS) & (cooldown == 0)
+            firing = seen & (state.seen_for >= BOT_REACTION_STEPS) & (cooldown == 0)
             firing &= np.abs(aim) <= BOT_FIRE_CONE_RAD
             if firing.any():
                 shot_error = aim[firing] - rng.normal(0.0, BOT_AIM_SD_RAD, int(firing.sum()))
@@ -297,56 +326,57 @@ class LaserTagLevel(Level):
         for bot in np.flatnonzero((stride > 0) & (gap <= BOT_SPEED_M) | (gap <= 1e-6)).tolist():
             self.plan(scene, bot, rng)
         if recolour:
-            ents.colour[:count] = np.where((flash > 0)[:, None], WHITE, memory["colours"])
+            ents.colour[:count] = np.where((flash > 0)[:, None], WHITE, state.colours)
         if tagged:
             self.respawn_agent(scene, rng)
 
-    def perceive(self, scene: Scene) -> None:
+    def perceive(self, scene: Scene[LaserTagState]) -> None:
         """Which bots see the agent now: in range, within their view cone, and no wall in between."""
-        memory, ents, pose = scene.memory, scene.entities, scene.pose
-        count = memory["bots"]
+        state, ents, pose = scene.state, scene.entities, scene.pose
+        count = state.bots
         x, y = ents.x[:count], ents.y[:count]
         to_x, to_y = pose.x - x, pose.y - y
-        off = (np.arctan2(to_y, to_x) - memory["yaw"] + math.pi) % (2 * math.pi) - math.pi
+        off = (np.arctan2(to_y, to_x) - state.yaw + math.pi) % (2 * math.pi) - math.pi
         seen = (np.hypot(to_x, to_y) <= BOT_SIGHT_M) & (np.abs(off) <= BOT_HALF_FOV_RAD)
         if seen.any():
             seen &= visible_from(scene.grid, pose.x, pose.y, x, y)
-        memory["seen"] = seen
-        memory["seen_for"] = np.where(seen, memory["seen_for"] + PERCEPTION_PERIOD, 0)
-        alert = memory["alert"]
+        state.seen = seen
+        state.seen_for = np.where(seen, state.seen_for + PERCEPTION_PERIOD, 0)
+        alert = state.alert
         alert -= np.minimum(alert, PERCEPTION_PERIOD)
         if seen.any():
             alert[seen] = BOT_ALERT_STEPS
-            memory["last_seen"][seen] = pose.cell
+            state.last_seen[seen] = pose.cell
 
-    def plan(self, scene: Scene, bot: int, rng: np.random.Generator) -> None:
+    def plan(self, scene: Scene[LaserTagState], bot: int, rng: np.random.Generator) -> None:
         """A bot at its waypoint: pick a goal (the agent's last seen cell when alert, else a random cell), step once."""
-        memory = scene.memory
-        here = (int(memory["waypoint"][bot, 0]), int(memory["waypoint"][bot, 1]))
-        goal = (int(memory["goal"][bot, 0]), int(memory["goal"][bot, 1]))
-        if memory["alert"][bot] > 0:
-            goal = (int(memory["last_seen"][bot, 0]), int(memory["last_seen"][bot, 1]))
+        state = scene.state
+        here = (int(state.waypoint[bot, 0]), int(state.waypoint[bot, 1]))
+        goal = (int(state.goal[bot, 0]), int(state.goal[bot, 1]))
+        if state.alert[bot] > 0:
+            goal = (int(state.last_seen[bot, 0]), int(state.last_seen[bot, 1]))
         elif goal == here:
-            cells = memory["open_cells"]
-            goal = tuple(int(v) for v in cells[int(rng.integers(len(cells)))])
-        memory["goal"][bot] = goal
+            cells = state.open_cells
+            cell = cells[int(rng.integers(len(cells)))]
+            goal = (int(cell[0]), int(cell[1]))
+        state.goal[bot] = goal
         if goal == here:
             return
         field = self.field(scene, goal)
         row, col = here
         for dr, dc in ((-1, 0), (1, 0), (0, -1), (0, 1)):
             if field[row + dr, col + dc] < field[row, col]:
-                memory["waypoint"][bot] = (row + dr, col + dc)
+                state.waypoint[bot] = (row + dr, col + dc)
                 return
 
-    def field(self, scene: Scene, goal: tuple[int, int]) -> np.ndarray:
+    def field(self, scene: Scene[LaserTagState], goal: tuple[int, int]) -> np.ndarray:
         """The grid distance field to ``goal`` (a row of the episode's all-pairs table)."""
-        return scene.memory["distances"][scene.memory["cell_index"][goal]]
+        return scene.state.distances[scene.state.cell_index[goal]]
 
-    def respawn_bot(self, scene: Scene, bot: int, rng: np.random.Generator) -> None:
+    def respawn_bot(self, scene: Scene[LaserTagState], bot: int, rng: np.random.Generator) -> None:
         """Put a tagged bot on a random spawn cell the agent cannot see (else the farthest), calm."""
-        memory, pose = scene.memory, scene.pose
-        cells = memory["spawn_cells"]
+        state, pose = scene.state, scene.pose
+        cells = state.spawn_cells
         cx, cy = cells[:, 1] + 0.5, cells[:, 0] + 0.5
         hidden = ~visible_from(scene.grid, pose.x, pose.y, cx, cy) & (np.hypot(cx - pose.x, cy - pose.y) > 3.0)
         if hidden.any():
@@ -355,37 +385,37 @@ class LaserTagLevel(Level):
             choice = int(np.argmax(np.hypot(cx - pose.x, cy - pose.y)))
         self._place_bot(scene, bot, cells[choice], rng)
 
-    def _place_bot(self, scene: Scene, bot: int, cell: np.ndarray, rng: np.random.Generator) -> None:
-        memory = scene.memory
+    def _place_bot(self, scene: Scene[LaserTagState], bot: int, cell: np.ndarray, rng: np.random.Generator) -> None:
+        state = scene.state
         scene.entities.x[bot], scene.entities.y[bot] = cell[1] + 0.5, cell[0] + 0.5
-        memory["waypoint"][bot] = cell
-        memory["goal"][bot] = cell
-        memory["yaw"][bot] = rng.uniform(0, 2 * math.pi)
-        memory["seen"][bot] = False
-        memory["seen_for"][bot] = 0
-        memory["alert"][bot] = 0
-        memory["cooldown"][bot] = 0
+        state.waypoint[bot] = cell
+        state.goal[bot] = cell
+        state.yaw[bot] = rng.uniform(0, 2 * math.pi)
+        state.seen[bot] = False
+        state.seen_for[bot] = 0
+        state.alert[bot] = 0
+        state.cooldown[bot] = 0
 
-    def respawn_agent(self, scene: Scene, rng: np.random.Generator) -> None:
+    def respawn_agent(self, scene: Scene[LaserTagState], rng: np.random.Generator) -> None:
         """Put the tagged agent on a random spawn cell among the half farthest from the bots; bots lose it."""
-        memory = scene.memory
-        count = memory["bots"]
-        cells = memory["spawn_cells"]
+        state = scene.state
+        count = state.bots
+        cells = state.spawn_cells
         bots_x, bots_y = scene.entities.x[None, :count], scene.entities.y[None, :count]
         gap = np.hypot(cells[:, 1, None] + 0.5 - bots_x, cells[:, 0, None] + 0.5 - bots_y).min(axis=1)
         far = np.argsort(-gap, kind="stable")[: max(1, len(cells) // 2)]
         scene.pose = spawn_pose(rng, cells[int(rng.choice(far))])
-        memory["tagged"] += 1
-        scene.hud, memory["hud_steps"] = [TAGGED_COLOUR], TAGGED_HUD_STEPS
-        memory["seen"][:] = False
-        memory["seen_for"][:] = 0
-        memory["alert"][:] = 0
+        state.tagged += 1
+        scene.hud, state.hud_steps = [TAGGED_COLOUR], TAGGED_HUD_STEPS
+        state.seen[:] = False
+        state.seen_for[:] = 0
+        state.alert[:] = 0
 
     # -- oracle ----------------------------------------------------------------------------------
-    def oracle(self, scene: Scene) -> int:
+    def oracle(self, scene: Scene[LaserTagState]) -> int:
         """Hunt the nearest bot by grid path; when one is in sight, face it and fire once it is on the centre ray."""
-        memory, ents, pose = scene.memory, scene.entities, scene.pose
-        count = memory["bots"]
+        state, ents, pose = scene.state, scene.entities, scene.pose
+        count = state.bots
         if agent_target(scene) >= 0:
             return FIRE  # while the gadget recharges, FIRE changes nothing: hold the aim
         x, y = ents.x[:count], ents.y[:count]
@@ -401,7 +431,7 @@ class LaserTagLevel(Level):
         # Out of sight: the nearest bot by path length, then one step along the path to its cell.
         here = pose.cell
         rows, cols = y.astype(np.int64), x.astype(np.int64)
-        lengths = np.where(ents.active[:count], memory["distances"][memory["cell_index"][here]][rows, cols], NO_PATH)
+        lengths = np.where(ents.active[:count], state.distances[state.cell_index[here]][rows, cols], NO_PATH)
         bot = int(np.argmin(lengths))
         if lengths[bot] <= 1:
             return steer(pose, float(x[bot]), float(y[bot]))

@@ -2,14 +2,16 @@
 
 A level object holds configuration only (it is shared by every episode and pickles by reference);
 everything that changes during an episode lives in its :class:`Scene`, a plain dataclass of the
-engine's state plus a ``memory`` dict of the level's own plain values. The env owns the clock,
-the score, the observation and the info dict; the level owns its rules.
+engine's state plus ``state``, the level's own per-episode values: an instance of a
+:class:`LevelState` dataclass that the level (or its family's ``*_common`` module) declares, so
+every value has a name and a type. The env owns the clock, the score, the observation and the
+info dict; the level owns its rules.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -26,17 +28,26 @@ _COMMAND_ROWS = tuple(tuple(row) for row in ACTION_COMMANDS)
 END_DELAY_STEPS = 3
 
 
+@dataclass(slots=True, kw_only=True)
+class LevelState:
+    """A level's own per-episode values: empty here, subclassed (slots, keyword-only fields) by each level."""
+
+
+# Covariant: a Scene[SubState] is a Scene[BaseState], so a family's shared rules take its levels' scenes.
+StateT = TypeVar("StateT", bound=LevelState, covariant=True)
+
+
 @dataclass
-class Scene:
-    """The state of one episode: the world, the agent, the things in it and the level's memory."""
+class Scene(Generic[StateT]):
+    """The state of one episode: the world, the agent, the things in it and the level's own ``state``."""
 
     grid: Grid
     pose: Pose
+    state: StateT
     entities: Entities = field(default_factory=Entities)
     instruction: str = ""
     hud: list[tuple[int, int, int]] = field(default_factory=list)
     screens: list[Screen] = field(default_factory=list)
-    memory: dict[str, Any] = field(default_factory=dict)
     steps: int = 0
     terminated: bool = False
     success: bool = False

@@ -12,7 +12,8 @@ only picks the map, the time of day, the spawn and (where the level says so) the
 Time of day: ``dawn``, ``day`` or ``night`` set the grid's light and fog and tint the floor,
 walls and sprites (warm at dawn, blue at night). Mushrooms are +1 each, picked up by touch.
 Only sprites within ``draw_distance`` are handed to the renderer, which keeps the number drawn
-per frame small on maps with many mushrooms and trees.
+per frame small on maps with many mushrooms and trees. An episode's tallies and regrowth clock
+live in a :class:`NatLabState` (a :class:`VaryingMapState` where the level draws the map).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from zipfian_envs.engine.textures import texture_bank
 from zipfian_envs.engine.world import Entities, Grid, Pose
 from zipfian_envs.labyrinth.common import spawn_pose
 from zipfian_envs.labyrinth.explore_common import walk_to_nearest
-from zipfian_envs.labyrinth.level import Level, Scene, collect_touched
+from zipfian_envs.labyrinth.level import Level, LevelState, Scene, collect_touched
 
 MUSHROOM, SCENERY = 1, 2
 MUSHROOM_VALUE = 1.0
@@ -273,6 +274,30 @@ def populate(natmap: NatMap, mushrooms_xy: np.ndarray, time_of_day: str) -> Enti
     return entities
 
 
+@dataclass(slots=True, kw_only=True)
+class NatLabState(LevelState):
+    """The time of day, the number of mushrooms and of those eaten, and when each eaten one grows back."""
+
+    time_of_day: str
+    mushrooms: int
+    eaten: int = 0
+    regrow_at: np.ndarray  # step at which each mushroom grows back (-1: growing now, or never coming back)
+    next_regrow: int = -1  # the soonest of ``regrow_at`` (-1: none pending)
+
+
+@dataclass(slots=True, kw_only=True)
+class VaryingMapState(NatLabState):
+    """The natlab state plus the index of the map the episode drew."""
+
+    map: int
+
+
+def soonest_regrowth(regrow_at: np.ndarray) -> int:
+    """The first step at which a pending mushroom grows back, or -1 when none is pending."""
+    pending = regrow_at[regrow_at >= 0]
+    return int(pending.min()) if pending.size else -1
+
+
 class NatLabLevel(Level):
     """Shared rules of the natlab levels: +1 mushrooms, optional regrowth, culled sprites, a foraging oracle."""
 
@@ -281,45 +306,53 @@ class NatLabLevel(Level):
     draw_distance_m = 11.0
     regrow_steps: int | None = None  # steps after which an eaten mushroom grows back (None: never)
 
-    def new_scene(self, rng: np.random.Generator, natmap: NatMap, mushrooms_xy: np.ndarray, spawn_cells) -> Scene:
-        """A scene on ``natmap`` at a random time of day, spawned on one of ``spawn_cells``, facing anywhere."""
+    def new_scene(
+        self,
+        rng: np.random.Generator,
+        natmap: NatMap,
+        mushrooms_xy: np.ndarray,
+        spawn_cells,
+        map_index: int | None = None,
+    ) -> Scene[NatLabState]:
+        """A scene on ``natmap`` at a random time of day, spawned on one of ``spawn_cells``, facing anywhere.
+
+        ``map_index``: the map the level drew (its state is then a :class:`VaryingMapState`).
+        """
         time_of_day = TIME_NAMES[int(rng.integers(len(TIME_NAMES)))]
         cell = spawn_cells[int(rng.integers(len(spawn_cells)))]
-        scene = Scene(grid=build_grid(natmap, time_of_day), pose=spawn_pose(rng, cell))
-        scene.entities = populate(natmap, mushrooms_xy, time_of_day)
         count = len(mushrooms_xy)
-        scene.memory.update(
-            time_of_day=time_of_day,
-            mushrooms=count,
-            eaten=0,
-            # Step at which each mushroom grows back (-1: growing now, or never coming back).
-            regrow_at=np.full(count, -1, np.int64),
-            next_regrow=-1,
-        )
+        regrow_at = np.full(count, -1, np.int64)
+        state: NatLabState
+        if map_index is None:
+            state = NatLabState(time_of_day=time_of_day, mushrooms=count, eaten=0, regrow_at=regrow_at)
+        else:
+            state = VaryingMapState(
+                time_of_day=time_of_day, mushrooms=count, eaten=0, regrow_at=regrow_at, map=map_index
+            )
+        scene = Scene(grid=build_grid(natmap, time_of_day), pose=spawn_pose(rng, cell), state=state)
+        scene.entities = populate(natmap, mushrooms_xy, time_of_day)
         return scene
 
-    def rules(self, scene: Scene, action: int, rng: np.random.Generator) -> float:
+    def rules(self, scene: Scene[NatLabState], action: int, rng: np.random.Generator) -> float:
         """Eat touched mushrooms (+1 each); with regrowth, grow each back at its spot ``regrow_steps`` later."""
-        memory = scene.memory
+        state = scene.state
         ents = scene.entities
         now = scene.steps
-        if self.regrow_steps is not None and 0 <= memory["next_regrow"] <= now:
-            regrow_at = memory["regrow_at"]
+        if self.regrow_steps is not None and 0 <= state.next_regrow <= now:
+            regrow_at = state.regrow_at
             due = (regrow_at >= 0) & (regrow_at <= now)
             ents.active[: len(regrow_at)] |= due
             regrow_at[due] = -1
-            pending = regrow_at[regrow_at >= 0]
-            memory["next_regrow"] = int(pending.min()) if pending.size else -1
+            state.next_regrow = soonest_regrowth(regrow_at)
         reward, eaten = collect_touched(scene)
         if eaten.size:
-            memory["eaten"] += int(eaten.size)
+            state.eaten += int(eaten.size)
             if self.regrow_steps is not None:
-                memory["regrow_at"][eaten] = now + self.regrow_steps
-                pending = memory["regrow_at"][memory["regrow_at"] >= 0]
-                memory["next_regrow"] = int(pending.min())
+                state.regrow_at[eaten] = now + self.regrow_steps
+                state.next_regrow = soonest_regrowth(state.regrow_at)
         return reward
 
-    def view(self, scene: Scene) -> View:
+    def view(self, scene: Scene[NatLabState]) -> View:
         """Only the active sprites within the draw distance (the renderer draws each one separately)."""
         ents = scene.entities
         near = ents.active & ((ents.x - scene.pose.x) ** 2 + (ents.y - scene.pose.y) ** 2 <= self.draw_distance_m**2)
@@ -327,14 +360,14 @@ class NatLabLevel(Level):
         culled = Entities(**{name: getattr(ents, name)[index] for name in Entities.__dataclass_fields__})
         return View(entities=culled, atlas=self.atlas)
 
-    def oracle(self, scene: Scene) -> int:
+    def oracle(self, scene: Scene[NatLabState]) -> int:
         """Walk by grid path to the nearest mushroom; with none left, to the one that regrows soonest."""
-        memory = scene.memory
-        count = memory["mushrooms"]
+        state = scene.state
+        count = state.mushrooms
         ents = scene.entities
         targets = np.flatnonzero(ents.active[:count])
-        if targets.size == 0 and self.regrow_steps is not None and memory["next_regrow"] >= 0:
-            regrow_at = memory["regrow_at"]
+        if targets.size == 0 and self.regrow_steps is not None and state.next_regrow >= 0:
+            regrow_at = state.regrow_at
             targets = np.array([int(np.argmin(np.where(regrow_at >= 0, regrow_at, np.iinfo(np.int64).max)))])
             if _at(scene.pose, ents, int(targets[0])):
                 return LOOK_AROUND  # wait on the spot for it to grow back

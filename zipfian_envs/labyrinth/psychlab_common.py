@@ -21,6 +21,9 @@ trial cap.
 
 Stimuli are drawn procedurally (no photo set): pictures of one or two tinted sprite shapes on a
 coloured ground, letters and coloured squares, each drawn from the episode's generator.
+
+A level's trial flow (phase, timer, tallies, button arming) is a :class:`PsychlabState`; each level
+subclasses it with its own stimuli and staircase.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from zipfian_envs.engine.raycast import Screen, pack
 from zipfian_envs.engine.sprites import ATLAS, SPRITE_SIZE
 from zipfian_envs.engine.textures import texture_bank
 from zipfian_envs.engine.world import TURN_STEP_RAD, Grid, Pose
-from zipfian_envs.labyrinth.level import Level, LevelOptions, Scene
+from zipfian_envs.labyrinth.level import Level, LevelOptions, LevelState, Scene
 
 # The room: 3 x 2 floor cells; the whole north wall (x in [1, 4], material 2) is the screen.
 ROOM_MATERIAL, SCREEN_MATERIAL = 1, 2
@@ -213,10 +216,22 @@ def draw_stimulus(image: np.ndarray, spec: np.ndarray, box: tuple[int, int, int,
 
 
 # -- The level base class ---------------------------------------------------------------------
+@dataclass(slots=True, kw_only=True)
+class PsychlabState(LevelState):
+    """The trial flow: phase, steps left in a timed phase, trials and right answers, the unarmed and last buttons."""
+
+    phase: int = FIXATE
+    timer: int = 0
+    trials: int = 0
+    correct: int = 0
+    unarmed: int = NO_REGION  # a button under the gaze when the buttons appeared (must be left first)
+    last_answer: int = NO_REGION
+
+
 class PsychlabLevel(Level):
     """Shared machinery: the screen room, turn-only movement, fixation, buttons, trial cap, oracle.
 
-    Subclasses set ``buttons`` and ``max_trials`` and implement ``setup`` (episode state),
+    Subclasses set ``buttons`` and ``max_trials`` and implement ``setup`` (the episode's state),
     ``start_trial`` (after fixation: draw the trial and enter ``RESPOND`` or a phase of their own),
     ``correct_button`` and, for phases of their own, ``advance`` and ``oracle_target``.
     """
@@ -227,16 +242,15 @@ class PsychlabLevel(Level):
     buttons: tuple[Region, ...] = (LEFT_BUTTON, RIGHT_BUTTON)
     iti_steps = ITI_STEPS
 
-    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene:
+    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene[PsychlabState]:
         """The screen room, the agent facing the screen +-45 degrees, the fixation cross shown."""
         yaw = FACING_SCREEN + math.radians(rng.uniform(-SPAWN_JITTER_DEG, SPAWN_JITTER_DEG))
-        scene = Scene(grid=screen_room(), pose=Pose(x=AGENT_X, y=AGENT_Y, yaw=yaw % (2 * math.pi)))
-        scene.memory.update(phase=FIXATE, timer=0, trials=0, correct=0, unarmed=NO_REGION, last_answer=NO_REGION)
-        self.setup(scene, rng)
+        state = self.setup(rng)
+        scene = Scene(grid=screen_room(), pose=Pose(x=AGENT_X, y=AGENT_Y, yaw=yaw % (2 * math.pi)), state=state)
         self.show_fixation(scene)
         return scene
 
-    def move(self, scene: Scene, action: int) -> None:
+    def move(self, scene: Scene[PsychlabState], action: int) -> None:
         """Only turning: DMLab zeroes movement on psychlab levels."""
         turn = float(ACTION_COMMANDS[action][2])
         if turn:
@@ -244,8 +258,9 @@ class PsychlabLevel(Level):
             scene.pose = Pose(x=pose.x, y=pose.y, yaw=(pose.yaw + turn * TURN_STEP_RAD) % (2 * math.pi), z=pose.z)
 
     # -- hooks --------------------------------------------------------------------------------
-    def setup(self, scene: Scene, rng: np.random.Generator) -> None:
-        """Draw the episode's own state into ``scene.memory`` (subclasses)."""
+    def setup(self, rng: np.random.Generator) -> PsychlabState:
+        """The episode's state, its own values drawn from ``rng``, the trial flow at its start (subclasses)."""
+        return PsychlabState()
 
     def start_trial(self, scene: Scene, rng: np.random.Generator) -> None:
         """Begin a trial after fixation (subclasses)."""
@@ -260,7 +275,7 @@ class PsychlabLevel(Level):
 
     def advance(self, scene: Scene, action: int, rng: np.random.Generator) -> float:
         """Rules of a level's own phases (subclasses that add phases)."""
-        raise ValueError(f"{self.name}: unknown phase {scene.memory['phase']!r}")
+        raise ValueError(f"{self.name}: unknown phase {scene.state.phase!r}")
 
     def oracle_target(self, scene: Scene) -> float | None:
         """The gaze angle the oracle heads for in a level's own phase (None: hold still)."""
@@ -271,39 +286,45 @@ class PsychlabLevel(Level):
         return blank()
 
     # -- shared rules -------------------------------------------------------------------------
-    def show(self, scene: Scene, image: np.ndarray) -> None:
+    def show(self, scene: Scene[PsychlabState], image: np.ndarray) -> None:
         """Put a new picture on the screen (only when the display changes, so rendering stays cheap)."""
         image.flags.writeable = False
         scene.screens = [Screen(material=SCREEN_MATERIAL, image=pack(image), start=SCREEN_START_M, end=SCREEN_END_M)]
 
-    def show_fixation(self, scene: Scene) -> None:
+    def show_fixation(self, scene: Scene[PsychlabState]) -> None:
         """The blank screen with the red cross; the next trial starts when the gaze is on it."""
         image = blank()
         draw_cross(image)
         self.show(scene, image)
-        scene.memory["phase"] = FIXATE
+        scene.state.phase = FIXATE
 
     def open_response(
-        self, scene: Scene, image: np.ndarray, phase: int = RESPOND, buttons: tuple[Region, ...] | None = None
+        self,
+        scene: Scene[PsychlabState],
+        image: np.ndarray,
+        phase: int = RESPOND,
+        buttons: tuple[Region, ...] | None = None,
     ) -> None:
         """Show ``image`` (with its buttons drawn) and wait for a button in ``phase``."""
         self.show(scene, image)
-        scene.memory["phase"] = phase
-        scene.memory["unarmed"] = gaze_region(scene.pose, self.buttons if buttons is None else buttons)
+        scene.state.phase = phase
+        scene.state.unarmed = gaze_region(scene.pose, self.buttons if buttons is None else buttons)
 
-    def pressed_button(self, scene: Scene, action: int, buttons: tuple[Region, ...] | None = None) -> int:
+    def pressed_button(
+        self, scene: Scene[PsychlabState], action: int, buttons: tuple[Region, ...] | None = None
+    ) -> int:
         """The button chosen this step: under the gaze, entered since the buttons appeared, held still."""
         button = gaze_region(scene.pose, self.buttons if buttons is None else buttons)
-        if button != scene.memory["unarmed"]:
-            scene.memory["unarmed"] = NO_REGION
-        if button == NO_REGION or button == scene.memory["unarmed"] or ACTION_COMMANDS[action][2] != 0:
+        if button != scene.state.unarmed:
+            scene.state.unarmed = NO_REGION
+        if button == NO_REGION or button == scene.state.unarmed or ACTION_COMMANDS[action][2] != 0:
             return NO_REGION
         return button
 
-    def rules(self, scene: Scene, action: int, rng: np.random.Generator) -> float:
+    def rules(self, scene: Scene[PsychlabState], action: int, rng: np.random.Generator) -> float:
         """Fixation starts a trial; a held button answers it; a blank interval separates trials."""
-        memory = scene.memory
-        phase = memory["phase"]
+        state = scene.state
+        phase = state.phase
         if scene.end_in is not None:
             return 0.0
         if phase == FIXATE:
@@ -311,8 +332,8 @@ class PsychlabLevel(Level):
                 self.start_trial(scene, rng)
             return 0.0
         if phase == ITI:
-            memory["timer"] -= 1
-            if memory["timer"] <= 0:
+            state.timer -= 1
+            if state.timer <= 0:
                 self.show_fixation(scene)
             return 0.0
         if phase == RESPOND:
@@ -322,31 +343,31 @@ class PsychlabLevel(Level):
             return self.finish_trial(scene, button, rng)
         return self.advance(scene, action, rng)
 
-    def finish_trial(self, scene: Scene, button: int, rng: np.random.Generator) -> float:
+    def finish_trial(self, scene: Scene[PsychlabState], button: int, rng: np.random.Generator) -> float:
         """Score an answer (+1 if right), then the inter-trial interval or, at the cap, the end."""
-        memory = scene.memory
+        state = scene.state
         correct = button == self.correct_button(scene)
-        memory["trials"] += 1
-        memory["correct"] += int(correct)
-        memory["last_answer"] = button
+        state.trials += 1
+        state.correct += int(correct)
+        state.last_answer = button
         self.answered(scene, button, correct, rng)
         self.show(scene, self.feedback_image(scene, button, correct))
-        memory["phase"], memory["timer"] = ITI, self.iti_steps
-        if memory["trials"] >= self.max_trials:
+        state.phase, state.timer = ITI, self.iti_steps
+        if state.trials >= self.max_trials:
             scene.end_after()
         return 1.0 if correct else 0.0
 
     # -- oracle -------------------------------------------------------------------------------
-    def oracle(self, scene: Scene) -> int:
+    def oracle(self, scene: Scene[PsychlabState]) -> int:
         """Turn the gaze to the cross, then to the right button (read from privileged state), and hold."""
-        phase = scene.memory["phase"]
+        phase = scene.state.phase
         if phase == FIXATE:
             return aim(scene.pose, CROSS.centre_deg)
         if phase == ITI:
             return FIRE
         if phase == RESPOND:
             target = self.correct_button(scene)
-            if gaze_region(scene.pose, self.buttons) == target == scene.memory["unarmed"]:
+            if gaze_region(scene.pose, self.buttons) == target == scene.state.unarmed:
                 # The right button was under the gaze when it appeared: step off it, then come back.
                 return LOOK_LEFT if self.buttons[target].centre_deg > 0 else LOOK_RIGHT
             return aim(scene.pose, self.buttons[target].centre_deg)

@@ -307,9 +307,11 @@ def plan(puzzle: Puzzle, state: tuple[int, int, int, int]) -> tuple[Step, ...] |
         region = reachable_rooms(puzzle, room, opened)
         if region >> puzzle.goal[2] & 1:
             steps: list[Step] = [("goal", 0)]
-            while parents[node] is not None:
-                node, step = parents[node]
+            link = parents[node]
+            while link is not None:
+                node, step = link
                 steps.append(step)
+                link = parents[node]
             return tuple(reversed(steps))
         moves: list[tuple[tuple[int, int, int], Step]] = []
         for index, (_, _, colour, key_room, _) in enumerate(puzzle.keys):

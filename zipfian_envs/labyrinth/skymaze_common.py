@@ -10,13 +10,15 @@ is in the first third of the rows, the goal in the last third. Along the main pa
 is 30% likely to step down by one or two height units of 0.2 m (more than the 0.18 m an agent
 can climb); side paths branch off a main-path platform, wander over free nodes and end beside a
 later (or earlier) main-path platform, descending evenly to end two units below the lower of the
-two, so they are one-way traps. The start platform is the highest. The code is ours.
+two, so they are one-way traps. The start platform is the highest. The code is ours. An
+episode's difficulty and paths live in a :class:`SkymazeState`.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -25,7 +27,7 @@ from zipfian_envs.engine.navigation import heading_error
 from zipfian_envs.engine.sprites import shape_index
 from zipfian_envs.engine.textures import texture_bank
 from zipfian_envs.engine.world import STEP_HEIGHT_M, VOID_HEIGHT, Grid, Pose
-from zipfian_envs.labyrinth.level import Level, LevelOptions, Scene, collect_touched
+from zipfian_envs.labyrinth.level import Level, LevelOptions, LevelState, Scene, collect_touched
 
 HEIGHT_UNIT_M = 0.2
 STEP_DOWN_PROBABILITY = 0.3
@@ -194,6 +196,16 @@ def reachable(heights: np.ndarray, start: tuple[int, int]) -> np.ndarray:
         reached = grown
 
 
+@dataclass(slots=True, kw_only=True)
+class SkymazeState(LevelState):
+    """The difficulty, the main and side paths' (row, col) cells, each cell's index on the main path (-1: off it)."""
+
+    difficulty: float
+    main: np.ndarray
+    side: np.ndarray
+    path_index: np.ndarray
+
+
 class SkymazeLevel(Level):
     """Shared rules of the skymaze levels; subclasses choose the difficulty per episode."""
 
@@ -204,7 +216,7 @@ class SkymazeLevel(Level):
         """This episode's difficulty (subclasses)."""
         raise NotImplementedError
 
-    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene:
+    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene[SkymazeState]:
         """Platforms over a void (with a one-cell horizon ring), the agent on the start platform, the goal."""
         difficulty = self.difficulty(rng)
         maze = generate_platforms(rng, difficulty)
@@ -230,17 +242,17 @@ class SkymazeLevel(Level):
         pose = Pose(
             x=start[1] + 0.5, y=start[0] + 0.5, yaw=float(rng.uniform(0, 2 * math.pi)), z=float(heights[tuple(start)])
         )
-        scene = Scene(grid=grid, pose=pose)
+        path_index = np.full((size, size), -1, np.int32)
+        path_index[main[:, 0], main[:, 1]] = np.arange(len(main))
+        state = SkymazeState(difficulty=difficulty, main=main, side=side_cells, path_index=path_index)
+        scene = Scene(grid=grid, pose=pose, state=state)
         scene.entities.add(
             goal[1] + 0.5, goal[0] + 0.5, shape_index("star"), GOAL_COLOUR,
             kind=GOAL, value=GOAL_REWARD, size=0.7, z=float(heights[tuple(goal)]),
         )  # fmt: skip
-        path_index = np.full((size, size), -1, np.int32)
-        path_index[main[:, 0], main[:, 1]] = np.arange(len(main))
-        scene.memory.update(difficulty=difficulty, main=main, side=side_cells, path_index=path_index)
         return scene
 
-    def rules(self, scene: Scene, action: int, rng: np.random.Generator) -> float:
+    def rules(self, scene: Scene[SkymazeState], action: int, rng: np.random.Generator) -> float:
         """Taking the goal pays +100 and ends the episode 0.2 s later."""
         reward, taken = collect_touched(scene, (GOAL,))
         if taken.size:
@@ -248,11 +260,11 @@ class SkymazeLevel(Level):
             scene.end_after()
         return reward
 
-    def oracle(self, scene: Scene) -> int:
+    def oracle(self, scene: Scene[SkymazeState]) -> int:
         """Walk the main path cell by cell through cell centres (never cutting a corner into a trap)."""
         pose = scene.pose
-        main = scene.memory["main"]
-        index = int(scene.memory["path_index"][pose.cell])
+        main = scene.state.main
+        index = int(scene.state.path_index[pose.cell])
         if index < 0:
             return LOOK_LEFT  # fell into a trap: nothing left to do
         if index == len(main) - 1:

@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from zipfian_envs.engine.sprites import shape_index
 from zipfian_envs.labyrinth.common import choose_cells
-from zipfian_envs.labyrinth.explore_common import LOOK_AROUND, ExploreLevel, cells_not_in, place_agent, walk_to_nearest
+from zipfian_envs.labyrinth.explore_common import (
+    LOOK_AROUND,
+    ExploreLevel,
+    ExploreState,
+    cells_not_in,
+    place_agent,
+    walk_to_nearest,
+)
 from zipfian_envs.labyrinth.level import LevelOptions, Scene, collect_touched
 
 APPLE = 1
 APPLE_COLOUR = (200, 40, 40)
+
+
+@dataclass(slots=True, kw_only=True)
+class ObjectLocationsState(ExploreState):
+    """The apple levels' state: the explore state plus the maze's number of rooms."""
+
+    rooms: int
 
 
 class ObjectLocations(ExploreLevel):
@@ -33,7 +49,7 @@ class ObjectLocations(ExploreLevel):
     dmlab_random = 3.575
     reward_density = 0.5
 
-    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene:
+    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene[ObjectLocationsState]:
         """A themed maze, the episode's apple cells and the agent on a free spawn cell."""
         maze, grid, theme = self.new_world(rng)
         cells = maze.all_objects()
@@ -41,22 +57,22 @@ class ObjectLocations(ExploreLevel):
         spawn_cells = cells_not_in(maze.all_spawns(), apples)
         if len(spawn_cells) == 0:
             spawn_cells = maze.all_spawns()
-        scene = Scene(grid=grid, pose=place_agent(rng, spawn_cells))
+        state = ObjectLocationsState(theme=theme, rooms=maze.num_rooms, spawn_cells=spawn_cells, restarts=0)
+        scene = Scene(grid=grid, pose=place_agent(rng, spawn_cells), state=state)
         for row, col in apples.tolist():
             scene.entities.add(col + 0.5, row + 0.5, shape_index("apple"), APPLE_COLOUR, kind=APPLE, value=1.0)
-        scene.memory.update(theme=theme, rooms=maze.num_rooms, spawn_cells=spawn_cells, restarts=0)
         return scene
 
-    def rules(self, scene: Scene, action: int, rng: np.random.Generator) -> float:
+    def rules(self, scene: Scene[ObjectLocationsState], action: int, rng: np.random.Generator) -> float:
         """Pick up touched apples; when none is left, restart with the same apples and a new spawn."""
         reward, taken = collect_touched(scene, (APPLE,))
         if taken.size and not scene.entities.active.any():
             scene.entities.active[:] = True
-            scene.pose = place_agent(rng, scene.memory["spawn_cells"])
-            scene.memory["restarts"] += 1
+            scene.pose = place_agent(rng, scene.state.spawn_cells)
+            scene.state.restarts += 1
         return reward
 
-    def oracle(self, scene: Scene) -> int:
+    def oracle(self, scene: Scene[ObjectLocationsState]) -> int:
         """Walk to the nearest apple by path length (it knows the map and every apple)."""
         action = walk_to_nearest(scene, np.flatnonzero(scene.entities.active))
         return LOOK_AROUND if action is None else action

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from zipfian_envs.engine.sprites import shape_index
 from zipfian_envs.engine.world import Entities
 from zipfian_envs.labyrinth.common import COLOURS, choose_cells
-from zipfian_envs.labyrinth.explore_common import LOOK_AROUND, ExploreLevel, place_agent, walk_to_nearest
+from zipfian_envs.labyrinth.explore_common import LOOK_AROUND, ExploreLevel, ExploreState, place_agent, walk_to_nearest
 from zipfian_envs.labyrinth.level import LevelOptions, Scene, collect_touched
 
 GOOD_VALUE, BAD_VALUE = 2.0, -1.0
@@ -18,6 +20,32 @@ CATEGORY_SHAPES = (
 )  # fmt: skip
 CATEGORY_COLOURS = tuple(COLOURS[name] for name in ("red", "green", "blue", "cyan", "magenta", "yellow", "white",
                                                     "orange", "purple", "pink", "brown"))  # fmt: skip
+
+
+@dataclass(slots=True, kw_only=True)
+class ObjectRewardsState(ExploreState):
+    """The explore state plus the object cells and each category's shape, colour and value (fixed per episode)."""
+
+    object_cells: np.ndarray
+    shapes: np.ndarray
+    colours: np.ndarray
+    values: np.ndarray
+
+
+def place_objects(rng: np.random.Generator, state: ObjectRewardsState, categories: int) -> Entities:
+    """One object per category on distinct random object cells (kind = category index)."""
+    cells = choose_cells(rng, state.object_cells, categories)
+    entities = Entities()
+    for category, (row, col) in enumerate(cells.tolist()):
+        entities.add(
+            col + 0.5,
+            row + 0.5,
+            int(state.shapes[category]),
+            state.colours[category],
+            kind=category,
+            value=float(state.values[category]),
+        )
+    return entities
 
 
 class ObjectRewards(ExploreLevel):
@@ -45,15 +73,15 @@ class ObjectRewards(ExploreLevel):
     objects_per_room = 8
     categories = 4
 
-    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene:
+    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene[ObjectRewardsState]:
         """The room, the episode's categories and values, and the first placement."""
         maze, grid, theme = self.new_world(rng)
         shapes = rng.choice(len(CATEGORY_SHAPES), size=self.categories, replace=False)
         colours = rng.choice(len(CATEGORY_COLOURS), size=self.categories, replace=False)
         values = np.full(self.categories, BAD_VALUE)
         values[rng.permutation(self.categories)[: self.categories // 2]] = GOOD_VALUE
-        scene = Scene(grid=grid, pose=place_agent(rng, maze.all_spawns()))
-        scene.memory.update(
+        pose = place_agent(rng, maze.all_spawns())
+        state = ObjectRewardsState(
             theme=theme,
             object_cells=maze.all_objects(),
             spawn_cells=maze.all_spawns(),
@@ -62,36 +90,19 @@ class ObjectRewards(ExploreLevel):
             values=values,
             restarts=0,
         )
-        self.place_objects(scene, rng)
-        return scene
+        return Scene(grid=grid, pose=pose, state=state, entities=place_objects(rng, state, self.categories))
 
-    def place_objects(self, scene: Scene, rng: np.random.Generator) -> None:
-        """One object per category on distinct random object cells (kind = category index)."""
-        memory = scene.memory
-        cells = choose_cells(rng, memory["object_cells"], self.categories)
-        entities = Entities()
-        for category, (row, col) in enumerate(cells.tolist()):
-            entities.add(
-                col + 0.5,
-                row + 0.5,
-                int(memory["shapes"][category]),
-                memory["colours"][category],
-                kind=category,
-                value=float(memory["values"][category]),
-            )
-        scene.entities = entities
-
-    def rules(self, scene: Scene, action: int, rng: np.random.Generator) -> float:
+    def rules(self, scene: Scene[ObjectRewardsState], action: int, rng: np.random.Generator) -> float:
         """Pick up touched objects; restart (new placement and spawn) once every good one is taken."""
         reward, taken = collect_touched(scene)
         ents = scene.entities
         if taken.size and not (ents.active & (ents.value > 0)).any():
-            scene.pose = place_agent(rng, scene.memory["spawn_cells"])
-            self.place_objects(scene, rng)
-            scene.memory["restarts"] += 1
+            scene.pose = place_agent(rng, scene.state.spawn_cells)
+            scene.entities = place_objects(rng, scene.state, self.categories)
+            scene.state.restarts += 1
         return reward
 
-    def oracle(self, scene: Scene) -> int:
+    def oracle(self, scene: Scene[ObjectRewardsState]) -> int:
         """Walk to the nearest good object along a path that keeps off the bad objects' cells."""
         ents = scene.entities
         good = np.flatnonzero(ents.active & (ents.value > 0))

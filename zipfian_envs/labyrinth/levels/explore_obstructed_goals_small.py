@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from zipfian_envs.engine.mazes import Maze
 from zipfian_envs.labyrinth.explore_common import DOOR, door_regions, random_door_path
 from zipfian_envs.labyrinth.level import Scene
-from zipfian_envs.labyrinth.levels.explore_goal_locations_small import GoalLocations
+from zipfian_envs.labyrinth.levels.explore_goal_locations_small import GoalLocations, GoalLocationsState
+
+
+@dataclass(slots=True, kw_only=True)
+class ObstructedGoalsState(GoalLocationsState):
+    """The goal state plus the doors: their cells, the regions between them, the regions each joins, which are open."""
+
+    door_cells: np.ndarray
+    door_edges: np.ndarray
+    regions: np.ndarray
+    doors_open: np.ndarray | None = None  # drawn by ``arrange`` at the start and at every restart
+
+
+def draw_shut_doors(
+    rng: np.random.Generator, state: ObstructedGoalsState, start_region: int, doors_closed: float
+) -> np.ndarray:
+    """The doors to shut: none on one random path from ``start_region`` to the goal, others with ``doors_closed``."""
+    goal = state.goal
+    on_path = random_door_path(rng, state.door_edges, start_region, int(state.regions[goal[0], goal[1]]))
+    return ~on_path & (rng.random(len(state.door_cells)) < doors_closed)
 
 
 class ObstructedGoals(GoalLocations):
@@ -31,20 +52,18 @@ class ObstructedGoals(GoalLocations):
     dmlab_random = 6.76
     doors_closed = 0.5
 
-    def remember_map(self, scene: Scene, maze: Maze) -> None:
-        """Keep the door cells, the regions between doors and the regions each door joins."""
+    def new_state(self, maze: Maze, **fields) -> ObstructedGoalsState:
+        """The goal levels' state plus the door cells, the regions between doors and the regions each door joins."""
         regions, edges = door_regions(maze)
-        scene.memory.update(door_cells=maze.doors.copy(), door_edges=edges, regions=regions)
+        return ObstructedGoalsState(**fields, door_cells=maze.doors.copy(), door_edges=edges, regions=regions)
 
-    def arrange(self, scene: Scene, rng: np.random.Generator) -> None:
+    def arrange(self, scene: Scene[ObstructedGoalsState], rng: np.random.Generator) -> None:
         """Open the doors on one random spawn-to-goal path; shut each other door with probability 0.5."""
-        memory = scene.memory
-        doors, regions, goal = memory["door_cells"], memory["regions"], memory["goal"]
-        start = int(regions[scene.pose.cell])
-        on_path = random_door_path(rng, memory["door_edges"], start, int(regions[goal[0], goal[1]]))
-        shut = ~on_path & (rng.random(len(doors)) < self.doors_closed)
+        state = scene.state
+        shut = draw_shut_doors(rng, state, int(state.regions[scene.pose.cell]), self.doors_closed)
+        doors = state.door_cells
         scene.grid.walls[doors[:, 0], doors[:, 1]] = np.where(shut, DOOR, 0)
-        memory["doors_open"] = ~shut
+        state.doors_open = ~shut
 
 
 LEVEL = ObstructedGoals()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -13,6 +14,7 @@ from zipfian_envs.labyrinth.language_tasks import (
     OBJECT_SHAPES,
     TASK_COLOURS,
     WRONG,
+    LanguageState,
     Thing,
     floor_colour,
     go_to_nearest,
@@ -39,6 +41,18 @@ NUM_CUES = 4
 CUE_FLOOR = (150, 150, 150)
 ANSWER_REWARD, WRONG_ANSWER_REWARD = 10.0, -10.0
 SPAWN_JITTER_DEG = 20.0
+
+
+@dataclass(slots=True, kw_only=True)
+class QuestionState(LanguageState):
+    """The tasks done and the current question: kind, subject shape and colour, the true answer and the cues' looks."""
+
+    question: str
+    shape: str
+    colour: str
+    answer: bool
+    cue_shapes: tuple[str, ...]
+    cue_colours: tuple[str, ...]
 
 
 def question_text(question: str, shape: str, colour: str) -> str:
@@ -129,13 +143,11 @@ class AnswerQuantitativeQuestion(Level):
     dmlab_random = -0.33
     uses_language = True
 
-    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene:
+    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene[QuestionState]:
         """The room with the first question."""
-        scene = self.new_task(rng)
-        scene.memory.update(tasks_done=0)
-        return scene
+        return self.new_task(rng)
 
-    def new_task(self, rng: np.random.Generator) -> Scene:
+    def new_task(self, rng: np.random.Generator) -> Scene[QuestionState]:
         """The room with a new question, its cues and the two answer balls."""
         grid, marks = grid_from_text(ROOM_MAP)
         grid.floor[marks["C"][0][0], 1:-1] = CUE_FLOOR
@@ -144,7 +156,16 @@ class AnswerQuantitativeQuestion(Level):
                 for cell in marks[char]:
                     grid.floor[cell] = floor_colour(colour)
         question, shape, colour, yes, cues = draw_question(rng)
-        scene = Scene(grid=grid, pose=spawn_pose(rng, marks["P"][0], yaw=-math.pi / 2, jitter_deg=SPAWN_JITTER_DEG))
+        state = QuestionState(
+            question=question,
+            shape=shape,
+            colour=colour,
+            answer=yes,
+            cue_shapes=tuple(s for s, _ in cues),
+            cue_colours=tuple(c for _, c in cues),
+        )
+        pose = spawn_pose(rng, marks["P"][0], yaw=-math.pi / 2, jitter_deg=SPAWN_JITTER_DEG)
+        scene = Scene(grid=grid, pose=pose, state=state)
         cue_things = [Thing(s, c, 0, CUE, 0.0) for s, c in cues]
         scene.entities = make_entities(cue_things, np.array(marks["C"]), touchable=False)
         yes_cell, no_cell = marks["y"][0], marks["n"][0]
@@ -158,31 +179,23 @@ class AnswerQuantitativeQuestion(Level):
                 value=ANSWER_REWARD if right else WRONG_ANSWER_REWARD,
             )
         scene.instruction = question_text(question, shape, colour)
-        scene.memory.update(
-            question=question,
-            shape=shape,
-            colour=colour,
-            answer=yes,
-            cue_shapes=tuple(s for s, _ in cues),
-            cue_colours=tuple(c for _, c in cues),
-        )
         return scene
 
-    def rules(self, scene: Scene, action: int, rng: np.random.Generator) -> float:
+    def rules(self, scene: Scene[QuestionState], action: int, rng: np.random.Generator) -> float:
         """Picking a ball pays +10 if it is the right answer, -10 if not, and asks a new question."""
         taken = pick_up(scene)
         if taken is None:
             return 0.0
         reward = float(scene.entities.value[taken])
-        scene.memory["tasks_done"] += 1
+        scene.state.tasks_done += 1
         restart(scene, self.new_task(rng))
         return reward
 
-    def oracle(self, scene: Scene) -> int:
+    def oracle(self, scene: Scene[QuestionState]) -> int:
         """Work out the answer from the cues and walk to that ball, keeping off the other one."""
-        memory, ents = scene.memory, scene.entities
+        state, ents = scene.state, scene.entities
         yes = true_answer(
-            memory["question"], memory["shape"], memory["colour"], memory["cue_shapes"], memory["cue_colours"]
+            state.question, state.shape, state.colour, state.cue_shapes, state.cue_colours
         )
         ball = np.flatnonzero(
             ents.touchable & ents.active & (ents.colour[:, 0] == COLOURS["white" if yes else "black"][0])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from zipfian_envs.labyrinth.language_tasks import (
@@ -10,6 +12,7 @@ from zipfian_envs.labyrinth.language_tasks import (
     OBJECT_SHAPES,
     TASK_COLOURS,
     WRONG,
+    LayoutState,
     Thing,
     build_layout,
     go_to_nearest,
@@ -156,6 +159,14 @@ def _pick_room(rng: np.random.Generator, num_rooms: int, exclude: int) -> int:
     return room + 1 if room >= exclude else room
 
 
+@dataclass(slots=True, kw_only=True)
+class RandomTaskState(LayoutState):
+    """A layout task's state plus the task type (one of ``TASK_TYPES``) and whether it asks for every goal."""
+
+    task: str
+    every: bool
+
+
 class ExecuteRandomTask(Level):
     """A random instruction of one of seven kinds about coloured objects in rooms.
 
@@ -184,13 +195,11 @@ class ExecuteRandomTask(Level):
     dmlab_random = -5.913
     uses_language = True
 
-    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene:
+    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene[RandomTaskState]:
         """The first task's map."""
-        scene = self.new_task(rng)
-        scene.memory.update(tasks_done=0)
-        return scene
+        return self.new_task(rng)
 
-    def new_task(self, rng: np.random.Generator) -> Scene:
+    def new_task(self, rng: np.random.Generator) -> Scene[RandomTaskState]:
         """A fresh layout, task type, objects, spawn and instruction."""
         layout = build_layout(rng, LAYOUTS[rng.choice(len(LAYOUTS), p=LAYOUT_WEIGHTS)])
         task = TASK_TYPES[int(rng.integers(len(TASK_TYPES)))]
@@ -205,10 +214,7 @@ class ExecuteRandomTask(Level):
             for shape, colour, room, is_goal in drawn
         ]
         cells = place_things(rng, layout, things)
-        scene = Scene(grid=layout.grid, pose=spawn_in_rooms(rng, layout, cells))
-        scene.entities = make_entities(things, cells)
-        scene.instruction = text
-        scene.memory.update(
+        state = RandomTaskState(
             task=task,
             every=is_every,
             layout=layout.name,
@@ -217,9 +223,12 @@ class ExecuteRandomTask(Level):
             object_colours=tuple(thing.colour for thing in things),
             object_shapes=tuple(thing.shape for thing in things),
         )
+        scene = Scene(grid=layout.grid, pose=spawn_in_rooms(rng, layout, cells), state=state)
+        scene.entities = make_entities(things, cells)
+        scene.instruction = text
         return scene
 
-    def rules(self, scene: Scene, action: int, rng: np.random.Generator) -> float:
+    def rules(self, scene: Scene[RandomTaskState], action: int, rng: np.random.Generator) -> float:
         """A goal pays and, once no goal is left, ends the task; a wrong object pays its penalty and ends it."""
         taken = pick_up(scene)
         if taken is None:
@@ -229,13 +238,13 @@ class ExecuteRandomTask(Level):
         if ents.kind[taken] == GOAL:
             if np.any(ents.active & (ents.kind == GOAL)):
                 return reward  # an "every" task goes on
-            if scene.memory["every"]:
+            if scene.state.every:
                 reward += EVERY_BONUS
-        scene.memory["tasks_done"] += 1
+        scene.state.tasks_done += 1
         restart(scene, self.new_task(rng))
         return reward
 
-    def oracle(self, scene: Scene) -> int:
+    def oracle(self, scene: Scene[RandomTaskState]) -> int:
         """Walk to the nearest remaining goal object, keeping off every wrong object's cell."""
         return go_to_nearest(scene, np.flatnonzero(scene.entities.active & (scene.entities.kind == GOAL)))
 

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from zipfian_envs.labyrinth.common import grid_from_text, spawn_pose
-from zipfian_envs.labyrinth.language_tasks import GOAL, WRONG, Thing, go_to_nearest, make_entities, pick_up, restart
+from zipfian_envs.labyrinth.language_tasks import (
+    GOAL,
+    WRONG,
+    LanguageState,
+    Thing,
+    go_to_nearest,
+    make_entities,
+    pick_up,
+    restart,
+)
 from zipfian_envs.labyrinth.level import Level, LevelOptions, Scene
 
 # A 3x5 room; P is the spawn, O the four object slots.
@@ -21,6 +32,14 @@ SHAPES = ("cake", "car", "cassette", "hat", "tv")
 OBJECT_COLOURS = ("red", "green", "blue", "cyan", "magenta", "yellow", "white", "orange", "purple", "pink")
 GOAL_REWARD, WRONG_REWARD = 10.0, -10.0
 SPAWN_JITTER_DEG = 20.0
+
+
+@dataclass(slots=True, kw_only=True)
+class DescribedObjectState(LanguageState):
+    """The tasks done and the current task's goal and other shape names."""
+
+    goal_shape: str
+    other_shape: str
 
 
 class SelectDescribedObject(Level):
@@ -44,13 +63,11 @@ class SelectDescribedObject(Level):
     dmlab_random = -0.07
     uses_language = True
 
-    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene:
+    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene[DescribedObjectState]:
         """The room with the first task."""
-        scene = self.new_task(rng)
-        scene.memory.update(tasks_done=0)
-        return scene
+        return self.new_task(rng)
 
-    def new_task(self, rng: np.random.Generator) -> Scene:
+    def new_task(self, rng: np.random.Generator) -> Scene[DescribedObjectState]:
         """A fresh room: two objects of different shapes in random slots, the goal named by the instruction."""
         grid, marks = grid_from_text(ROOM_MAP)
         goal_shape, other_shape = (SHAPES[i] for i in rng.choice(len(SHAPES), size=2, replace=False))
@@ -61,23 +78,23 @@ class SelectDescribedObject(Level):
         )
         slots = np.array(marks["O"])
         cells = slots[rng.choice(len(slots), size=2, replace=False)]
-        scene = Scene(grid=grid, pose=spawn_pose(rng, marks["P"][0], yaw=0.0, jitter_deg=SPAWN_JITTER_DEG))
+        pose = spawn_pose(rng, marks["P"][0], yaw=0.0, jitter_deg=SPAWN_JITTER_DEG)
+        scene = Scene(grid=grid, pose=pose, state=DescribedObjectState(goal_shape=goal_shape, other_shape=other_shape))
         scene.entities = make_entities(things, cells)
         scene.instruction = goal_shape
-        scene.memory.update(goal_shape=goal_shape, other_shape=other_shape)
         return scene
 
-    def rules(self, scene: Scene, action: int, rng: np.random.Generator) -> float:
+    def rules(self, scene: Scene[DescribedObjectState], action: int, rng: np.random.Generator) -> float:
         """A pickup pays its value and reloads the map with a new task."""
         taken = pick_up(scene)
         if taken is None:
             return 0.0
         reward = float(scene.entities.value[taken])
-        scene.memory["tasks_done"] += 1
+        scene.state.tasks_done += 1
         restart(scene, self.new_task(rng))
         return reward
 
-    def oracle(self, scene: Scene) -> int:
+    def oracle(self, scene: Scene[DescribedObjectState]) -> int:
         """Walk to the goal object, keeping off the other object's cell."""
         return go_to_nearest(scene, np.flatnonzero(scene.entities.active & (scene.entities.kind == GOAL)))
 

@@ -10,6 +10,7 @@ from zipfian_envs.labyrinth.language_tasks import (
     OBJECT_SHAPES,
     TASK_COLOURS,
     WRONG,
+    LayoutState,
     Thing,
     build_layout,
     go_to_nearest,
@@ -79,42 +80,40 @@ class SelectLocatedObject(Level):
     dmlab_random = 1.929
     uses_language = True
 
-    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene:
+    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene[LayoutState]:
         """The first task's map."""
-        scene = self.new_task(rng)
-        scene.memory.update(tasks_done=0)
-        return scene
+        return self.new_task(rng)
 
-    def new_task(self, rng: np.random.Generator) -> Scene:
+    def new_task(self, rng: np.random.Generator) -> Scene[LayoutState]:
         """A fresh layout with the goal, its distractors, the spawn and the instruction."""
         layout = build_layout(rng, LAYOUTS[rng.integers(len(LAYOUTS))])
         goal_room = int(rng.integers(layout.num_rooms))
         goal_colour = TASK_COLOURS[rng.integers(len(TASK_COLOURS))]
         things = located_things(rng, layout.num_rooms, goal_room, goal_colour, EXTRA_DISTRACTORS[layout.name])
         cells = place_things(rng, layout, things)
-        scene = Scene(grid=layout.grid, pose=spawn_in_rooms(rng, layout, cells))
-        scene.entities = make_entities(things, cells)
-        scene.instruction = f"pick the {goal_colour} object in the {layout.floor_names[goal_room]} room"
-        scene.memory.update(
+        state = LayoutState(
             layout=layout.name,
             rooms=layout.rooms,
             floor_names=layout.floor_names,
             object_colours=tuple(thing.colour for thing in things),
             object_shapes=tuple(thing.shape for thing in things),
         )
+        scene = Scene(grid=layout.grid, pose=spawn_in_rooms(rng, layout, cells), state=state)
+        scene.entities = make_entities(things, cells)
+        scene.instruction = f"pick the {goal_colour} object in the {layout.floor_names[goal_room]} room"
         return scene
 
-    def rules(self, scene: Scene, action: int, rng: np.random.Generator) -> float:
+    def rules(self, scene: Scene[LayoutState], action: int, rng: np.random.Generator) -> float:
         """A pickup pays its value and reloads the map with a new task."""
         taken = pick_up(scene)
         if taken is None:
             return 0.0
         reward = float(scene.entities.value[taken])
-        scene.memory["tasks_done"] += 1
+        scene.state.tasks_done += 1
         restart(scene, self.new_task(rng))
         return reward
 
-    def oracle(self, scene: Scene) -> int:
+    def oracle(self, scene: Scene[LayoutState]) -> int:
         """Walk to the goal, keeping off every distractor's cell."""
         return go_to_nearest(scene, np.flatnonzero(scene.entities.active & (scene.entities.kind == GOAL)))
 

@@ -7,7 +7,7 @@ import functools
 import numpy as np
 
 from zipfian_envs.labyrinth.level import LevelOptions, Scene
-from zipfian_envs.labyrinth.natlab_common import NatLabLevel, NatMap, generate_natmap
+from zipfian_envs.labyrinth.natlab_common import NatLabLevel, NatLabState, NatMap, generate_natmap
 
 # Ours: DMLab's map is a prebuilt .bsp whose size and mushroom count are unpublished.
 MAP_SEED = 1  # the one map: the same constant in every episode and process
@@ -51,7 +51,7 @@ class FixedLargeMap(NatLabLevel):
     dmlab_human = 36.9
     dmlab_random = 2.173
 
-    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene:
+    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene[NatLabState]:
         """The fixed map in a random light, spawned on one of its spawn points."""
         natmap = fixed_map()
         return self.new_scene(rng, natmap, natmap.mushrooms, natmap.spawns)

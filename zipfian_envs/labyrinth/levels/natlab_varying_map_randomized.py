@@ -7,7 +7,7 @@ import functools
 import numpy as np
 
 from zipfian_envs.labyrinth.level import LevelOptions, Scene
-from zipfian_envs.labyrinth.natlab_common import NatLabLevel, NatMap, generate_natmap, spots_in_cells
+from zipfian_envs.labyrinth.natlab_common import NatLabLevel, NatLabState, NatMap, generate_natmap, spots_in_cells
 
 # Ours: DMLab's 100 maps (natlab_forage_variable_*) are prebuilt; sizes and counts are unpublished.
 NUM_MAPS = 100
@@ -42,7 +42,7 @@ class VaryingMapRandomized(NatLabLevel):
     dmlab_human = 42.35
     dmlab_random = 7.346
 
-    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene:
+    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene[NatLabState]:
         """A random medium map in a random light, random mushroom cells and a random spawn."""
         index = int(rng.integers(NUM_MAPS))
         natmap = medium_map(index)
@@ -50,9 +50,7 @@ class VaryingMapRandomized(NatLabLevel):
         cells = np.array([cell for cell in natmap.open_cells.tolist() if tuple(cell) not in scenery_cells])
         order = rng.permutation(len(cells))
         mushrooms = spots_in_cells(rng, cells[order[:MUSHROOMS]])
-        scene = self.new_scene(rng, natmap, mushrooms, cells[order[MUSHROOMS:]])
-        scene.memory["map"] = index
-        return scene
+        return self.new_scene(rng, natmap, mushrooms, cells[order[MUSHROOMS:]], map_index=index)
 
 
 LEVEL = VaryingMapRandomized()

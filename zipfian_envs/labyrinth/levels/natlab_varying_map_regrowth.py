@@ -8,7 +8,7 @@ import numpy as np
 
 from zipfian_envs.engine.world import seconds_to_steps
 from zipfian_envs.labyrinth.level import LevelOptions, Scene
-from zipfian_envs.labyrinth.natlab_common import NatLabLevel, NatMap, generate_natmap
+from zipfian_envs.labyrinth.natlab_common import NatLabLevel, NatLabState, NatMap, generate_natmap
 
 # Ours: DMLab's 100 maps (natlab_forage_stm_000..099) are prebuilt; sizes and counts are unpublished.
 NUM_MAPS = 100
@@ -47,15 +47,13 @@ class VaryingMapRegrowth(NatLabLevel):
     dmlab_random = 2.989
     regrow_steps = seconds_to_steps(REGROW_SECONDS)
 
-    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene:
+    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene[NatLabState]:
         """A random small map in a random light; spawn on a random open cell without a mushroom."""
         index = int(rng.integers(NUM_MAPS))
         natmap = small_map(index)
         mushroom_cells = {(int(y), int(x)) for x, y in natmap.mushrooms}
         spawns = np.array([cell for cell in natmap.open_cells.tolist() if tuple(cell) not in mushroom_cells])
-        scene = self.new_scene(rng, natmap, natmap.mushrooms, spawns)
-        scene.memory["map"] = index
-        return scene
+        return self.new_scene(rng, natmap, natmap.mushrooms, spawns, map_index=index)
 
 
 LEVEL = VaryingMapRegrowth()

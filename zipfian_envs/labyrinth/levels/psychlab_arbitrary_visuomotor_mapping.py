@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from zipfian_envs.labyrinth.level import Scene
 from zipfian_envs.labyrinth.psychlab_common import (
     PsychlabLevel,
+    PsychlabState,
     Region,
     blank,
     content_box,
@@ -22,6 +25,20 @@ MAX_TRIALS = 60
 POOL_SIZE = MAX_TRIALS + 1
 NEUTRAL, RIGHT_TINT, WRONG_TINT = (150, 150, 160), (60, 190, 70), (210, 60, 60)
 FEEDBACK_STEPS = 8  # ours: the revealed answer stays up for about half a second
+
+
+@dataclass(slots=True, kw_only=True)
+class VisuomotorState(PsychlabState):
+    """The trial flow plus the pictures, their buttons, which were shown, and the staircase's set, pass and picture."""
+
+    specs: np.ndarray
+    mapping: np.ndarray
+    shown: np.ndarray
+    set_size: int = 1
+    order: np.ndarray
+    position: int = 0
+    perfect_pass: bool = True
+    current: int = -1
 
 
 class ArbitraryVisuomotorMapping(PsychlabLevel):
@@ -51,9 +68,9 @@ class ArbitraryVisuomotorMapping(PsychlabLevel):
     buttons = BUTTONS
     iti_steps = FEEDBACK_STEPS
 
-    def setup(self, scene: Scene, rng: np.random.Generator) -> None:
+    def setup(self, rng: np.random.Generator) -> VisuomotorState:
         """The episode's pictures, their correct buttons and the staircase's first set."""
-        scene.memory.update(
+        return VisuomotorState(
             specs=stimulus_specs(rng, POOL_SIZE),
             mapping=rng.integers(len(BUTTONS), size=POOL_SIZE),
             shown=np.zeros(POOL_SIZE, bool),
@@ -64,42 +81,42 @@ class ArbitraryVisuomotorMapping(PsychlabLevel):
             current=-1,
         )
 
-    def start_trial(self, scene: Scene, rng: np.random.Generator) -> None:
+    def start_trial(self, scene: Scene[VisuomotorState], rng: np.random.Generator) -> None:
         """The next picture of the pass (a new pass, maybe with one more picture, when this one is done)."""
-        memory = scene.memory
-        if memory["position"] >= len(memory["order"]):
-            if memory["perfect_pass"] and len(memory["order"]):
-                memory["set_size"] = min(memory["set_size"] + 1, POOL_SIZE)
-            memory["order"] = rng.permutation(memory["set_size"])
-            memory["position"], memory["perfect_pass"] = 0, True
-        current = int(memory["order"][memory["position"]])
-        memory["current"] = current
-        first_showing = not memory["shown"][current]
-        memory["shown"][current] = True
+        state = scene.state
+        if state.position >= len(state.order):
+            if state.perfect_pass and len(state.order):
+                state.set_size = min(state.set_size + 1, POOL_SIZE)
+            state.order = rng.permutation(state.set_size)
+            state.position, state.perfect_pass = 0, True
+        current = int(state.order[state.position])
+        state.current = current
+        first_showing = not state.shown[current]
+        state.shown[current] = True
         self.open_response(scene, self.picture(scene, tint=first_showing))
 
-    def picture(self, scene: Scene, tint: bool) -> np.ndarray:
+    def picture(self, scene: Scene[VisuomotorState], tint: bool) -> np.ndarray:
         """The current picture with the four buttons (the correct one green, the rest red, when ``tint``)."""
-        memory = scene.memory
+        state = scene.state
         image = blank()
-        draw_stimulus(image, memory["specs"][memory["current"]], content_box(PICTURE_HALF_DEG))
-        right = int(memory["mapping"][memory["current"]])
+        draw_stimulus(image, state.specs[state.current], content_box(PICTURE_HALF_DEG))
+        right = int(state.mapping[state.current])
         for index, region in enumerate(BUTTONS):
             colour = NEUTRAL if not tint else (RIGHT_TINT if index == right else WRONG_TINT)
             draw_button(image, region, colour)
         return image
 
-    def correct_button(self, scene: Scene) -> int:
+    def correct_button(self, scene: Scene[VisuomotorState]) -> int:
         """The current picture's button."""
-        return int(scene.memory["mapping"][scene.memory["current"]])
+        return int(scene.state.mapping[scene.state.current])
 
-    def answered(self, scene: Scene, button: int, correct: bool, rng: np.random.Generator) -> None:
+    def answered(self, scene: Scene[VisuomotorState], button: int, correct: bool, rng: np.random.Generator) -> None:
         """Advance the pass; one wrong answer spoils it for the staircase."""
-        scene.memory["position"] += 1
+        scene.state.position += 1
         if not correct:
-            scene.memory["perfect_pass"] = False
+            scene.state.perfect_pass = False
 
-    def feedback_image(self, scene: Scene, button: int, correct: bool) -> np.ndarray:
+    def feedback_image(self, scene: Scene[VisuomotorState], button: int, correct: bool) -> np.ndarray:
         """The answer revealed: the picture with its correct button green."""
         return self.picture(scene, tint=True)
 

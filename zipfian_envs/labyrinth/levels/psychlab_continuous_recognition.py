@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from zipfian_envs.labyrinth.level import Scene
@@ -9,6 +11,7 @@ from zipfian_envs.labyrinth.psychlab_common import (
     LEFT_BUTTON,
     RIGHT_BUTTON,
     PsychlabLevel,
+    PsychlabState,
     blank,
     content_box,
     draw_button,
@@ -20,6 +23,16 @@ NEW, SEEN = 0, 1
 MAX_TRIALS = 60
 PICTURE_HALF_DEG = 22.0
 NEW_COLOUR, SEEN_COLOUR = (70, 140, 230), (240, 150, 40)
+
+
+@dataclass(slots=True, kw_only=True)
+class RecognitionState(PsychlabState):
+    """The trial flow plus the picture pool, how many are shown, the current picture and its answer (NEW or SEEN)."""
+
+    specs: np.ndarray
+    shown: int = 0
+    current: int = -1
+    answer: int = NEW
 
 
 class ContinuousRecognition(PsychlabLevel):
@@ -43,27 +56,27 @@ class ContinuousRecognition(PsychlabLevel):
     max_trials = MAX_TRIALS
     buttons = (LEFT_BUTTON, RIGHT_BUTTON)
 
-    def setup(self, scene: Scene, rng: np.random.Generator) -> None:
+    def setup(self, rng: np.random.Generator) -> RecognitionState:
         """The episode's pool of distinct pictures; none shown yet."""
-        scene.memory.update(specs=stimulus_specs(rng, MAX_TRIALS), shown=0, current=-1, answer=NEW)
+        return RecognitionState(specs=stimulus_specs(rng, MAX_TRIALS), shown=0, current=-1, answer=NEW)
 
-    def start_trial(self, scene: Scene, rng: np.random.Generator) -> None:
+    def start_trial(self, scene: Scene[RecognitionState], rng: np.random.Generator) -> None:
         """A new picture (p = 0.5, always on the first trial) or a repeat of a shown one."""
-        memory = scene.memory
-        if memory["shown"] == 0 or rng.random() < 0.5:
-            memory["current"], memory["answer"] = memory["shown"], NEW
-            memory["shown"] += 1
+        state = scene.state
+        if state.shown == 0 or rng.random() < 0.5:
+            state.current, state.answer = state.shown, NEW
+            state.shown += 1
         else:
-            memory["current"], memory["answer"] = int(rng.integers(memory["shown"])), SEEN
+            state.current, state.answer = int(rng.integers(state.shown)), SEEN
         image = blank()
-        draw_stimulus(image, memory["specs"][memory["current"]], content_box(PICTURE_HALF_DEG))
+        draw_stimulus(image, state.specs[state.current], content_box(PICTURE_HALF_DEG))
         draw_button(image, LEFT_BUTTON, NEW_COLOUR)
         draw_button(image, RIGHT_BUTTON, SEEN_COLOUR)
         self.open_response(scene, image)
 
-    def correct_button(self, scene: Scene) -> int:
+    def correct_button(self, scene: Scene[RecognitionState]) -> int:
         """Left for a new picture, right for a repeat."""
-        return int(scene.memory["answer"])
+        return int(scene.state.answer)
 
 
 LEVEL = ContinuousRecognition()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from zipfian_envs.labyrinth.level import Scene
@@ -10,6 +12,7 @@ from zipfian_envs.labyrinth.psychlab_common import (
     NO_REGION,
     RIGHT_BUTTON,
     PsychlabLevel,
+    PsychlabState,
     blank,
     content_box,
     draw_button,
@@ -30,6 +33,28 @@ ITEM_COLOURS = np.array(
 STUDY_BUTTON_COLOUR = (40, 210, 190)  # turquoise
 DIFFERENT_COLOUR, SAME_COLOUR = (230, 120, 40), (80, 120, 230)
 STUDY_BUTTONS = (RIGHT_BUTTON,)
+
+
+@dataclass(slots=True, kw_only=True)
+class ComparisonState(PsychlabState):
+    """The trial flow plus the staircase (set size, streak of right answers) and the trial's arrays and answer."""
+
+    set_size: int = 1
+    streak: int = 0
+    slots: np.ndarray
+    colours: np.ndarray
+    test_colours: np.ndarray
+    answer: int = SAME
+
+
+def staircase(set_size: int, streak: int, correct: bool) -> tuple[int, int]:
+    """The next (set size, streak): two right answers in a row add a square (up to 16), a wrong one removes one."""
+    if correct:
+        streak += 1
+        if streak >= 2:
+            return min(set_size + 1, MAX_SET_SIZE), 0
+        return set_size, streak
+    return max(set_size - 1, 1), 0
 
 
 class SequentialComparison(PsychlabLevel):
@@ -57,9 +82,9 @@ class SequentialComparison(PsychlabLevel):
     max_trials = MAX_TRIALS
     buttons = (LEFT_BUTTON, RIGHT_BUTTON)
 
-    def setup(self, scene: Scene, rng: np.random.Generator) -> None:
+    def setup(self, rng: np.random.Generator) -> ComparisonState:
         """The staircase starts at one square."""
-        scene.memory.update(
+        return ComparisonState(
             set_size=1,
             streak=0,
             slots=np.zeros(0, np.int64),
@@ -68,10 +93,10 @@ class SequentialComparison(PsychlabLevel):
             answer=SAME,
         )
 
-    def start_trial(self, scene: Scene, rng: np.random.Generator) -> None:
+    def start_trial(self, scene: Scene[ComparisonState], rng: np.random.Generator) -> None:
         """Draw the study and test arrays now; show the study array with its turquoise button."""
-        memory = scene.memory
-        size = memory["set_size"]
+        state = scene.state
+        size = state.set_size
         slots = rng.choice(GRID * GRID, size=size, replace=False)
         colours = rng.integers(len(ITEM_COLOURS), size=size)
         test_colours = colours.copy()
@@ -79,7 +104,8 @@ class SequentialComparison(PsychlabLevel):
         if changed:
             item = int(rng.integers(size))
             test_colours[item] = (colours[item] + 1 + rng.integers(len(ITEM_COLOURS) - 1)) % len(ITEM_COLOURS)
-        memory.update(slots=slots, colours=colours, test_colours=test_colours, answer=DIFFERENT if changed else SAME)
+        state.slots, state.colours, state.test_colours = slots, colours, test_colours
+        state.answer = DIFFERENT if changed else SAME
         image = self.array_image(slots, colours)
         draw_button(image, RIGHT_BUTTON, STUDY_BUTTON_COLOUR)
         self.open_response(scene, image, phase=STUDY, buttons=STUDY_BUTTONS)
@@ -95,41 +121,36 @@ class SequentialComparison(PsychlabLevel):
             image[row : row + SQUARE_PX, col : col + SQUARE_PX] = ITEM_COLOURS[colour]
         return image
 
-    def advance(self, scene: Scene, action: int, rng: np.random.Generator) -> float:
+    def advance(self, scene: Scene[ComparisonState], action: int, rng: np.random.Generator) -> float:
         """Study until the turquoise button is held, then the blank delay, then the test array."""
-        memory = scene.memory
-        if memory["phase"] == STUDY:
+        state = scene.state
+        if state.phase == STUDY:
             if self.pressed_button(scene, action, STUDY_BUTTONS) != NO_REGION:
-                memory["phase"], memory["timer"] = DELAY, int(DELAY_STEPS[rng.integers(len(DELAY_STEPS))])
+                state.phase, state.timer = DELAY, int(DELAY_STEPS[rng.integers(len(DELAY_STEPS))])
                 self.show(scene, blank())
             return 0.0
-        if memory["phase"] == DELAY:
-            memory["timer"] -= 1
-            if memory["timer"] <= 0:
-                image = self.array_image(memory["slots"], memory["test_colours"])
+        if state.phase == DELAY:
+            state.timer -= 1
+            if state.timer <= 0:
+                image = self.array_image(state.slots, state.test_colours)
                 draw_button(image, LEFT_BUTTON, DIFFERENT_COLOUR)
                 draw_button(image, RIGHT_BUTTON, SAME_COLOUR)
                 self.open_response(scene, image)
             return 0.0
         return super().advance(scene, action, rng)
 
-    def correct_button(self, scene: Scene) -> int:
+    def correct_button(self, scene: Scene[ComparisonState]) -> int:
         """Left if one square changed colour, right if the arrays match."""
-        return int(scene.memory["answer"])
+        return int(scene.state.answer)
 
-    def answered(self, scene: Scene, button: int, correct: bool, rng: np.random.Generator) -> None:
+    def answered(self, scene: Scene[ComparisonState], button: int, correct: bool, rng: np.random.Generator) -> None:
         """Two right in a row: one more square; wrong: one fewer."""
-        memory = scene.memory
-        if correct:
-            memory["streak"] += 1
-            if memory["streak"] >= 2:
-                memory["set_size"], memory["streak"] = min(memory["set_size"] + 1, MAX_SET_SIZE), 0
-        else:
-            memory["set_size"], memory["streak"] = max(memory["set_size"] - 1, 1), 0
+        state = scene.state
+        state.set_size, state.streak = staircase(state.set_size, state.streak, correct)
 
-    def oracle_target(self, scene: Scene) -> float | None:
+    def oracle_target(self, scene: Scene[ComparisonState]) -> float | None:
         """Study: go to the turquoise button; delay: hold still."""
-        return RIGHT_BUTTON.centre_deg if scene.memory["phase"] == STUDY else None
+        return RIGHT_BUTTON.centre_deg if scene.state.phase == STUDY else None
 
 
 LEVEL = SequentialComparison()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from zipfian_envs.labyrinth.level import Scene
@@ -9,6 +11,7 @@ from zipfian_envs.labyrinth.psychlab_common import (
     LEFT_BUTTON,
     RIGHT_BUTTON,
     PsychlabLevel,
+    PsychlabState,
     blank,
     content_box,
     draw_button,
@@ -25,6 +28,22 @@ _T = np.array([[1, 1, 1, 1, 1], [0, 0, 1, 0, 0], [0, 0, 1, 0, 0], [0, 0, 1, 0, 0
 _L = np.array([[1, 0, 0, 0, 0], [1, 0, 0, 0, 0], [1, 0, 0, 0, 0], [1, 0, 0, 0, 0], [1, 1, 1, 1, 1]], bool)
 GLYPHS = (_T, _L)
 ABSENT_COLOUR, PRESENT_COLOUR = (120, 120, 130), (240, 200, 60)
+
+
+@dataclass(slots=True, kw_only=True)
+class VisualSearchState(PsychlabState):
+    """The trial flow plus the staircase's step (into ``SET_SIZES``) and the trial's answer, distractor mode, size."""
+
+    level: int = 0
+    answer: int = ABSENT
+    mode: int = SHAPE
+    set_size: int = SET_SIZES[0]
+
+
+def staircase_step(level: int, correct: bool) -> int:
+    """The staircase's next step into ``SET_SIZES``: one up after a right answer, one down after a wrong one."""
+    step = 1 if correct else -1
+    return int(np.clip(level + step, 0, len(SET_SIZES) - 1))
 
 
 class VisualSearch(PsychlabLevel):
@@ -50,14 +69,14 @@ class VisualSearch(PsychlabLevel):
     max_trials = MAX_TRIALS
     buttons = (LEFT_BUTTON, RIGHT_BUTTON)
 
-    def setup(self, scene: Scene, rng: np.random.Generator) -> None:
+    def setup(self, rng: np.random.Generator) -> VisualSearchState:
         """The staircase starts at the first set size."""
-        scene.memory.update(level=0, answer=ABSENT, mode=SHAPE, set_size=SET_SIZES[0])
+        return VisualSearchState(level=0, answer=ABSENT, mode=SHAPE, set_size=SET_SIZES[0])
 
-    def start_trial(self, scene: Scene, rng: np.random.Generator) -> None:
+    def start_trial(self, scene: Scene[VisualSearchState], rng: np.random.Generator) -> None:
         """Draw the array for this trial's set size, mode and target presence."""
-        memory = scene.memory
-        size = SET_SIZES[memory["level"]]
+        state = scene.state
+        size = SET_SIZES[state.level]
         mode = int(rng.integers(len(MODES)))
         present = bool(rng.random() < 0.5)
         slots = rng.choice(GRID_COLS * GRID_ROWS, size=size, replace=False)
@@ -69,7 +88,7 @@ class VisualSearch(PsychlabLevel):
         colours = np.where(is_l, 0, 1)  # 0 magenta, 1 green
         if present:
             glyphs[0], colours[0] = 0, 0
-        memory.update(answer=PRESENT if present else ABSENT, mode=mode, set_size=size)
+        state.answer, state.mode, state.set_size = PRESENT if present else ABSENT, mode, size
         image = blank()
         r0, r1, c0, c1 = content_box()
         top = r0 + (r1 - r0 - GRID_ROWS * CELL_PX) // 2
@@ -83,14 +102,13 @@ class VisualSearch(PsychlabLevel):
         draw_button(image, RIGHT_BUTTON, PRESENT_COLOUR)
         self.open_response(scene, image)
 
-    def correct_button(self, scene: Scene) -> int:
+    def correct_button(self, scene: Scene[VisualSearchState]) -> int:
         """Left if the target is absent, right if present."""
-        return int(scene.memory["answer"])
+        return int(scene.state.answer)
 
-    def answered(self, scene: Scene, button: int, correct: bool, rng: np.random.Generator) -> None:
+    def answered(self, scene: Scene[VisualSearchState], button: int, correct: bool, rng: np.random.Generator) -> None:
         """Staircase: up one set size after a right answer, down one after a wrong one."""
-        step = 1 if correct else -1
-        scene.memory["level"] = int(np.clip(scene.memory["level"] + step, 0, len(SET_SIZES) - 1))
+        scene.state.level = staircase_step(scene.state.level, correct)
 
 
 LEVEL = VisualSearch()

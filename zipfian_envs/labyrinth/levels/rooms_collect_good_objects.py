@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from zipfian_envs.engine.navigation import distance_field, passable, walk_towards
 from zipfian_envs.engine.sprites import shape_index
 from zipfian_envs.labyrinth.common import box_room, spawn_pose
-from zipfian_envs.labyrinth.level import Level, LevelOptions, Scene, collect_touched
+from zipfian_envs.labyrinth.level import Level, LevelOptions, LevelState, Scene, collect_touched
 
 GOOD, BAD = 1, 2
 SLOT_COLS, SLOT_ROWS, SLOT_SPACING_M = 10, 9, 1.5
@@ -19,6 +21,15 @@ SHAPE_COLOURS = {"hat": (150, 90, 50), "can": (200, 200, 215), "cake": (240, 150
 ENVIRONMENTS = {"original": (1, (95, 85, 75)), "swapped": (3, (60, 80, 170))}
 TRAIN_CONFIGS = (("hat/can", "original"), ("cake/balloon", "original"), ("cake/balloon", "swapped"))
 TEST_CONFIG = ("hat/can", "swapped")
+
+
+@dataclass(slots=True, kw_only=True)
+class CollectGoodObjectsState(LevelState):
+    """The episode's object pair and environment (names in ``PAIRS`` and ``ENVIRONMENTS``) and the pickups so far."""
+
+    pair: str
+    environment: str
+    pickups: int = 0
 
 
 class CollectGoodObjects(Level):
@@ -42,7 +53,7 @@ class CollectGoodObjects(Level):
     dmlab_human = 10.0
     dmlab_random = 0.073
 
-    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene:
+    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene[CollectGoodObjectsState]:
         """A room with 20 objects on random slots and the agent on another slot."""
         pair, environment = TEST_CONFIG if options.holdout else TRAIN_CONFIGS[rng.integers(len(TRAIN_CONFIGS))]
         material, floor_colour = ENVIRONMENTS[environment]
@@ -50,27 +61,27 @@ class CollectGoodObjects(Level):
         slots = rng.choice(SLOT_COLS * SLOT_ROWS, size=21, replace=False)
         xs = 1.0 + 0.75 + SLOT_SPACING_M * (slots % SLOT_COLS)
         ys = 1.0 + 0.75 + SLOT_SPACING_M * (slots // SLOT_COLS)
-        scene = Scene(grid=grid, pose=spawn_pose(rng, (int(ys[0]), int(xs[0]))))
+        state = CollectGoodObjectsState(pair=pair, environment=environment, pickups=0)
+        scene = Scene(grid=grid, pose=spawn_pose(rng, (int(ys[0]), int(xs[0]))), state=state)
         scene.pose.x, scene.pose.y = float(xs[0]), float(ys[0])
         bad_shape, good_shape = PAIRS[pair]
         for i in range(1, 21):
             shape, kind, value = (good_shape, GOOD, 1.0) if i <= 10 else (bad_shape, BAD, -1.0)
             scene.entities.add(xs[i], ys[i], shape_index(shape), SHAPE_COLOURS[shape], kind=kind, value=value)
-        scene.memory.update(pair=pair, environment=environment, pickups=0)
         return scene
 
-    def rules(self, scene: Scene, action: int, rng: np.random.Generator) -> float:
+    def rules(self, scene: Scene[CollectGoodObjectsState], action: int, rng: np.random.Generator) -> float:
         """Pick up touched objects; end 0.2 s after the tenth pickup."""
         reward, taken = collect_touched(scene)
         if taken.size:
-            scene.memory["pickups"] += int(taken.size)
-            if scene.memory["pickups"] >= 10:
+            scene.state.pickups += int(taken.size)
+            if scene.state.pickups >= 10:
                 scene.end_after()
             good_left = np.any(scene.entities.active & (scene.entities.kind == GOOD))
             scene.success = not good_left
         return reward
 
-    def oracle(self, scene: Scene) -> int:
+    def oracle(self, scene: Scene[CollectGoodObjectsState]) -> int:
         """Walk to the nearest good object along a path that keeps off the bad objects' cells."""
         ents = scene.entities
         free = passable(scene.grid)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from zipfian_envs.engine.actions import LOOK_LEFT
@@ -10,7 +12,7 @@ from zipfian_envs.engine.sprites import shape_index
 from zipfian_envs.engine.textures import texture_bank
 from zipfian_envs.engine.world import AGENT_RADIUS_M, Grid
 from zipfian_envs.labyrinth.common import COLOURS, spawn_pose
-from zipfian_envs.labyrinth.level import Level, LevelOptions, Scene, collect_touched
+from zipfian_envs.labyrinth.level import Level, LevelOptions, LevelState, Scene, collect_touched
 from zipfian_envs.labyrinth.rooms_keys_doors import (
     KEY_COLOUR_NAMES,
     NONE,
@@ -31,6 +33,19 @@ TEXTURES.flags.writeable = False
 FLOOR, CEILING = (110, 100, 90), (150, 150, 160)  # a light ceiling keeps the black key's HUD square visible
 # The agent touches a door when its body comes this close to the door's cell (collision stops it a sub-step short).
 DOOR_TOUCH_M = 0.1
+
+
+@dataclass(slots=True, kw_only=True)
+class KeysDoorsState(LevelState):
+    """The puzzle, the carried key's colour (``NONE``: none), each key's colour, each door's cell, colour and state."""
+
+    puzzle: Puzzle
+    carried: int = NONE
+    key_colour: np.ndarray
+    door_cells: np.ndarray
+    door_colour: np.ndarray
+    door_open: np.ndarray
+    doors_opened: int = 0
 
 
 def door_touched(x: float, y: float, cells: np.ndarray) -> np.ndarray:
@@ -71,20 +86,15 @@ class KeysDoorsPuzzle(Level):
     dmlab_human = 53.8
     dmlab_random = 4.135
 
-    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene:
+    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene[KeysDoorsState]:
         """A freshly generated puzzle: its walls and doors, keys, the lolly and the agent in the start room."""
         puzzle = generate(rng)
         walls = puzzle.walls()
         floor = np.empty((*walls.shape, 3), np.uint8)
         floor[:] = FLOOR
         grid = Grid(walls=walls, floor=floor, textures=TEXTURES, ceiling=CEILING)
-        scene = Scene(grid=grid, pose=spawn_pose(rng, puzzle.start))
-        for row, col, colour, _, _ in puzzle.keys:
-            scene.entities.add(col + 0.5, row + 0.5, shape_index("key"), KEY_RGB[colour], kind=KEY, value=KEY_REWARD)
-        row, col, _ = puzzle.goal
-        scene.entities.add(col + 0.5, row + 0.5, shape_index("lolly"), GOAL_COLOUR, kind=GOAL, value=GOAL_REWARD)
         doors = puzzle.doors
-        scene.memory.update(
+        state = KeysDoorsState(
             puzzle=puzzle,
             carried=NONE,
             key_colour=np.array([colour for _, _, colour, _, _ in puzzle.keys], np.int64),
@@ -93,11 +103,16 @@ class KeysDoorsPuzzle(Level):
             door_open=np.zeros(len(doors), bool),
             doors_opened=0,
         )
+        scene = Scene(grid=grid, pose=spawn_pose(rng, puzzle.start), state=state)
+        for row, col, colour, _, _ in puzzle.keys:
+            scene.entities.add(col + 0.5, row + 0.5, shape_index("key"), KEY_RGB[colour], kind=KEY, value=KEY_REWARD)
+        row, col, _ = puzzle.goal
+        scene.entities.add(col + 0.5, row + 0.5, shape_index("lolly"), GOAL_COLOUR, kind=GOAL, value=GOAL_REWARD)
         return scene
 
-    def rules(self, scene: Scene, action: int, rng: np.random.Generator) -> float:
+    def rules(self, scene: Scene[KeysDoorsState], action: int, rng: np.random.Generator) -> float:
         """Pick up keys (replacing the carried one), open doors with the matching key, take the lolly."""
-        memory = scene.memory
+        state = scene.state
         reward, taken = collect_touched(scene)
         if taken.size:
             kinds = scene.entities.kind[taken]
@@ -106,35 +121,35 @@ class KeysDoorsPuzzle(Level):
                 scene.end_after()
             keys = taken[kinds == KEY]
             if keys.size:
-                self._carry(scene, int(memory["key_colour"][keys[-1]]))
-        carried = memory["carried"]
+                self._carry(scene, int(state.key_colour[keys[-1]]))
+        carried = state.carried
         if carried != NONE:
-            closed = ~memory["door_open"] & (memory["door_colour"] == carried)
+            closed = ~state.door_open & (state.door_colour == carried)
             if closed.any():
-                hit = np.flatnonzero(closed & door_touched(scene.pose.x, scene.pose.y, memory["door_cells"]))
+                hit = np.flatnonzero(closed & door_touched(scene.pose.x, scene.pose.y, state.door_cells))
                 if hit.size:
                     door = int(hit[0])
-                    memory["door_open"][door] = True
-                    memory["doors_opened"] += 1
-                    scene.grid.walls[tuple(memory["door_cells"][door])] = 0
+                    state.door_open[door] = True
+                    state.doors_opened += 1
+                    scene.grid.walls[tuple(state.door_cells[door])] = 0
                     self._carry(scene, NONE)
                     reward += DOOR_REWARD
         return reward
 
     @staticmethod
-    def _carry(scene: Scene, colour: int) -> None:
-        scene.memory["carried"] = colour
+    def _carry(scene: Scene[KeysDoorsState], colour: int) -> None:
+        scene.state.carried = colour
         scene.hud = [] if colour == NONE else [KEY_RGB[colour]]
 
-    def oracle(self, scene: Scene) -> int:
+    def oracle(self, scene: Scene[KeysDoorsState]) -> int:
         """Follow the planner's shortest key/door order (privileged puzzle state), walking around other keys."""
-        memory, ents = scene.memory, scene.entities
-        puzzle: Puzzle = memory["puzzle"]
+        state, ents = scene.state, scene.entities
+        puzzle = state.puzzle
         num_keys = len(puzzle.keys)
         taken = sum(1 << i for i in range(num_keys) if not ents.active[i])
-        opened = sum(1 << i for i, is_open in enumerate(memory["door_open"]) if is_open)
+        opened = sum(1 << i for i, is_open in enumerate(state.door_open) if is_open)
         room = puzzle.room_at(scene.pose.cell)
-        steps = plan(puzzle, (room, memory["carried"], opened, taken)) if room >= 0 else None
+        steps = plan(puzzle, (room, state.carried, opened, taken)) if room >= 0 else None
         if steps:
             kind, index = steps[0]
         else:
@@ -142,7 +157,7 @@ class KeysDoorsPuzzle(Level):
             if kind == "none":
                 return LOOK_LEFT
         if kind == "door":
-            target = tuple(int(v) for v in memory["door_cells"][index])
+            target = (int(state.door_cells[index, 0]), int(state.door_cells[index, 1]))
         elif kind == "key":
             target = (int(ents.y[index]), int(ents.x[index]))
         else:
@@ -152,11 +167,11 @@ class KeysDoorsPuzzle(Level):
         ]
         around = [(r + dr, c + dc) for r, c in keys for dr in (-1, 0, 1) for dc in (-1, 0, 1)]
         fronts = []
-        if memory["carried"] != NONE:
+        if state.carried != NONE:
             # Keep out of the cells in front of other doors of the carried colour: walking into one spends the key.
-            for door in np.flatnonzero(~memory["door_open"] & (memory["door_colour"] == memory["carried"])):
+            for door in np.flatnonzero(~state.door_open & (state.door_colour == state.carried)):
                 if (kind, door) != ("door", index):
-                    row, col = memory["door_cells"][door]
+                    row, col = state.door_cells[door]
                     fronts += [(row + dr, col + dc) for dr, dc in ((-1, 0), (1, 0), (0, -1), (0, 1))]
         # Plan with the widest berth around other keys and doors that still reaches the target.
         for avoid in (around + fronts, keys + fronts, keys, []):
@@ -171,14 +186,14 @@ class KeysDoorsPuzzle(Level):
         return walk_towards(scene.grid, scene.pose, target[1] + 0.5, target[0] + 0.5, distance)
 
     @staticmethod
-    def _salvage(scene: Scene, puzzle: Puzzle, room: int, opened: int, taken: int) -> tuple[str, int]:
+    def _salvage(scene: Scene[KeysDoorsState], puzzle: Puzzle, room: int, opened: int, taken: int) -> tuple[str, int]:
         """When the goal is out of reach (a wrong key or door was taken), still earn +1s: a door, else a key."""
-        memory, ents = scene.memory, scene.entities
+        state, ents = scene.state, scene.entities
         if room < 0:
             return "none", 0
         region = reachable_rooms(puzzle, room, opened)
         for index, (_, _, colour, a, b, _) in enumerate(puzzle.doors):
-            if not memory["door_open"][index] and colour == memory["carried"] and (region >> a & 1 or region >> b & 1):
+            if not state.door_open[index] and colour == state.carried and (region >> a & 1 or region >> b & 1):
                 return "door", index
         for index in range(len(puzzle.keys)):
             if ents.active[index] and region >> room_of_cell((int(ents.y[index]), int(ents.x[index]))) & 1:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -10,7 +11,7 @@ from zipfian_envs.engine.navigation import steer
 from zipfian_envs.engine.sprites import shape_index
 from zipfian_envs.engine.world import Pose
 from zipfian_envs.labyrinth.common import grid_from_text
-from zipfian_envs.labyrinth.level import Level, LevelOptions, Scene, collect_touched
+from zipfian_envs.labyrinth.level import Level, LevelOptions, LevelState, Scene, collect_touched
 
 EXAMPLE, MATCH, NONMATCH = 1, 2, 3
 TELEPORT_REWARD, NONMATCH_REWARD, MATCH_REWARD = 1.0, 10.0, -10.0
@@ -31,6 +32,21 @@ ROOM1_FLOOR, ROOM2_FLOOR = (95, 85, 75), (75, 90, 100)
 PAD_FLOOR, TELEPORT_FLOOR = (150, 150, 165), (90, 220, 230)
 NORTH = -math.pi / 2  # y grows downwards, so facing the top of the map is yaw -90 degrees
 SPAWN_JITTER_DEG = 10.0
+
+
+@dataclass(slots=True, kw_only=True)
+class NonmatchingState(LevelState):
+    """The example and other objects (0..35), the match's side, the room, the score of trials and the map's cells."""
+
+    example: int
+    other: int = -1
+    match_side: int = 0
+    in_room2: bool = False
+    trials: int = 0
+    correct: int = 0
+    spawn: tuple[int, int]
+    arrival: tuple[int, int]
+    teleport: tuple[int, int]
 
 
 def object_look(index: int) -> tuple[int, tuple[int, int, int]]:
@@ -61,7 +77,7 @@ class SelectNonmatchingObject(Level):
     dmlab_human = 65.9
     dmlab_random = 0.312
 
-    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene:
+    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene[NonmatchingState]:
         """The two rooms, the episode's example object and the first trial."""
         grid, marks = grid_from_text(MAP, floor_colour=ROOM1_FLOOR)
         grid.floor[:, 6:] = ROOM2_FLOOR
@@ -69,14 +85,7 @@ class SelectNonmatchingObject(Level):
             grid.floor[marks[mark][0]] = PAD_FLOOR
         grid.floor[marks["T"][0]] = TELEPORT_FLOOR
         example = int(rng.integers(NUM_OBJECTS))
-        scene = Scene(grid=grid, pose=Pose(0.0, 0.0))
-        shape, colour = object_look(example)
-        row, col = marks["E"][0]
-        scene.entities.add(col + 0.5, row + 0.5, shape, colour, kind=EXAMPLE, touchable=False)
-        for mark in ("L", "R"):
-            row, col = marks[mark][0]
-            scene.entities.add(col + 0.5, row + 0.5, shape, colour, kind=MATCH)
-        scene.memory.update(
+        state = NonmatchingState(
             example=example,
             other=-1,
             match_side=0,
@@ -87,52 +96,59 @@ class SelectNonmatchingObject(Level):
             arrival=marks["A"][0],
             teleport=marks["T"][0],
         )
+        scene = Scene(grid=grid, pose=Pose(0.0, 0.0), state=state)
+        shape, colour = object_look(example)
+        row, col = marks["E"][0]
+        scene.entities.add(col + 0.5, row + 0.5, shape, colour, kind=EXAMPLE, touchable=False)
+        for mark in ("L", "R"):
+            row, col = marks[mark][0]
+            scene.entities.add(col + 0.5, row + 0.5, shape, colour, kind=MATCH)
         self._new_trial(scene, rng)
         return scene
 
-    def _new_trial(self, scene: Scene, rng: np.random.Generator) -> None:
+    def _new_trial(self, scene: Scene[NonmatchingState], rng: np.random.Generator) -> None:
         """Draw the other object and the sides, and put the agent back in room 1."""
-        memory = scene.memory
+        state = scene.state
         other = int(rng.integers(NUM_OBJECTS - 1))
-        other += other >= memory["example"]
+        other += other >= state.example
         match_side = int(rng.integers(2))
         ents = scene.entities
-        for slot, index in ((1 + match_side, memory["example"]), (2 - match_side, other)):
+        for slot, index in ((1 + match_side, state.example), (2 - match_side, other)):
             ents.shape[slot], ents.colour[slot] = object_look(index)
-            ents.kind[slot] = MATCH if index == memory["example"] else NONMATCH
-            ents.value[slot] = MATCH_REWARD if index == memory["example"] else NONMATCH_REWARD
+            ents.kind[slot] = MATCH if index == state.example else NONMATCH
+            ents.value[slot] = MATCH_REWARD if index == state.example else NONMATCH_REWARD
             ents.active[slot] = True
-        memory.update(other=other, match_side=match_side, in_room2=False)
-        row, col = memory["spawn"]
+        state.other, state.match_side, state.in_room2 = other, match_side, False
+        row, col = state.spawn
         yaw = NORTH + math.radians(rng.uniform(-SPAWN_JITTER_DEG, SPAWN_JITTER_DEG))
         scene.pose = Pose(x=col + 0.5, y=row + 0.5, yaw=yaw % (2 * math.pi))
 
-    def rules(self, scene: Scene, action: int, rng: np.random.Generator) -> float:
+    def rules(self, scene: Scene[NonmatchingState], action: int, rng: np.random.Generator) -> float:
         """Teleport from room 1; in room 2 reward the choice and restart the trial."""
-        memory, pose = scene.memory, scene.pose
-        if not memory["in_room2"]:
-            row, col = memory["teleport"]
+        state, pose = scene.state, scene.pose
+        if not state.in_room2:
+            row, col = state.teleport
             if math.hypot(pose.x - (col + 0.5), pose.y - (row + 0.5)) > TELEPORT_REACH_M:
                 return 0.0
-            row, col = memory["arrival"]
+            row, col = state.arrival
             scene.pose = Pose(x=col + 0.5, y=row + 0.5, yaw=NORTH)
-            memory["in_room2"] = True
+            state.in_room2 = True
             return TELEPORT_REWARD
         reward, taken = collect_touched(scene, kinds=(MATCH, NONMATCH))
         if taken.size == 0:
             return 0.0
         taken = taken[:1]  # the nearest object decides the trial
         reward = float(scene.entities.value[taken[0]])
-        memory["trials"] += 1
-        memory["correct"] += int(reward > 0)
+        state.trials += 1
+        state.correct += int(reward > 0)
         self._new_trial(scene, rng)
         return reward
 
-    def oracle(self, scene: Scene) -> int:
+    def oracle(self, scene: Scene[NonmatchingState]) -> int:
         """Walk straight onto the teleport, then straight to the non-matching object (the rooms are open)."""
-        memory, ents = scene.memory, scene.entities
-        if not memory["in_room2"]:
-            row, col = memory["teleport"]
+        state, ents = scene.state, scene.entities
+        if not state.in_room2:
+            row, col = state.teleport
             return steer(scene.pose, col + 0.5, row + 0.5)
         target = int(np.flatnonzero(ents.kind == NONMATCH)[0])
         return steer(scene.pose, float(ents.x[target]), float(ents.y[target]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -12,7 +13,7 @@ from zipfian_envs.engine.physics import move_agent
 from zipfian_envs.engine.sprites import shape_index
 from zipfian_envs.engine.textures import texture_bank
 from zipfian_envs.engine.world import Grid, Pose, seconds_to_steps
-from zipfian_envs.labyrinth.level import Level, LevelOptions, Scene
+from zipfian_envs.labyrinth.level import Level, LevelOptions, LevelState, Scene
 
 # DMLab's arena: radius ~768 units (7.68 m); platform 128x128 units, centre uniform over a disc of 580 units.
 ARENA_RADIUS_M = 7.6
@@ -39,6 +40,17 @@ CUE_MATERIALS = (
 )
 CUE_TEXTURES = texture_bank(CUE_MATERIALS)
 CUE_TEXTURES.flags.writeable = False
+
+
+@dataclass(slots=True, kw_only=True)
+class WatermazeState(LevelState):
+    """The platform's centre (x, y), whether it holds the agent, its ticks paid, steps to the next tick, finds."""
+
+    platform: tuple[float, float]
+    held: bool = False
+    ticks: int = 0
+    next_tick: int = 0
+    finds: int = 0
 
 
 def arena_grid() -> Grid:
@@ -81,15 +93,15 @@ class Watermaze(Level):
     dmlab_human = 54.0
     dmlab_random = 4.065
 
-    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene:
+    def build(self, rng: np.random.Generator, options: LevelOptions) -> Scene[WatermazeState]:
         """The arena, the episode's platform and a perimeter spawn."""
         radius = PLATFORM_DISC_M * math.sqrt(rng.uniform())
         angle = rng.uniform(0, 2 * math.pi)
         platform = (CENTRE + radius * math.cos(angle), CENTRE + radius * math.sin(angle))
-        scene = Scene(grid=arena_grid(), pose=Pose(CENTRE, CENTRE))
+        state = WatermazeState(platform=platform, held=False, ticks=0, next_tick=0, finds=0)
+        scene = Scene(grid=arena_grid(), pose=Pose(CENTRE, CENTRE), state=state)
         # The raised platform, drawn only while the agent stands on it.
         scene.entities.add(*platform, shape_index("box"), (210, 210, 220), size=1.1, touchable=False, active=False)
-        scene.memory.update(platform=platform, held=False, ticks=0, next_tick=0, finds=0)
         self._respawn(scene, rng)
         return scene
 
@@ -101,37 +113,37 @@ class Watermaze(Level):
         yaw = bearing + math.pi + math.radians(rng.uniform(-SPAWN_JITTER_DEG, SPAWN_JITTER_DEG))
         scene.pose = Pose(x=x, y=y, yaw=yaw % (2 * math.pi))
 
-    def move(self, scene: Scene, action: int) -> None:
+    def move(self, scene: Scene[WatermazeState], action: int) -> None:
         """Move as usual, except that the raised platform holds the agent in place (it may still turn)."""
         forward, strafe, turn, _ = ACTION_COMMANDS[action]
-        if scene.memory["held"]:
+        if scene.state.held:
             forward = strafe = 0.0
         scene.pose = move_agent(scene.grid, scene.pose, forward=forward, strafe=strafe, turn=turn)
 
-    def rules(self, scene: Scene, action: int, rng: np.random.Generator) -> float:
+    def rules(self, scene: Scene[WatermazeState], action: int, rng: np.random.Generator) -> float:
         """Pay a tick on the platform; after the fifth, respawn on the perimeter."""
-        memory = scene.memory
-        if not memory["held"]:
-            if not on_platform(scene.pose, memory["platform"]):
+        state = scene.state
+        if not state.held:
+            if not on_platform(scene.pose, state.platform):
                 return 0.0
-            memory.update(held=True, ticks=0, next_tick=0)
+            state.held, state.ticks, state.next_tick = True, 0, 0
             scene.entities.active[0] = True
-        memory["next_tick"] -= 1
-        if memory["next_tick"] > 0:
+        state.next_tick -= 1
+        if state.next_tick > 0:
             return 0.0
-        memory["ticks"] += 1
-        memory["next_tick"] = TICK_STEPS
-        if memory["ticks"] >= TICKS_PER_FIND:
-            memory.update(held=False, finds=memory["finds"] + 1)
+        state.ticks += 1
+        state.next_tick = TICK_STEPS
+        if state.ticks >= TICKS_PER_FIND:
+            state.held, state.finds = False, state.finds + 1
             scene.entities.active[0] = False
             self._respawn(scene, rng)
         return 1.0
 
-    def oracle(self, scene: Scene) -> int:
+    def oracle(self, scene: Scene[WatermazeState]) -> int:
         """Walk straight to the platform's centre (privileged: it knows where it is); wait while held."""
-        if scene.memory["held"]:
+        if scene.state.held:
             return LOOK_LEFT
-        return steer(scene.pose, *scene.memory["platform"])
+        return steer(scene.pose, *scene.state.platform)
 
 
 LEVEL = Watermaze()
