@@ -98,19 +98,25 @@ def test_random_rollout_keeps_contract(env_id):
     env = gym.make(env_id)
     env.action_space.seed(0)
     obs, info = env.reset(seed=0)
+    info_keys = info.keys()
+    obs_keys = obs.keys() if isinstance(obs, dict) else set()
+    assert not info_keys & obs_keys, "an info key must not reuse an observation key's name"
     episodes, previous, steps = 0, None, 0
     # At least 1,000 steps and one finished episode (Labyrinth levels last up to 4,500 steps).
     while steps < 1000 or (episodes == 0 and steps < 6000):
         steps += 1
         assert env.observation_space.contains(obs)
         assert info.keys() >= CONTRACT_KEYS
+        assert info.keys() == info_keys, "every step (and reset) reports the same info keys"
         assert 1 <= info["item_rank"] <= info["num_items"]
         assert info["frequency_bin"] == skew.frequency_bin(info["item_rank"], info["num_items"])
         obs, reward, terminated, truncated, info = env.step(env.action_space.sample())
         assert previous is None or obs is not previous, "observation buffers must be fresh each step"
         previous = obs
+        assert isinstance(info["success"], bool)
+        if not (terminated or truncated):
+            assert info["success"] is False, "success is the episode's outcome: False until it ends"
         if terminated or truncated:
-            assert isinstance(info["success"], bool)
             if "normalized_score" in info:  # graded envs: success is the level's own rule
                 assert np.isfinite(info["normalized_score"]), "every graded level needs its reference scores"
             else:
@@ -118,6 +124,25 @@ def test_random_rollout_keeps_contract(env_id):
             episodes += 1
             obs, info = env.reset()
     assert episodes > 0
+
+
+@pytest.mark.parametrize("mode", list(gym.vector.AutoresetMode))
+@pytest.mark.parametrize("env_id", IDS)
+def test_native_vector_env_reports_one_info_key_set(env_id, mode):
+    envs = gym.make_vec(env_id, num_envs=2, vectorization_mode="vector_entry_point", autoreset_mode=mode)
+    envs.action_space.seed(0)
+    _, info = envs.reset(seed=0)
+    # final_obs / final_info are Gymnasium's same-step markers of a finished episode, not env info keys.
+    markers = {"final_obs", "_final_obs", "final_info", "_final_info"}
+    keys = info.keys()
+    for _ in range(200):
+        _, _, terminated, truncated, info = envs.step(envs.action_space.sample())
+        assert info.keys() - markers == keys
+        assert all(info["_" + key].all() for key in keys if not key.startswith("_"))
+        if mode == gym.vector.AutoresetMode.DISABLED and (terminated | truncated).any():
+            _, info = envs.reset(options={"reset_mask": terminated | truncated})
+            assert info.keys() == keys
+    envs.close()
 
 
 @pytest.mark.parametrize("env_id", IDS)

@@ -159,7 +159,7 @@ def test_exactly_the_language_levels_give_a_decodable_instruction(name):
     env = LabyrinthEnv(task=name)
     obs, info = env.reset(seed=0)
     assert bool(obs["instruction"].any()) == load_level(name).uses_language == name.startswith("language")
-    assert language.decode(obs["instruction"]) == info["instruction"]
+    assert language.decode(obs["instruction"]) == info["instruction_text"]
 
 
 def test_image_size_is_configurable():

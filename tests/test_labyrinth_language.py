@@ -93,7 +93,7 @@ def test_instruction_decodes_to_the_scene_instruction_across_restarts(name):
     obs, info = env.reset(seed=3)
     seen = set()
     for _ in range(400):
-        assert language.decode(obs["instruction"]) == env.scene.instruction == info["instruction"]
+        assert language.decode(obs["instruction"]) == env.scene.instruction == info["instruction_text"]
         assert 0 < len(language.tokenize(env.scene.instruction)) <= language.MAX_TOKENS
         seen.add(env.scene.instruction)
         obs, _, terminated, truncated, info = env.step(env.oracle_action())

@@ -51,7 +51,7 @@ class CounterEnv(gym.Env):
         return {"image": image}
 
     def _info(self) -> dict:
-        return {"instruction": "poke the box", "item": "box", "item_rank": 1, "num_items": 1,
+        return {"instruction_text": "poke the box", "item": "box", "item_rank": 1, "num_items": 1,
                 "frequency_bin": "common", "level": "uniform"}  # fmt: skip
 
     def reset(self, *, seed=None, options=None):

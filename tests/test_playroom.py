@@ -151,7 +151,7 @@ def test_the_instruction_names_exactly_one_object_in_the_room(level):
     for seed in range(10):
         obs, info = env.reset(seed=seed)
         words = language.decode(obs["instruction"]).split()
-        assert words[0] in ("lift", "put", "find") and info["instruction"] == " ".join(words)
+        assert words[0] in ("lift", "put", "find") and info["instruction_text"] == " ".join(words)
         kinds = [env.kinds[k] for k in env.state.object_kind]
         assert kinds.count(words[2]) == 1 and kinds[env.state.target] == words[2]
         assert info["item"].split(":")[0] == words[2]
@@ -685,9 +685,9 @@ def test_the_instruction_shares_the_labyrinths_vocabulary_and_tokeniser():
     assert playroom == labyrinth == gym.spaces.Box(0, language.VOCAB_SIZE - 1, (language.MAX_TOKENS,), np.int64)
     obs, info = PlayroomEnv("put/put_near_bed_tray_frequent").reset(seed=0)
     tokens = obs["instruction"]
-    assert language.decode(tokens) == info["instruction"]
-    np.testing.assert_array_equal(tokens, language.encode(info["instruction"]))
-    assert tokens[len(info["instruction"].split()) :].tolist() == [0] * (language.MAX_TOKENS - 6)  # 0 = padding
+    assert language.decode(tokens) == info["instruction_text"]
+    np.testing.assert_array_equal(tokens, language.encode(info["instruction_text"]))
+    assert tokens[len(info["instruction_text"].split()) :].tolist() == [0] * (language.MAX_TOKENS - 6)  # 0 = padding
 
 
 ROOT = Path(__file__).resolve().parents[1]

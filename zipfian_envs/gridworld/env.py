@@ -249,6 +249,7 @@ class GridworldEnv(RendersForHumans, gym.Env[Image, np.int64]):
             "map_index": self._map_index,
             "map_rank": map_rank,
             "level": self.distribution,
+            "success": False,  # the outcome, set when the episode ends: the key is there on every step
         }
         if self.render_mode == "human":
             self.render()

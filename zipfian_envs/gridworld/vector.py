@@ -156,12 +156,10 @@ class GridworldVectorEnv(vector.NativeVectorEnv[Image]):
         return dynamics.symbolic_observations(self._windows, maps, rows, cols, dynamics.OBJECT_CODE_OFFSET + kinds)
 
     def episode_info(self, mask: BoolArray | None = None) -> Info:
-        """The single env's info keys as arrays; ``success`` for sub-envs whose episode just ended."""
-        info = vector.vector_info(self._info_columns(), mask)
-        ended = self._done if mask is None else self._done & mask
-        if ended.any():
-            info.update(success=self._reached & ended, _success=ended)
-        return info
+        """The single env's info keys as arrays (``success`` True only where an episode just ended at its target)."""
+        columns = self._info_columns()
+        columns["success"] = self._reached & self._done
+        return vector.vector_info(columns, mask)
 
     def render(self) -> tuple[Image, ...] | None:
         """With ``render_mode="rgb_array"``: each sub-env's whole map with agent and framed target."""

@@ -228,14 +228,17 @@ class LabyrinthEnv(RendersForHumans, gym.Env[FirstPersonObs, np.int64]):
         info = self._info()
         if terminated or truncated:
             self._done = True
-            info["normalized_score"] = normalized(level.name, self._score)
             info["success"] = level.is_success(scene, self._score, info["normalized_score"])
         return reward, terminated, truncated, info
 
     def _info(self) -> Info:
         info = dict(self._episode_info)
         info["score"] = self._score
-        info["instruction"] = self.scene.instruction
+        # Every key on every step (vector and TorchRL readers need one key set): the score so far,
+        # normalised, and the level's success rule, applied once the episode ends.
+        info["normalized_score"] = normalized(self.current_level.name, self._score)
+        info["success"] = False
+        info["instruction_text"] = self.scene.instruction
         return info
 
     def _observe(self) -> FirstPersonObs:

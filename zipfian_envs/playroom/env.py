@@ -201,7 +201,8 @@ class PlayroomEnv(RendersForHumans, gym.Env[FirstPersonObs, PlayroomActType]):
             "frequency_bin": self.sampler.frequency_bin(rank),
             "level": self.distribution,
             "task": self.task,
-            "instruction": self._instruction,
+            "instruction_text": self._instruction,
+            "success": False,  # the outcome, set when the episode ends: the key is there on every step
         }
         return self._info()
 

@@ -34,7 +34,7 @@ def episode_pictures(level: str = LEVEL, seed: int = SEED) -> tuple[np.ndarray, 
         if terminated or truncated:
             break
     picks = [frames[int(i)] for i in np.linspace(0, len(frames) - 1, FRAMES)]
-    return np.concatenate(picks, axis=1), top, info["instruction"]
+    return np.concatenate(picks, axis=1), top, info["instruction_text"]
 
 
 def main(argv: list[str] | None = None) -> int:

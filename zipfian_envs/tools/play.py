@@ -293,7 +293,7 @@ class Viewer:
         """The text panel's lines (title first) with their colours."""
         info = self.info
         item = str(info.get("item", "?")).replace("_", " ")
-        instruction = info.get("instruction")
+        instruction = info.get("instruction_text")
         title = f"Instruction: {instruction}" if instruction else f"Find the {item}"
         rank = f"rank {info.get('item_rank', '?')} of {info.get('num_items', '?')} ({info.get('frequency_bin', '?')})"
         map_rank = f"   map rank {info['map_rank']}" if info.get("map_rank") is not None else ""
