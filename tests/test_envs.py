@@ -146,6 +146,22 @@ def test_native_vector_env_reports_one_info_key_set(env_id, mode):
 
 
 @pytest.mark.parametrize("env_id", IDS)
+def test_numeric_info_format_keeps_the_numbers_only(env_id):
+    env = gym.make(env_id, info_format="numeric")
+    env.action_space.seed(1)
+    _, info = env.reset(seed=1)
+    keys = info.keys()
+    assert {"item_rank", "num_items", "success"} <= keys
+    for _ in range(50):
+        _, _, terminated, truncated, info = env.step(env.action_space.sample())
+        assert info.keys() == keys and not any(isinstance(value, str) for value in info.values())
+        if terminated or truncated:
+            env.reset()
+    with pytest.raises(ValueError, match=r"info_format 'text'.*'full', 'numeric'"):
+        gym.make(env_id, info_format="text")
+
+
+@pytest.mark.parametrize("env_id", IDS)
 def test_render_modes(env_id):
     env = gym.make(env_id, render_mode="rgb_array")
     obs, _ = env.reset(seed=0)

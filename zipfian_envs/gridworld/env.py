@@ -16,6 +16,7 @@ from zipfian_envs.core.types import DiscreteAction, Image, Info
 from zipfian_envs.gridworld import dynamics
 from zipfian_envs.gridworld.maps import MAP_VERSION, NUM_KINDS, GridMap, max_objects
 from zipfian_envs.gridworld.render import CELL_PIXELS, VIEW_CELLS, egocentric_views, full_frame
+from zipfian_envs.vector.infos import check_info_format, numeric_info
 
 OBS_MODES = ("pixels", "symbolic")
 
@@ -128,7 +129,8 @@ class GridworldEnv(RendersForHumans, gym.Env[Image, np.int64]):
 
     ## Termination
     Terminates on stepping onto any object (the target: success; another object: failure).
-    Truncates after ``max_steps`` steps (100 by default).
+    Truncates after ``max_steps`` steps (100 by default). ``info["success"]`` is False until the
+    episode ends, then whether the target was reached.
 
     ## Levels
     The Gridworld has one level; ``distribution`` (the shared grammar of :mod:`zipfian_envs.core.skew`:
@@ -171,6 +173,7 @@ class GridworldEnv(RendersForHumans, gym.Env[Image, np.int64]):
         room_size: int = 3,
         max_steps: int = 100,
         render_mode: str | None = None,
+        info_format: str = "full",
     ) -> None:
         config = gridworld_config(
             distribution,
@@ -194,6 +197,7 @@ class GridworldEnv(RendersForHumans, gym.Env[Image, np.int64]):
         self.room_size = config.room_size
         self.max_steps = config.max_steps
         self.render_mode = render_mode
+        self.info_format = check_info_format(info_format)
 
         self.map_sampler, self.item_sampler = config.samplers()
         self._load_maps()
@@ -251,6 +255,8 @@ class GridworldEnv(RendersForHumans, gym.Env[Image, np.int64]):
             "level": self.distribution,
             "success": False,  # the outcome, set when the episode ends: the key is there on every step
         }
+        if self.info_format == "numeric":
+            self._episode_info = numeric_info(self._episode_info)
         if self.render_mode == "human":
             self.render()
         return self._observe(), dict(self._episode_info)

@@ -76,8 +76,10 @@ class GridworldVectorEnv(vector.NativeVectorEnv[Image]):
         max_steps: int = 100,
         render_mode: str | None = None,
         autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
+        info_format: str = "full",
     ) -> None:
         self.setup_vector(num_envs, render_mode, autoreset_mode)
+        self.info_format = vector.check_info_format(info_format)
         self.config = gridworld_config(
             distribution,
             level=level,
@@ -159,6 +161,8 @@ class GridworldVectorEnv(vector.NativeVectorEnv[Image]):
         """The single env's info keys as arrays (``success`` True only where an episode just ended at its target)."""
         columns = self._info_columns()
         columns["success"] = self._reached & self._done
+        if self.info_format == "numeric":
+            columns = vector.numeric_columns(columns)
         return vector.vector_info(columns, mask)
 
     def render(self) -> tuple[Image, ...] | None:

@@ -21,6 +21,7 @@ from zipfian_envs.engine.world import Grid, Pose
 from zipfian_envs.labyrinth.level import Level, LevelOptions, LevelState, Scene
 from zipfian_envs.labyrinth.levels import LEVEL_ORDER, NUM_LEVELS, check_level_name, load_level
 from zipfian_envs.labyrinth.scores import REFERENCE_SCORES
+from zipfian_envs.vector.infos import check_info_format, numeric_info
 
 
 def normalized(level: str, score: float) -> float:
@@ -87,9 +88,10 @@ class LabyrinthEnv(RendersForHumans, gym.Env[FirstPersonObs, np.int64]):
 
     ## Termination
     Terminates when a level ends early (e.g. all objects collected, skymaze goal taken); truncates
-    at the level's time limit (seconds x 15 steps). At episode end ``info`` holds ``success`` (the
-    level's own success rule, by default normalized score >= 0.5) and ``normalized_score``
-    = (score - random) / (oracle - random) with the level's measured random and oracle means.
+    at the level's time limit (seconds x 15 steps). Every step's ``info`` holds ``normalized_score``
+    = (score so far - random) / (oracle - random) with the level's measured random and oracle means,
+    and ``success``: False until the episode ends, then the level's own success rule (by default
+    normalized score >= 0.5).
 
     ## Levels
     ``distribution`` follows :mod:`zipfian_envs.core.skew`'s grammar over the 30 level ranks (default
@@ -122,8 +124,10 @@ class LabyrinthEnv(RendersForHumans, gym.Env[FirstPersonObs, np.int64]):
         width: int = 96,
         height: int = 72,
         render_mode: str | None = None,
+        info_format: str = "full",
     ) -> None:
         distribution, level = resolve_selection(distribution, level, task)
+        self.info_format = check_info_format(info_format)
         self.distribution = "zipf_1" if distribution is None else distribution
         skew.parse_distribution(self.distribution)
         if not isinstance(reverse_order, (bool, np.bool_)):
@@ -238,6 +242,8 @@ class LabyrinthEnv(RendersForHumans, gym.Env[FirstPersonObs, np.int64]):
         # normalised, and the level's success rule, applied once the episode ends.
         info["normalized_score"] = normalized(self.current_level.name, self._score)
         info["success"] = False
+        if self.info_format == "numeric":
+            return numeric_info(info)
         info["instruction_text"] = self.scene.instruction
         return info
 

@@ -24,6 +24,7 @@ from zipfian_envs.playroom import rules, tasks
 from zipfian_envs.playroom.catalogue import ATLAS
 from zipfian_envs.playroom.oracle import oracle_action
 from zipfian_envs.playroom.room import RoomState, build_room
+from zipfian_envs.vector.infos import check_info_format, numeric_info
 
 ACTION_MODES = ("discrete", "continuous")
 EPISODE_SECONDS = 120.0
@@ -74,7 +75,7 @@ class PlayroomEnv(RendersForHumans, gym.Env[FirstPersonObs, PlayroomActType]):
     ## Termination
     Terminates on success, and with 0 on gripping an object of another kind (any task).
     Truncates after 120 simulated seconds at 7.5 steps/s (900 steps; ``time_limit_scale`` in
-    (0, 1] shortens it, for smoke tests only). ``info["success"]`` at episode end equals reward > 0.
+    (0, 1] shortens it, for smoke tests only). ``info["success"]`` is False until the episode ends, then reward > 0.
 
     ## Levels
     A level is a task plus a distribution over its items. ``level`` takes the reference's names
@@ -107,7 +108,9 @@ class PlayroomEnv(RendersForHumans, gym.Env[FirstPersonObs, PlayroomActType]):
         width: int = 96,
         height: int = 72,
         render_mode: str | None = None,
+        info_format: str = "full",
     ) -> None:
+        self.info_format = check_info_format(info_format)
         if isinstance(level, str) and not tasks.is_level_name(level):
             warn_renamed_keyword("PlayroomEnv", "level", "distribution", level)
         self.spec_task = tasks.parse(level, task, distribution)
@@ -251,7 +254,7 @@ class PlayroomEnv(RendersForHumans, gym.Env[FirstPersonObs, PlayroomActType]):
             info["target_visible"] = visible
             info["target_bearing"] = bearing
             info["target_elevation"] = elevation
-        return info
+        return numeric_info(info) if self.info_format == "numeric" else info
 
     def _observe(self) -> FirstPersonObs:
         grid, pose, view = self.view_frame()

@@ -18,19 +18,32 @@ from zipfian_envs.vector.base import (
     per_env_seeds,
     to_sb3,
 )
-from zipfian_envs.vector.infos import info_rows, merge_infos, object_array, vector_info
+from zipfian_envs.vector.infos import (
+    INFO_FORMATS,
+    check_info_format,
+    info_rows,
+    merge_infos,
+    numeric_columns,
+    numeric_info,
+    object_array,
+    vector_info,
+)
 
 __all__ = [
     "AUTORESET_MODES",
+    "INFO_FORMATS",
     "NativeVectorEnv",
     "PerEnvCalls",
     "SubEnvGenerators",
     "check_autoreset_mode",
     "check_discrete_actions",
+    "check_info_format",
     "check_num_envs",
     "check_reset_mask",
     "info_rows",
     "merge_infos",
+    "numeric_columns",
+    "numeric_info",
     "object_array",
     "observation_rows",
     "per_env_pins",

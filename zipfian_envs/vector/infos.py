@@ -14,6 +14,27 @@ from typing import Any, cast
 
 import numpy as np
 
+# "full": every key; "numeric": the keys with numbers or bools only (no text), for readers that turn
+# infos into tensors (TorchRL's batched envs): item_rank stands for item, and so on.
+INFO_FORMATS = ("full", "numeric")
+
+
+def check_info_format(info_format: Any) -> str:
+    """``info_format`` if it is one of :data:`INFO_FORMATS`, else a ValueError naming the choices."""
+    if not isinstance(info_format, str) or info_format not in INFO_FORMATS:
+        raise ValueError(f"unknown info_format {info_format!r}; valid: {list(INFO_FORMATS)}")
+    return info_format
+
+
+def numeric_info(info: dict[str, Any]) -> dict[str, Any]:
+    """The entries of a single env's info whose values are not text."""
+    return {key: value for key, value in info.items() if not isinstance(value, str)}
+
+
+def numeric_columns(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The info columns that are not object (text) arrays."""
+    return {key: column for key, column in columns.items() if column.dtype != object}
+
 
 def vector_info(columns: dict[str, np.ndarray], mask: np.ndarray | None = None) -> dict[str, Any]:
     """Gymnasium's vector info layout: each key's array plus a ``_key`` bool mask.
