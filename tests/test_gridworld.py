@@ -19,6 +19,7 @@ from zipfian_envs.gridworld.render import (
     PALETTE,
     SHAPE_MASKS,
     WALL_RGB,
+    full_frame,
     object_sprite,
 )
 
@@ -360,10 +361,12 @@ def test_pinned_ranks_do_not_shift_the_other_stream():
 
 
 def test_full_render_shows_map_agent_and_target():
-    env = gym.make("Zipfian/Gridworld-v0", render_mode="rgb_array")
+    env = gym.make("Zipfian/Gridworld-v0", render_mode="rgb_array", render_view="map")
     env.reset(seed=0)
     frame = env.render()
-    assert frame.shape == (117, 117, 3)
+    assert frame.shape == (126, 126, 3)  # the 117-pixel map centred in the box as high as the 2x view
+    base = env.unwrapped
+    np.testing.assert_array_equal(frame[4:121, 4:121], full_frame(base._map, base.agent_cell, base._target))
     assert (frame == AGENT_RGB).all(axis=-1).sum() >= 81
 
 
