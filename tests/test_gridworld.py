@@ -19,6 +19,7 @@ from zipfian_envs.gridworld.render import (
     PALETTE,
     SHAPE_MASKS,
     WALL_RGB,
+    full_frame,
     object_sprite,
 )
 
@@ -360,10 +361,12 @@ def test_pinned_ranks_do_not_shift_the_other_stream():
 
 
 def test_full_render_shows_map_agent_and_target():
-    env = gym.make("Zipfian/Gridworld-v0", render_mode="rgb_array")
+    env = gym.make("Zipfian/Gridworld-v0", render_mode="rgb_array", render_view="map")
     env.reset(seed=0)
     frame = env.render()
-    assert frame.shape == (117, 117, 3)
+    assert frame.shape == (126, 126, 3)  # the 117-pixel map centred in the box as high as the 2x view
+    base = env.unwrapped
+    np.testing.assert_array_equal(frame[4:121, 4:121], full_frame(base._map, base.agent_cell, base._target))
     assert (frame == AGENT_RGB).all(axis=-1).sum() >= 81
 
 
@@ -397,3 +400,17 @@ def test_distribution_is_the_keyword_and_level_its_deprecated_spelling():
     assert gym.make("Zipfian/Gridworld-zipf_3-v0").unwrapped.distribution == "zipf_3"
     with pytest.raises(ValueError, match="give distribution='zipf_1' only"):
         GridworldEnv(distribution="zipf_1", level="uniform")
+
+
+def test_symbolic_ids_are_registered_for_every_paper_level():
+    from zipfian_envs.registration import FAMILIES
+
+    family = next(f for f in FAMILIES if f.name == "Gridworld")
+    for level in (None, *family.paper_levels):
+        env_id = "Zipfian/Gridworld-Symbolic-v0" if level is None else f"Zipfian/Gridworld-Symbolic-{level}-v0"
+        env = gym.make(env_id)
+        assert env.unwrapped.obs_mode == "symbolic" and env.observation_space.shape == (dynamics.SYMBOLIC_SIZE,)
+        assert env.unwrapped.distribution == (level or "zipf_2")
+        envs = gym.make_vec(env_id, num_envs=2, vectorization_mode="vector_entry_point")
+        assert envs.single_observation_space == env.observation_space
+        envs.close()

@@ -2,6 +2,9 @@
 
 Naming scheme: ``Zipfian/<Env>-v0`` takes ``level=`` (default: the paper's default level) and
 ``Zipfian/<Env>-<level>-v0`` pins one of the paper's levels, e.g. ``Zipfian/Gridworld-zipf_1.5-v0``.
+A family's variants (fixed constructor kwargs, e.g. the Gridworld's symbolic observations) get the
+same ids with the variant's name after the family's: ``Zipfian/Gridworld-Symbolic-v0``,
+``Zipfian/Gridworld-Symbolic-zipf_1.5-v0``, so clients that pass only an id can reach them.
 """
 
 from __future__ import annotations
@@ -32,6 +35,12 @@ class EnvFamily:
     # A pinned id's kwargs per paper level, where they are not just {"distribution": level} (the Playroom's
     # level names carry a task, so its ids pass task= plus a distribution).
     level_kwargs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Variant name -> the kwargs it fixes; each variant is registered with every id of the family.
+    variants: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def id_names(self) -> list[str]:
+        """The family's name and each variant's ``<family>-<variant>`` name, the first part of its ids."""
+        return [self.name, *(f"{self.name}-{variant}" for variant in self.variants)]
 
 
 def playroom_level_kwargs() -> dict[str, dict[str, str]]:
@@ -57,6 +66,7 @@ FAMILIES: tuple[EnvFamily, ...] = (
         vector_entry_point="zipfian_envs.gridworld.vector:GridworldVectorEnv",
         default_level="zipf_2",
         paper_levels=("uniform", "uniform_rare", "zipf_1", "zipf_1.5", "zipf_2", "zipf_3"),
+        variants={"Symbolic": {"obs_mode": "symbolic"}},
     ),
     EnvFamily(
         name="Playroom",
@@ -86,8 +96,9 @@ def env_ids() -> list[str]:
     """Every id this package registers."""
     ids = []
     for family in FAMILIES:
-        ids.append(f"{NAMESPACE}/{family.name}-v0")
-        ids.extend(f"{NAMESPACE}/{family.name}-{level}-v0" for level in family.paper_levels)
+        for name in family.id_names():
+            ids.append(f"{NAMESPACE}/{name}-v0")
+            ids.extend(f"{NAMESPACE}/{name}-{level}-v0" for level in family.paper_levels)
     return ids
 
 
@@ -107,20 +118,23 @@ def family_ids(*names: str) -> list[str]:
 def register_all() -> None:
     """Register every family's ids with Gymnasium (idempotent)."""
     for family in FAMILIES:
-        # The plain id leaves level to the env's own default so exponent= can stand in for it.
-        entries: list[tuple[str, dict[str, Any]]] = [(f"{NAMESPACE}/{family.name}-v0", {})]
-        entries += [
-            (f"{NAMESPACE}/{family.name}-{level}-v0", family.level_kwargs.get(level, {"distribution": level}))
-            for level in family.paper_levels
-        ]
-        for env_id, level_kwargs in entries:
-            if env_id not in gym.registry:
-                gym.register(
-                    id=env_id,
-                    entry_point=family.entry_point,
-                    vector_entry_point=family.vector_entry_point,
-                    kwargs={**family.kwargs, **level_kwargs},
-                )
+        variants: list[tuple[str, dict[str, Any]]] = [(family.name, {})]
+        variants += [(f"{family.name}-{variant}", kwargs) for variant, kwargs in family.variants.items()]
+        for name, variant_kwargs in variants:
+            # The plain id leaves level to the env's own default so exponent= can stand in for it.
+            entries: list[tuple[str, dict[str, Any]]] = [(f"{NAMESPACE}/{name}-v0", {})]
+            entries += [
+                (f"{NAMESPACE}/{name}-{level}-v0", family.level_kwargs.get(level, {"distribution": level}))
+                for level in family.paper_levels
+            ]
+            for env_id, level_kwargs in entries:
+                if env_id not in gym.registry:
+                    gym.register(
+                        id=env_id,
+                        entry_point=family.entry_point,
+                        vector_entry_point=family.vector_entry_point,
+                        kwargs={**family.kwargs, **variant_kwargs, **level_kwargs},
+                    )
 
 
 def selection_kwargs(name: str | None) -> dict[str, str]:

@@ -28,6 +28,16 @@ def import_pygame() -> ModuleType:
     return pygame
 
 
+def key_code(pygame: ModuleType, name: str) -> int:
+    """The pygame key code of a key name such as ``"up"``, ``"space"`` or ``"w"`` (a ``ValueError`` if unknown)."""
+    # pygame's constants rather than pygame.key.key_code, which warns unless pygame.init() ran.
+    for constant in (f"K_{name}", f"K_{name.upper()}"):
+        code = getattr(pygame, constant, None)
+        if isinstance(code, int):
+            return code
+    raise ValueError(f"unknown key name {name!r} in key_map; valid: pygame key names such as 'up', 'space', 'w'")
+
+
 class HumanWindow:
     """Shows RGB frames scaled up with nearest-neighbour pixels at a fixed frame rate."""
 
@@ -74,6 +84,21 @@ class RendersForHumans:
     # Set by gymnasium.Env (declared here for the type checker only: no class attributes).
     render_mode: str | None
     metadata: dict[str, Any]
+    # Set by each env class: viewer key name (pygame.key.name) -> (action, label), and the action names.
+    key_map: dict[str, tuple[Any, str]]
+    action_names: tuple[str, ...]
+    # The action ``gymnasium.utils.play.play(env, noop=...)`` takes while no key is held: each env class
+    # names one of its own actions (a family without a no-op documents what its choice does).
+    play_noop: Any = 0
+
+    def get_keys_to_action(self) -> dict[tuple[int, ...], Any]:
+        """``gymnasium.utils.play`` keys: each ``key_map`` key as a one-key pygame key-code tuple -> its action."""
+        pygame = import_pygame()
+        return {(key_code(pygame, name),): action for name, (action, _) in self.key_map.items()}
+
+    def get_action_meanings(self) -> list[str]:
+        """The names of the discrete actions, in action-index order (as the env declares them, lower case)."""
+        return list(self.action_names)
 
     def _render_frame(self) -> Image:
         raise NotImplementedError

@@ -10,12 +10,13 @@ import numpy as np
 from gymnasium import spaces
 
 from zipfian_envs.core import skew
+from zipfian_envs.core.canvas import Canvas, check_render_view
 from zipfian_envs.core.checks import check_discrete_action, check_int, warn_renamed_keyword
 from zipfian_envs.core.human import RendersForHumans
 from zipfian_envs.core.types import DiscreteAction, Image, Info
 from zipfian_envs.gridworld import dynamics
 from zipfian_envs.gridworld.maps import MAP_VERSION, NUM_KINDS, GridMap, max_objects
-from zipfian_envs.gridworld.render import CELL_PIXELS, VIEW_CELLS, egocentric_views, full_frame
+from zipfian_envs.gridworld.render import CELL_PIXELS, VIEW_CELLS, canvas_frame, egocentric_views, gridworld_canvas
 from zipfian_envs.vector.infos import check_info_format, numeric_info
 
 OBS_MODES = ("pixels", "symbolic")
@@ -139,6 +140,13 @@ class GridworldEnv(RendersForHumans, gym.Env[Image, np.int64]):
     ``exponent=a`` is shorthand for ``distribution="zipf_{a}"``; ``level=`` is the deprecated name of
     ``distribution=`` (kept one release). ``reset(options={"item_rank": r,
     "map_rank": m})`` pins the target and/or map for evaluation protocols.
+
+    ## Rendering
+    ``render()`` frames have one size per instance: ``render_view="both"`` (default) puts the 7x7
+    pixel view (also in symbolic mode), upscaled, beside the whole map; ``"first_person"`` and
+    ``"map"`` show one of them. ``gymnasium.utils.play.play(env, noop=env.play_noop,
+    wait_on_player=True)`` plays it with the ``key_map`` keys: every action moves, so there is no
+    no-op; ``play_noop`` is 0 (north), and ``wait_on_player=True`` steps only while a key is held.
     """
 
     metadata = {"render_modes": ["rgb_array", "human"], "render_fps": 8}
@@ -148,6 +156,7 @@ class GridworldEnv(RendersForHumans, gym.Env[Image, np.int64]):
 
     action_names = dynamics.ACTION_NAMES
     obs_modes = OBS_MODES
+    play_noop = 0  # north: the Gridworld has no no-op (see the class docstring)
     # Viewer key map: key name (pygame.key.name) -> (action, label).
     key_map = {
         "up": (0, "north"), "w": (0, "north"),
@@ -174,6 +183,7 @@ class GridworldEnv(RendersForHumans, gym.Env[Image, np.int64]):
         max_steps: int = 100,
         render_mode: str | None = None,
         info_format: str = "full",
+        render_view: str = "both",
     ) -> None:
         config = gridworld_config(
             distribution,
@@ -198,6 +208,7 @@ class GridworldEnv(RendersForHumans, gym.Env[Image, np.int64]):
         self.max_steps = config.max_steps
         self.render_mode = render_mode
         self.info_format = check_info_format(info_format)
+        self.render_view = check_render_view(render_view)
 
         self.map_sampler, self.item_sampler = config.samplers()
         self._load_maps()
@@ -217,6 +228,7 @@ class GridworldEnv(RendersForHumans, gym.Env[Image, np.int64]):
         self.maps = self._world.maps
         self._width = self._world.width
         self._windows = self._world.pixel_windows if self.obs_mode == "pixels" else self._world.symbolic_table
+        self.canvas: Canvas = gridworld_canvas(self.render_view, self._world.maps[0])
 
     # -- Gymnasium API -------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Image, Info]:
@@ -298,10 +310,12 @@ class GridworldEnv(RendersForHumans, gym.Env[Image, np.int64]):
 
     # -- Rendering -------------------------------------------------------------------------------
     def _render_frame(self) -> Image:
-        """The whole map with the agent and the target framed."""
+        """The canvas: the agent's pixel view beside the whole map with the agent and the target framed."""
         if self._map is None:
             raise RuntimeError("render() needs a running episode; call reset() first")
-        return full_frame(self._map, self.agent_cell, self._target)
+        return canvas_frame(
+            self.canvas, self._world.pixel_windows, self._map, self._map_index, self.agent_cell, self._target
+        )
 
     # -- Pickling: maps are regenerated from their seeds instead of being copied ---------------
     def __getstate__(self) -> dict[str, Any]:

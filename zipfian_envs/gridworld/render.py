@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from zipfian_envs.core.canvas import Canvas
 from zipfian_envs.gridworld.maps import COLOURS, SHAPES, GridMap, object_name
 
 CELL_PIXELS = 9
@@ -172,6 +173,27 @@ def full_frame(grid_map: GridMap, agent: tuple[int, int], target_index: int) -> 
     image[top - 1 : top + CELL_PIXELS + 1 : CELL_PIXELS + 1, left - 1 : left + CELL_PIXELS + 1] = HIGHLIGHT_RGB
     image[top - 1 : top + CELL_PIXELS + 1, left - 1 : left + CELL_PIXELS + 1 : CELL_PIXELS + 1] = HIGHLIGHT_RGB
     return image
+
+
+def gridworld_canvas(render_view: str, grid_map: GridMap) -> Canvas:
+    """The canvas of a configuration (all its maps are one size): the view upscaled to at least the map's height."""
+    map_side = grid_map.walls.shape[0] * CELL_PIXELS
+    return Canvas.for_view(render_view, FRAME_PIXELS, FRAME_PIXELS, factor=max(1, -(-map_side // FRAME_PIXELS)))
+
+
+def canvas_frame(
+    canvas: Canvas,
+    windows: np.ndarray,
+    grid_map: GridMap,
+    map_index: int,
+    agent: tuple[int, int],
+    target_index: int,
+) -> np.ndarray:
+    """One ``render()`` frame: the egocentric pixel view and/or :func:`full_frame`, laid out by ``canvas``."""
+    kind = int(grid_map.object_kinds[target_index])
+    view = egocentric_views(windows, map_index, agent[0], agent[1], kind) if canvas.shows_view else None
+    top_down = full_frame(grid_map, agent, target_index) if canvas.shows_map else None
+    return canvas.compose(view, top_down)
 
 
 def describe_object(kind: int) -> str:

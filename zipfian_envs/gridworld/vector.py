@@ -11,10 +11,11 @@ from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space
 
 from zipfian_envs import vector
+from zipfian_envs.core.canvas import check_render_view
 from zipfian_envs.core.types import Array, BoolArray, FloatArray, Image, Info, IntArray
 from zipfian_envs.gridworld import dynamics
 from zipfian_envs.gridworld.env import gridworld_config
-from zipfian_envs.gridworld.render import egocentric_views, full_frame
+from zipfian_envs.gridworld.render import canvas_frame, egocentric_views, gridworld_canvas
 
 
 class GridworldVectorEnv(vector.NativeVectorEnv[Image]):
@@ -75,11 +76,13 @@ class GridworldVectorEnv(vector.NativeVectorEnv[Image]):
         room_size: int = 3,
         max_steps: int = 100,
         render_mode: str | None = None,
+        render_view: str = "both",
         autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
         info_format: str = "full",
     ) -> None:
         self.setup_vector(num_envs, render_mode, autoreset_mode)
         self.info_format = vector.check_info_format(info_format)
+        self.render_view = check_render_view(render_view)
         self.config = gridworld_config(
             distribution,
             level=level,
@@ -166,12 +169,14 @@ class GridworldVectorEnv(vector.NativeVectorEnv[Image]):
         return vector.vector_info(columns, mask)
 
     def render(self) -> tuple[Image, ...] | None:
-        """With ``render_mode="rgb_array"``: each sub-env's whole map with agent and framed target."""
+        """With ``render_mode="rgb_array"``: each sub-env's frame, as the single env's ``render()`` draws it."""
         if not self._render_ready():
             return None
         rows, cols = np.divmod(self._cell, self._world.width)
+        canvas = gridworld_canvas(self.render_view, self.maps[0])
+        windows = self._world.pixel_windows
         return tuple(
-            full_frame(self.maps[m], (r, c), t)
+            canvas_frame(canvas, windows, self.maps[m], m, (r, c), t)
             for m, r, c, t in zip(self._map.tolist(), rows.tolist(), cols.tolist(), self._target.tolist())
         )
 

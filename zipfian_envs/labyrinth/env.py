@@ -9,10 +9,11 @@ import numpy as np
 from gymnasium import spaces
 
 from zipfian_envs.core import language, skew
+from zipfian_envs.core.canvas import Canvas, check_render_view
 from zipfian_envs.core.checks import check_discrete_action, warn_renamed_keyword
 from zipfian_envs.core.human import RendersForHumans
 from zipfian_envs.core.types import DiscreteAction, FirstPersonObs, Image, Info, IntArray
-from zipfian_envs.engine.actions import ACTION_NAMES, KEY_MAP, NUM_ACTIONS
+from zipfian_envs.engine.actions import ACTION_NAMES, FIRE, KEY_MAP, NUM_ACTIONS
 from zipfian_envs.engine.backend import render_packed
 from zipfian_envs.engine.colours import unpack
 from zipfian_envs.engine.raycast import Camera, View
@@ -103,6 +104,14 @@ class LabyrinthEnv(RendersForHumans, gym.Env[FirstPersonObs, np.int64]):
     ``time_limit_scale`` in (0, 1] shortens every level's time limit (smoke tests and quick
     debugging only: scores of shortened episodes are not comparable with the reference scores).
     ``reset(options={"item_rank": r})`` pins the level rank for evaluation protocols.
+
+    ## Rendering
+    ``render()`` frames have one size per instance whatever the level: ``render_view="both"``
+    (default) puts the agent's view, upscaled by a whole factor (4x at 72x96), beside the top-down
+    map fitted into a square box as high as it; ``"first_person"`` and ``"map"`` show one of them.
+    ``gymnasium.utils.play.play(env, noop=env.play_noop)`` plays it with the ``key_map`` keys.
+    There is no no-op action: ``play_noop`` is fire (8), which stands still in every level but
+    lasertag, where it also tags (pass ``wait_on_player=True`` there to step only while a key is held).
     """
 
     metadata = {"render_modes": ["rgb_array", "human"], "render_fps": 15}
@@ -111,6 +120,8 @@ class LabyrinthEnv(RendersForHumans, gym.Env[FirstPersonObs, np.int64]):
     requires_calibration = True
     action_names = ACTION_NAMES
     key_map = KEY_MAP
+    # No no-op in IMPALA's action set: fire stands still (psychlab's oracle holds still with it) but tags in lasertag.
+    play_noop = FIRE
 
     def __init__(
         self,
@@ -125,6 +136,7 @@ class LabyrinthEnv(RendersForHumans, gym.Env[FirstPersonObs, np.int64]):
         height: int = 72,
         render_mode: str | None = None,
         info_format: str = "full",
+        render_view: str = "both",
     ) -> None:
         distribution, level = resolve_selection(distribution, level, task)
         self.info_format = check_info_format(info_format)
@@ -144,6 +156,8 @@ class LabyrinthEnv(RendersForHumans, gym.Env[FirstPersonObs, np.int64]):
             raise ValueError(f"time_limit_scale must be a number in (0, 1], got {time_limit_scale!r}")
         self.time_limit_scale = float(time_limit_scale)
         self.camera = Camera(width=width, height=height)
+        self.render_view = check_render_view(render_view)
+        self.canvas = Canvas.for_view(self.render_view, height, width)
         self.level = None if level is None else check_level_name(level)
         self.reverse_order = bool(reverse_order)
         self.holdout = bool(holdout)
@@ -301,8 +315,13 @@ class LabyrinthEnv(RendersForHumans, gym.Env[FirstPersonObs, np.int64]):
 
     # -- Rendering -------------------------------------------------------------------------------
     def _render_frame(self) -> Image:
-        """The top-down map with the agent and its field of view."""
+        """The canvas: the agent's view beside the top-down map (agent and field of view), as ``render_view`` picks."""
         if self._scene is None:
             raise RuntimeError("render() needs a running episode; call reset() first")
-        scene = self._scene
-        return top_down(scene.grid, scene.pose, scene.entities, self.current_level.atlas, self.camera)
+        scene, canvas = self._scene, self.canvas
+        view = self._observe()["image"] if canvas.shows_view else None
+        top = None
+        if canvas.shows_map:
+            scale = canvas.map_scale(*scene.grid.walls.shape)
+            top = top_down(scene.grid, scene.pose, scene.entities, self.current_level.atlas, self.camera, scale=scale)
+        return canvas.compose(view, top)

@@ -11,7 +11,8 @@ class LabyrinthVectorEnv(FirstPersonVectorEnv):
 
     Takes the single env's keyword arguments (``distribution``, ``level``, ``reverse_order``, ``holdout``,
     ``time_limit_scale``, ``width``, ``height``) plus ``num_envs``, ``autoreset_mode`` and
-    ``render_mode`` (None or ``"rgb_array"``: the top-down maps). For equal seeds and actions the
+    ``render_mode`` (None or ``"rgb_array"``: each sub-env's ``render()`` canvas,
+    ``render_view=`` as the single env). For equal seeds and actions the
     outputs equal ``SyncVectorEnv`` over single envs, bit for bit; see
     :mod:`zipfian_envs.vector.firstperson` for how the work is split.
     """

@@ -11,6 +11,7 @@ from gymnasium import spaces
 from numpy.typing import NDArray
 
 from zipfian_envs.core import language, skew
+from zipfian_envs.core.canvas import Canvas, check_render_view
 from zipfian_envs.core.checks import check_discrete_action, warn_renamed_keyword
 from zipfian_envs.core.human import RendersForHumans
 from zipfian_envs.core.types import Array, ContinuousAction, DiscreteAction, FirstPersonObs, Image, Info, IntArray
@@ -90,12 +91,20 @@ class PlayroomEnv(RendersForHumans, gym.Env[FirstPersonObs, PlayroomActType]):
     gaze) to every step's info.
     :meth:`protocol_levels` tells the evaluation harness which level each protocol runs (the level
     itself for ``zipfian``, ``frequent`` included; the same task at ``uniform`` and ``uniform_rare``).
+
+    ## Rendering
+    ``render()`` frames have one size per instance whatever the room: ``render_view="both"``
+    (default) puts the agent's view, upscaled by a whole factor (4x at 72x96), beside the top-down
+    room fitted into a square box as high as it; ``"first_person"`` and ``"map"`` show one of them.
+    ``gymnasium.utils.play.play(env, noop=env.play_noop)`` plays it with the ``key_map`` keys
+    (``play_noop`` is the no-op action 0, or five zero controls in continuous mode).
     """
 
     metadata = {"render_modes": ["rgb_array", "human"], "render_fps": 8}
     window_title = "Zipf's Playroom"
     action_names = rules.ACTION_NAMES
     key_map = rules.KEY_MAP
+    play_noop: int | NDArray[np.float32] = rules.NOOP  # continuous mode: five zero controls (set in __init__)
 
     def __init__(
         self,
@@ -109,6 +118,7 @@ class PlayroomEnv(RendersForHumans, gym.Env[FirstPersonObs, PlayroomActType]):
         height: int = 72,
         render_mode: str | None = None,
         info_format: str = "full",
+        render_view: str = "both",
     ) -> None:
         self.info_format = check_info_format(info_format)
         if isinstance(level, str) and not tasks.is_level_name(level):
@@ -125,6 +135,8 @@ class PlayroomEnv(RendersForHumans, gym.Env[FirstPersonObs, PlayroomActType]):
         ):
             raise ValueError(f"time_limit_scale must be a number in (0, 1], got {time_limit_scale!r}")
         self.camera = Camera(width=width, height=height)
+        self.render_view = check_render_view(render_view)
+        self.canvas = Canvas.for_view(self.render_view, height, width)
         self.distribution = self.spec_task.distribution
         self.task = self.spec_task.task
         self.level = f"{self.task}_{self.distribution}"
@@ -149,6 +161,7 @@ class PlayroomEnv(RendersForHumans, gym.Env[FirstPersonObs, PlayroomActType]):
             self.action_space = spaces.Discrete(len(rules.ACTION_NAMES))
         else:
             self.action_space = spaces.Box(-1.0, 1.0, (5,), np.float32)
+            self.play_noop = np.zeros(5, np.float32)
         self._state: RoomState | None = None
         self._done = True
         self._instruction = ""
@@ -323,10 +336,31 @@ class PlayroomEnv(RendersForHumans, gym.Env[FirstPersonObs, PlayroomActType]):
 
     # -- Rendering -------------------------------------------------------------------------------
     def _render_frame(self) -> Image:
-        """The top-down map with the agent and its field of view."""
+        """The canvas: the agent's view beside the top-down map (agent and field of view), as ``render_view`` picks."""
         if self._state is None:
             raise RuntimeError("render() needs a running episode; call reset() first")
-        return top_down_frame(self._state, self.camera)
+        state, canvas = self._state, self.canvas
+        view = self._observe()["image"] if canvas.shows_view else None
+        top = None
+        if canvas.shows_map:
+            top = top_down_frame(state, self.camera, scale=canvas.map_scale(*state.grid.walls.shape))
+        return canvas.compose(view, top)
+
+    def get_keys_to_action(self) -> dict[tuple[int, ...], Any]:
+        """``gymnasium.utils.play`` keys; in continuous mode each key gives its discrete action's five controls."""
+        keys = super().get_keys_to_action()
+        if self.action_mode == "discrete":
+            return keys
+        return {key: rules.ACTION_COMMANDS[action].astype(np.float32) for key, action in keys.items()}
+
+    def get_action_meanings(self) -> list[str]:
+        """The names of the discrete actions (``action_mode="discrete"`` only: continuous controls have none)."""
+        if self.action_mode != "discrete":
+            raise ValueError(
+                f"get_action_meanings() names Discrete actions; action_mode={self.action_mode!r} has five "
+                "continuous controls (move, strafe, look, pitch, grip)"
+            )
+        return super().get_action_meanings()
 
 
 def top_down_frame(state: RoomState, camera: Camera, scale: int = TOP_DOWN_SCALE) -> Image:

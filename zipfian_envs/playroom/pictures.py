@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zipfian_envs.playroom.env import PlayroomEnv
+from zipfian_envs.playroom.env import PlayroomEnv, top_down_frame
 
 LEVEL = "put/put_on_bed_tray_all"
 SEED = 1
@@ -22,11 +22,9 @@ SCALE = 3
 
 def episode_pictures(level: str = LEVEL, seed: int = SEED) -> tuple[np.ndarray, np.ndarray, str]:
     """(strip of first-person frames, top-down map at the start, instruction) of one oracle episode."""
-    env = PlayroomEnv(level, render_mode="rgb_array")
+    env = PlayroomEnv(level)
     obs, info = env.reset(seed=seed)
-    top = env.render()
-    if top is None:  # render_mode="rgb_array" always gives a frame
-        raise RuntimeError("PlayroomEnv.render() gave no frame")
+    top = top_down_frame(env.state, env.camera)  # the room at its own size, not render()'s fixed canvas
     frames = [obs["image"]]
     while True:
         obs, _, terminated, truncated, _ = env.step(env.oracle_action())

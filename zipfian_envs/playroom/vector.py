@@ -11,7 +11,8 @@ class PlayroomVectorEnv(FirstPersonVectorEnv):
 
     Takes the single env's keyword arguments (``level``, ``task``, ``action_mode``,
     ``time_limit_scale``, ``width``, ``height``) plus ``num_envs``, ``autoreset_mode`` and
-    ``render_mode`` (None or ``"rgb_array"``: the top-down maps); continuous actions come as a
+    ``render_mode`` (None or ``"rgb_array"``: each sub-env's ``render()`` canvas,
+    ``render_view=`` as the single env); continuous actions come as a
     ``(num_envs, 5)`` array. For equal seeds and actions the outputs equal ``SyncVectorEnv`` over
     single envs, bit for bit; see :mod:`zipfian_envs.vector.firstperson` for how the work is split.
     """

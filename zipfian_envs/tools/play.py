@@ -413,7 +413,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         import_pygame()
     except DependencyNotInstalled as error:
         return _fail(str(error), code=1)
-    kwargs: dict[str, Any] = {"render_mode": "rgb_array"}
+    # The viewer shows the observation itself, so the env's frame need only be the map.
+    kwargs: dict[str, Any] = {"render_mode": "rgb_array", "render_view": "map"}
     if args.level is not None:
         kwargs.update(selection_kwargs(args.level))
     try:

@@ -172,7 +172,7 @@ class FirstPersonVectorEnv(vector.NativeVectorEnv[FirstPersonObs]):
         return merge_infos([info if keep else None for info, keep in zip(self._infos, mask.tolist())])
 
     def render(self) -> tuple[Image, ...] | None:
-        """With ``render_mode="rgb_array"``: each sub-env's top-down map."""
+        """With ``render_mode="rgb_array"``: each sub-env's ``render()`` frame (one size, so they tile)."""
         if not self._render_ready():
             return None
         # The sub-envs share render_mode="rgb_array" here, so each returns its frame (never None).
