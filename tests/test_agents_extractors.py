@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import sys
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -11,8 +14,10 @@ from stable_baselines3 import PPO
 
 from zipfian_envs.agents.extractors import (
     DictExtractor,
+    FastImageCNN,
     GridPixelCNN,
     InstructionEncoder,
+    ScaledConv2d,
     SymbolicGridExtractor,
     extractor_for,
     observation_kind,
@@ -166,3 +171,99 @@ def test_soft_q_runs_on_dict_observations(tmp_path) -> None:
     obs, _ = env.reset(seed=0)
     action, _ = loaded.predict(obs)
     assert env.action_space.contains(int(action))
+
+
+FIRST_PERSON = spaces.Box(0, 255, (72, 96, 3), np.uint8)
+
+
+def test_fast_image_cnn_reads_normalised_floats_uint8_and_raw_pixels() -> None:
+    images = torch.randint(0, 256, (5, 72, 96, 3), dtype=torch.uint8)
+    torch.manual_seed(0)
+    normalised = FastImageCNN(FIRST_PERSON, out_dim=64)
+    torch.manual_seed(0)
+    raw = FastImageCNN(FIRST_PERSON, out_dim=64, pixel_scale=1 / 255)
+    expected = normalised(images.float() / 255)
+    assert expected.shape == (5, 64) and expected.dtype == torch.float32
+    # uint8 pixels straight in (no float copy made by the caller), and 0..255 floats (SB3, normalize_images=False).
+    torch.testing.assert_close(raw(images), expected, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(raw(images.float()), expected, atol=1e-5, rtol=1e-4)
+    channels_first = FastImageCNN(spaces.Box(0, 255, (3, 72, 96), np.uint8), out_dim=64, pixel_scale=1 / 255)
+    channels_first.load_state_dict(raw.state_dict())
+    torch.testing.assert_close(channels_first(images.permute(0, 3, 1, 2)), expected, atol=1e-5, rtol=1e-4)
+
+
+def test_scaled_conv_is_the_conv_of_the_scaled_input() -> None:
+    x = torch.rand(2, 3, 18, 18) * 255
+    conv = ScaledConv2d(3, 4, kernel_size=3, stride=2, padding=1, input_scale=0.25)
+    plain = torch.nn.functional.conv2d(x * 0.25, conv.weight, conv.bias, stride=2, padding=1)
+    torch.testing.assert_close(conv(x), plain, atol=1e-4, rtol=1e-5)
+
+
+def test_raw_pixel_gridworld_cnn_matches_the_normalised_one() -> None:
+    space = spaces.Box(0, 255, (63, 63, 3), np.uint8)
+    images = torch.randint(0, 256, (3, 63, 63, 3), dtype=torch.uint8).float()
+    torch.manual_seed(1)
+    normalised = GridPixelCNN(space, features_dim=32, channels=16)
+    torch.manual_seed(1)
+    raw = GridPixelCNN(space, features_dim=32, channels=16, pixel_scale=1 / 255)
+    torch.testing.assert_close(raw(images), normalised(images / 255), atol=1e-5, rtol=1e-4)
+
+
+def test_dict_extractor_checks_its_image_encoder() -> None:
+    space = spaces.Dict({"image": FIRST_PERSON, "instruction": spaces.Box(0, 9, (6,), np.int64)})
+    assert isinstance(DictExtractor(space, image_encoder="fast").image, FastImageCNN)
+    with pytest.raises(ValueError, match="at least 30x30 pixels, got 24x32"):
+        DictExtractor(DictObsEnv().observation_space, image_encoder="fast")
+    with pytest.raises(ValueError, match=r"image_encoder 'resnet'.*small, fast"):
+        DictExtractor(space, image_encoder="resnet")
+    with pytest.raises(ValueError, match="pixel_scale"):
+        DictExtractor(space, pixel_scale=1 / 255)
+
+
+@pytest.mark.parametrize(("family", "kind"), [("Labyrinth", "dict"), ("Playroom", "dict"), ("Gridworld", "pixels")])
+def test_pixel_presets_read_raw_pixels(family: str, kind: str) -> None:
+    from zipfian_envs.agents.presets import get_preset
+
+    kwargs = get_preset("ppo", family, kind).policy_kwargs
+    # SB3 skips its /255 pass only together with an extractor that scales: both or neither.
+    assert kwargs["normalize_images"] is False
+    assert kwargs["features_extractor_kwargs"]["pixel_scale"] == pytest.approx(1 / 255)
+
+
+def test_ppo_with_the_first_person_preset_computes_the_normalised_features() -> None:
+    from zipfian_envs.agents.presets import get_preset
+    from zipfian_envs.agents.train import make_env
+
+    preset = get_preset("ppo", "Playroom", "dict")
+    env = make_env("Zipfian/Playroom-v0", 2, 0, {})
+    policy_kwargs = {**preset.policy_kwargs, "features_extractor_class": DictExtractor}
+    model = PPO("MultiInputPolicy", env, policy_kwargs=policy_kwargs, n_steps=8, batch_size=16, seed=0, device="cpu")
+    model.learn(16)
+    tensors, _ = model.policy.obs_to_tensor(env.reset())
+    assert tensors["image"].dtype == torch.uint8  # what the rollout buffer keeps, too
+    # SB3's own path (no /255 pass) against a twin extractor fed SB3's usual normalised floats.
+    twin = DictExtractor(model.observation_space, image_encoder="fast")
+    twin.load_state_dict(model.policy.features_extractor.state_dict())
+    with torch.no_grad():
+        features = model.policy.extract_features(tensors, model.policy.features_extractor)
+        normalised = twin({"image": tensors["image"].float() / 255, "instruction": tensors["instruction"].float()})
+    assert features.shape == (2, 256)
+    torch.testing.assert_close(features, normalised, atol=1e-5, rtol=1e-4)
+    env.close()
+
+
+def test_training_benchmark_runs(tmp_path) -> None:
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_training.py"
+    spec = importlib.util.spec_from_file_location("bench_training", path)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = bench  # the dataclass decorator looks its module up there
+    spec.loader.exec_module(bench)
+    out = tmp_path / "bench.json"
+    assert bench.main(["--families", "gridworld", "playroom", "--steps", "1", "--json", str(out)]) == 0
+    figures = json.loads(out.read_text())
+    assert [f["family"] for f in figures] == ["gridworld", "playroom"]
+    assert all(f["ratio"] > 0 and f["now"]["update_us"] > 0 and f["before"]["env_us"] > 0 for f in figures)

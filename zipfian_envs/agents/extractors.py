@@ -6,7 +6,8 @@
   shared table, plus their element-wise product (so "this cell holds the target" is linear), then an MLP;
   ``features="cue_match"`` adds each cell's cosine match with the cued kind (a kind-agnostic target map).
 * :class:`DictExtractor` - ``{"image": HxWx3 uint8, "instruction": token ids (0 = padding)}``: a small
-  CNN and an instruction encoder (token embedding, then a masked mean-pool or a GRU).
+  CNN (``image_encoder="small"``, or the CPU-sized ``"fast"`` :class:`FastImageCNN` that reads raw
+  pixels) and an instruction encoder (token embedding, then a masked mean-pool or a GRU).
 
 :func:`extractor_for` picks one for an observation space. SB3 hands extractors float tensors: images
 already divided by 255 and transposed to channels-first, integer codes as floats.
@@ -47,15 +48,46 @@ def _cnn_output_dim(cnn: nn.Module, space: spaces.Box, channels_first: bool) -> 
         return int(cnn(torch.zeros(1, *shape)).shape[1])
 
 
-class GridPixelCNN(BaseFeaturesExtractor):
-    """Small CNN for Gridworld pixels: one 9x9/9 conv output per cell, a 3x3 conv, then linear."""
+class ScaledConv2d(nn.Conv2d):
+    """A conv of ``input_scale * x``, the scale applied to the (smaller) output: ``s * conv(x) + bias``.
 
-    def __init__(self, observation_space: spaces.Box, features_dim: int = 256, channels: int = 32) -> None:
+    With SB3's ``normalize_images=False`` a policy hands the extractor raw 0..255 floats; dividing
+    the whole batch by 255 was half of a Gridworld pixel PPO update (one more pass over every
+    pixel), while the first conv's output is 15x smaller there. ``input_scale=1`` is a plain conv.
+    """
+
+    def __init__(self, *args: Any, input_scale: float = 1.0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.input_scale = float(input_scale)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``conv(input_scale * x)``, computed as ``input_scale * conv_without_bias(x) + bias``."""
+        if x.dtype == torch.uint8:
+            x = x.float()
+        if self.input_scale == 1.0:
+            return super().forward(x)
+        out = nn.functional.conv2d(x, self.weight, None, self.stride, self.padding, self.dilation, self.groups)
+        out = out * self.input_scale
+        return out if self.bias is None else out + self.bias.view(1, -1, 1, 1)
+
+
+class GridPixelCNN(BaseFeaturesExtractor):
+    """Small CNN for Gridworld pixels: one 9x9/9 conv output per cell, a 3x3 conv, then linear.
+
+    ``pixel_scale=1/255`` with the policy's ``normalize_images=False``: raw pixels in, scaled after
+    the first conv (:class:`ScaledConv2d`).
+    """
+
+    def __init__(
+        self, observation_space: spaces.Box, features_dim: int = 256, channels: int = 32, pixel_scale: float = 1.0
+    ) -> None:
         super().__init__(observation_space, features_dim)
         self.channels_first = _channels_first(observation_space)
         in_channels = observation_space.shape[0 if self.channels_first else 2]
         self.cnn = nn.Sequential(
-            nn.Conv2d(in_channels, channels, kernel_size=GRID_CELL_PIXELS, stride=GRID_CELL_PIXELS),
+            ScaledConv2d(
+                in_channels, channels, kernel_size=GRID_CELL_PIXELS, stride=GRID_CELL_PIXELS, input_scale=pixel_scale
+            ),
             nn.ReLU(),
             nn.Conv2d(channels, channels, kernel_size=3, padding=1),
             nn.ReLU(),
@@ -146,6 +178,54 @@ class SmallImageCNN(nn.Module):
         return self.linear(self.cnn(_to_nchw(images, self.channels_first)))
 
 
+FAST_CNN_MIN_SIDE = 30  # 6x6 patches, then two 3x3 convs (one at stride 2): 5 patches a side at least
+
+
+class FastImageCNN(nn.Module):
+    """A first-person image encoder sized for a CPU: 6x6 patches (a 12x16 grid on 72x96 views) to 16
+    channels, 3x3 convs to 32 at strides 2 and 1, then linear.
+
+    Its forward and backward pass costs about a sixth of :class:`SmallImageCNN`'s and 0.4 of an
+    8/4-stride 16/32/32 CNN's on 72x96 views (benchmarks/bench_training.py). ``pixel_scale=1/255``
+    takes raw pixels (uint8, or 0..255 floats from a policy with ``normalize_images=False``) and
+    scales after the first conv (:class:`ScaledConv2d`); the default 1 takes SB3's [0, 1] floats.
+    """
+
+    def __init__(
+        self,
+        space: spaces.Box,
+        out_dim: int = 256,
+        channels: tuple[int, int, int] = (16, 32, 32),
+        pixel_scale: float = 1.0,
+    ) -> None:
+        super().__init__()
+        self.channels_first = _channels_first(space)
+        in_channels = space.shape[0 if self.channels_first else 2]
+        height, width = space.shape[1:] if self.channels_first else space.shape[:2]
+        if min(height, width) < FAST_CNN_MIN_SIDE:
+            side = FAST_CNN_MIN_SIDE
+            raise ValueError(f"FastImageCNN needs images of at least {side}x{side} pixels, got {height}x{width}")
+        first, second, third = channels
+        self.cnn = nn.Sequential(
+            ScaledConv2d(in_channels, first, kernel_size=6, stride=6, input_scale=pixel_scale),
+            nn.ReLU(),
+            nn.Conv2d(first, second, kernel_size=3, stride=2),
+            nn.ReLU(),
+            nn.Conv2d(second, third, kernel_size=3, stride=1),
+            nn.ReLU(),
+            nn.Flatten(),
+        )
+        n_flat = _cnn_output_dim(self.cnn, space, self.channels_first)
+        self.linear = nn.Sequential(nn.Linear(n_flat, out_dim), nn.ReLU())
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """Features of a batch of images (scaled by ``pixel_scale`` after the first conv)."""
+        return cast(torch.Tensor, self.linear(self.cnn(_to_nchw(images, self.channels_first))))
+
+
+IMAGE_ENCODERS = ("small", "fast")
+
+
 class InstructionEncoder(nn.Module):
     """Token ids (0 = padding) to one vector: embedding, then masked mean-pool or a GRU."""
 
@@ -197,13 +277,24 @@ class DictExtractor(BaseFeaturesExtractor):
         instruction_mode: str = "mean",
         image_key: str = "image",
         instruction_key: str = "instruction",
+        image_encoder: str = "small",
+        pixel_scale: float = 1.0,
     ) -> None:
         super().__init__(observation_space, features_dim)
         self.image_key, self.instruction_key = image_key, instruction_key
         subspaces = observation_space.spaces
         if image_key not in subspaces:
             raise ValueError(f"DictExtractor needs an {image_key!r} key, got {sorted(subspaces)}")
-        self.image = SmallImageCNN(cast(spaces.Box, subspaces[image_key]), image_dim)
+        if image_encoder not in IMAGE_ENCODERS:
+            raise ValueError(f"unknown image_encoder {image_encoder!r}; valid: {', '.join(IMAGE_ENCODERS)}")
+        image_space = cast(spaces.Box, subspaces[image_key])
+        # "small" stays the default so models saved before "fast" existed load unchanged.
+        if image_encoder == "fast":
+            self.image: nn.Module = FastImageCNN(image_space, image_dim, pixel_scale=pixel_scale)
+        elif pixel_scale != 1.0:
+            raise ValueError(f"pixel_scale={pixel_scale} needs image_encoder='fast' (the small CNN reads [0, 1])")
+        else:
+            self.image = SmallImageCNN(image_space, image_dim)
         total = image_dim
         self.instruction = None
         if instruction_key in subspaces:

@@ -64,6 +64,17 @@ _HEADS = {"net_arch": dict(pi=[64], vf=[64])}
 _Q_HEADS = {"net_arch": [64]}
 _LSTM = {"net_arch": dict(pi=[64], vf=[64]), "lstm_hidden_size": 128}
 
+
+
+def _raw_pixels(extractor_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Policy kwargs for raw 0..255 pixels: SB3 skips its /255 pass and the extractor's first conv scales.
+
+    The two settings only make sense together, so they are set in one place: SB3's
+    ``normalize_images`` division was half of a Gridworld pixel PPO update.
+    """
+    return {"normalize_images": False, "features_extractor_kwargs": {**extractor_kwargs, "pixel_scale": 1 / 255}}
+
+
 PRESETS: dict[tuple[str, str, str], Preset] = {
     ("ppo", "*", "*"): Preset(_PPO, _HEADS),
     ("a2c", "*", "*"): Preset(_A2C, _HEADS),
@@ -79,11 +90,29 @@ PRESETS: dict[tuple[str, str, str], Preset] = {
     # 128-unit extractor. About 11,000 steps/s on one core, against 4,200 for 8 envs, 128-step
     # rollouts, minibatches of 256 and the 256-unit extractor; ~70% of the time is the PPO update.
     ("ppo", "Gridworld", "symbolic"): Preset(
-        dict(_PPO, learning_rate=5e-4, n_steps=64, batch_size=1024),
+        dict(_PPO, learning_rate=5e-4, n_steps=64, batch_size=1024, n_epochs=3),
         {**_HEADS, "features_extractor_kwargs": {"hidden": 128, "features_dim": 128}},
         n_envs=64,
     ),
-    ("ppo", "Gridworld", "pixels"): Preset(dict(_PPO, learning_rate=3e-4), _HEADS),
+    # Pixels, sized for throughput (issue 25; benchmarks/bench_training.py): the native vector env's
+    # many envs in one process, short rollouts, large minibatches, and encoders sized to the view
+    # (the Gridworld's per-cell CNN at 16 channels; the first-person views' 16/32/32 FastImageCNN),
+    # reading raw pixels (_RAW_PIXELS).
+    ("ppo", "Gridworld", "pixels"): Preset(
+        dict(_PPO, learning_rate=5e-4, n_steps=64, batch_size=1024, n_epochs=3),
+        {**_HEADS, **_raw_pixels({"channels": 16, "features_dim": 128})},
+        n_envs=64,
+    ),
+    ("ppo", "Labyrinth", "dict"): Preset(
+        dict(_PPO, n_steps=64, batch_size=512, n_epochs=3),
+        {**_HEADS, **_raw_pixels({"image_encoder": "fast"})},
+        n_envs=32,
+    ),
+    ("ppo", "Playroom", "dict"): Preset(
+        dict(_PPO, n_steps=64, batch_size=512, n_epochs=3),
+        {**_HEADS, **_raw_pixels({"image_encoder": "fast"})},
+        n_envs=32,
+    ),
 }
 
 
