@@ -383,3 +383,67 @@ def test_rllib_appo_lstm_learns_tiny_gridworld(tmp_path):
     assert result["policy"] == "rllib-appo-lstm-symbolic"
     success = result["protocols"]["zipfian"]["summary"]["success"]["success"]
     assert success >= 0.9, f"tiny Gridworld success {success:.2f} < 0.9"
+
+
+# -- the SB3 presets' image + instruction encoder inside RLlib's modules ----------------------------
+
+
+def test_first_person_catalog_feeds_the_image_and_instruction_encoders():
+    import torch
+    from ray.rllib.core.columns import Columns
+    from ray.rllib.core.models.base import ENCODER_OUT
+    from ray.rllib.core.models.configs import MLPEncoderConfig, RecurrentEncoderConfig
+    from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
+
+    from zipfian_envs.agents.rllib_models import (
+        FIRST_PERSON_ENCODER_KEY,
+        FirstPersonEncoderConfig,
+        ZipfianCatalog,
+        first_person_encoder_settings,
+    )
+
+    env = gym.make("Zipfian/Labyrinth-v0", level="language_select_described_object")
+    space, cast = float_observations(env.observation_space)
+    settings = first_person_encoder_settings(env.observation_space, hidden=32)
+    assert settings["image_shape"] == (72, 96, 3) and settings["num_tokens"] == 16
+    base = dataclasses.asdict(DefaultModelConfig(fcnet_hiddens=[32]))
+    assert isinstance(ZipfianCatalog._get_encoder_config(space, base), MLPEncoderConfig)
+    feed_forward = ZipfianCatalog._get_encoder_config(space, {**base, FIRST_PERSON_ENCODER_KEY: settings})
+    assert isinstance(feed_forward, FirstPersonEncoderConfig) and feed_forward.output_dims == (32,)
+    recurrent = ZipfianCatalog._get_encoder_config(
+        space, {**base, "use_lstm": True, FIRST_PERSON_ENCODER_KEY: settings}
+    )
+    assert isinstance(recurrent, RecurrentEncoderConfig)
+    assert isinstance(recurrent.tokenizer_config, FirstPersonEncoderConfig)
+
+    # The encoder undoes the creator's float cast: the same features as its parts on the raw observation.
+    encoder = feed_forward.build("torch")
+    raw = [env.reset(seed=seed)[0] for seed in range(4)]
+    flat = torch.from_numpy(np.stack([cast(obs) for obs in raw]))
+    images = torch.from_numpy(np.stack([obs["image"] for obs in raw]))
+    tokens = torch.from_numpy(np.stack([obs["instruction"] for obs in raw]))
+    assert tokens.sum() > 0  # a language level: the instruction is not all padding
+    expected = encoder.head(torch.cat([encoder.image(images.float() / 255), encoder.instruction(tokens)], dim=-1))
+    torch.testing.assert_close(encoder({Columns.OBS: flat})[ENCODER_OUT], expected, atol=1e-5, rtol=1e-4)
+    # Tiny views (under 30 px a side) and other spaces stay with RLlib's encoder.
+    assert (
+        first_person_encoder_settings(gym.make("Zipfian/Labyrinth-v0", width=16, height=12).observation_space) is None
+    )
+    assert first_person_encoder_settings(gym.make("Zipfian/Gridworld-v0").observation_space) is None
+
+
+def test_rllib_ppo_trains_the_playroom_with_the_first_person_encoder(tmp_path):
+    out = tmp_path / "playroom"
+    outcome = run(["--backend", "rllib", "--algo", "ppo", "--env", "Zipfian/Playroom-v0", "--steps", "128",
+                   "--env-kwarg", "time_limit_scale=0.02", "--num-envs-per-env-runner", "2",
+                   "--hp", "train_batch_size_per_learner=128", "--hp", "minibatch_size=64", "--hp", "num_epochs=1",
+                   "--model", "fcnet_hiddens=[32]", "--out", str(out), "--final-episodes", "4",
+                   "--min-episodes-per-rank", "0", "--no-progress"])  # fmt: skip
+    assert outcome["training"]["steps"] >= 128
+    config = json.loads((out / "config.json").read_text())
+    assert config["encoder"] == "first-person" and config["observation_kind"] == "dict"
+    env = gym.make("Zipfian/Playroom-v0", time_limit_scale=0.02)
+    policy = RLlibPolicy.from_checkpoint(out / "checkpoint", env.observation_space)
+    obs = {k: np.stack([v, v]) for k, v in env.reset(seed=0)[0].items()}
+    actions, _ = policy.predict(obs)
+    assert actions.shape == (2,) and all(env.action_space.contains(int(a)) for a in actions)

@@ -51,8 +51,13 @@ INSTALL_HINT = "pip install 'zipfian-envs[ray]'"
 # outweighed the policy gradient: APPO stayed near-uniform at the most frequent start state and
 # plateaued at 0.3 success, where entropy 0 reached 0.6 by 1.8M steps (README, Gridworld results).
 TRAINING_DEFAULTS: dict[str, dict[str, Any]] = {
-    "ppo": {"lr": 5e-4, "train_batch_size_per_learner": 2048, "minibatch_size": 256, "num_epochs": 4,
-            "entropy_coeff": 0.01},
+    "ppo": {
+        "lr": 5e-4,
+        "train_batch_size_per_learner": 2048,
+        "minibatch_size": 256,
+        "num_epochs": 4,
+        "entropy_coeff": 0.01,
+    },
     "appo": {"lr": 5e-4, "train_batch_size_per_learner": 512, "entropy_coeff": 0.0},
     "impala": {"lr": 5e-4, "train_batch_size_per_learner": 512, "entropy_coeff": 0.0},
 }
@@ -82,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", action="append", default=[], metavar="KEY=VALUE",
                    help="a DefaultModelConfig field, e.g. use_lstm=True, fcnet_hiddens=[64,64]")  # fmt: skip
     p.add_argument("--encoder", choices=("auto", "rllib"), default="auto",
-                   help="auto: the package's embedding encoder for symbolic Gridworld codes (RLlib's elsewhere); "
+                   help="auto: the package's encoders (embedded codes for the symbolic Gridworld, image + "
+                        "instruction for first-person views of 30 px a side or more; RLlib's elsewhere); "
                         "rllib: RLlib's default encoder everywhere")  # fmt: skip
     p.add_argument("--num-env-runners", type=int, default=0, help="remote sampling workers (0: in the driver)")
     p.add_argument("--num-envs-per-env-runner", type=int, default=8, help="envs per runner")
@@ -106,6 +112,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     check_run_arguments(parser, args).close()
     args.model_overrides = key_values(parser, args.model, "--model")
     args.grid_encoder = args.encoder == "auto" and _is_symbolic_grid(args.observation_space)
+    args.first_person_encoder = args.encoder == "auto" and _is_first_person(args.observation_space)
     if args.cue_match and not args.grid_encoder:
         parser.error("--cue-match needs symbolic Gridworld observations (--obs-mode symbolic) and --encoder auto")
     return args
@@ -116,6 +123,20 @@ def _is_symbolic_grid(space: Any) -> bool:
     from zipfian_envs.agents.extractors import observation_kind
 
     return observation_kind(space) == "symbolic"
+
+
+def _is_first_person(space: Any) -> bool:
+    """True for an ``{"image", "instruction"}`` space the package's first-person encoder takes."""
+    from zipfian_envs.agents.rllib_models import first_person_encoder_settings
+
+    return first_person_encoder_settings(space) is not None
+
+
+def encoder_name(args: argparse.Namespace) -> str:
+    """Which encoder a run's module uses (recorded in config.json)."""
+    if getattr(args, "grid_encoder", False):
+        return "symbolic-grid"
+    return "first-person" if getattr(args, "first_person_encoder", False) else "rllib"
 
 
 def run_algo_name(args: argparse.Namespace) -> str:
@@ -159,6 +180,21 @@ def build_config(args: argparse.Namespace) -> Any:
             module_kwargs = {
                 "rl_module_spec": RLModuleSpec(catalog_class=SymbolicGridCatalog),
                 "model_config": {**dataclasses.asdict(module_kwargs["model_config"]), GRID_ENCODER_KEY: grid},
+            }
+        elif getattr(args, "first_person_encoder", False):
+            from zipfian_envs.agents.rllib_models import (
+                FIRST_PERSON_ENCODER_KEY,
+                ZipfianCatalog,
+                first_person_encoder_settings,
+            )
+
+            first_person = first_person_encoder_settings(args.observation_space, hidden=model["fcnet_hiddens"][-1])
+            module_kwargs = {
+                "rl_module_spec": RLModuleSpec(catalog_class=ZipfianCatalog),
+                "model_config": {
+                    **dataclasses.asdict(module_kwargs["model_config"]),
+                    FIRST_PERSON_ENCODER_KEY: first_person,
+                },
             }
         return (
             config_cls()
@@ -229,7 +265,7 @@ def run_rllib(argv: list[str]) -> dict[str, Any]:
         "seed": args.seed,
         "training_config": jsonable({**TRAINING_DEFAULTS[args.algo], **args.hp_overrides}),
         "model_overrides": jsonable(args.model_overrides),
-        "encoder": "symbolic-grid" if args.grid_encoder else "rllib",
+        "encoder": encoder_name(args),
         "cue_match": args.cue_match,
         "ray_init_s": round(ray_init_s, 2),
     }
