@@ -40,26 +40,40 @@ FIRST_PERSON_ENCODER_KEY = "zipfian_first_person"
 
 
 @dataclass
-class SymbolicGridEncoderConfig(ModelConfig):
-    """Settings of :class:`TorchSymbolicGridEncoder` (``input_dims``: the number of codes per observation)."""
+class PackageEncoderConfig(ModelConfig):
+    """What the package's RLlib encoder configs share: one ``features_dim`` vector out, torch only."""
 
-    num_codes: int = 228
-    code_scale: float = 227.0
-    embed_dim: int = 8
-    hidden: int = 256
     features_dim: int = 256
-    features: str = "codes"
-    match_dim: int = 32
 
     @property
     def output_dims(self) -> tuple[int, ...]:
         """One feature vector of ``features_dim`` per observation."""
         return (self.features_dim,)
 
-    def build(self, framework: str = "torch") -> TorchSymbolicGridEncoder:
+    def build(self, framework: str = "torch") -> Encoder:
         """The torch encoder (the only framework the package trains with)."""
         if framework != "torch":
             raise ValueError(f"unknown framework {framework!r}; valid: torch")
+        return self.torch_encoder()
+
+    def torch_encoder(self) -> Encoder:
+        """The encoder this config describes (each subclass names its own)."""
+        raise NotImplementedError
+
+
+@dataclass
+class SymbolicGridEncoderConfig(PackageEncoderConfig):
+    """Settings of :class:`TorchSymbolicGridEncoder` (``input_dims``: the number of codes per observation)."""
+
+    num_codes: int = 228
+    code_scale: float = 227.0
+    embed_dim: int = 8
+    hidden: int = 256
+    features: str = "codes"
+    match_dim: int = 32
+
+    def torch_encoder(self) -> TorchSymbolicGridEncoder:
+        """:class:`TorchSymbolicGridEncoder` of these settings."""
         return TorchSymbolicGridEncoder(self)
 
 
@@ -115,7 +129,7 @@ def grid_encoder_settings(observation_space: gym.spaces.Box, cue_match: bool, hi
 
 
 @dataclass
-class FirstPersonEncoderConfig(ModelConfig):
+class FirstPersonEncoderConfig(PackageEncoderConfig):
     """Settings of :class:`TorchFirstPersonEncoder` (``input_dims``: the flat float vector's length)."""
 
     image_shape: tuple[int, int, int] = (72, 96, 3)
@@ -124,18 +138,10 @@ class FirstPersonEncoderConfig(ModelConfig):
     vocab_size: int = 2
     image_dim: int = 256
     text_dim: int = 64
-    features_dim: int = 256
     instruction_mode: str = "mean"
 
-    @property
-    def output_dims(self) -> tuple[int, ...]:
-        """One feature vector of ``features_dim`` per observation."""
-        return (self.features_dim,)
-
-    def build(self, framework: str = "torch") -> TorchFirstPersonEncoder:
-        """The torch encoder (the only framework the package trains with)."""
-        if framework != "torch":
-            raise ValueError(f"unknown framework {framework!r}; valid: torch")
+    def torch_encoder(self) -> TorchFirstPersonEncoder:
+        """:class:`TorchFirstPersonEncoder` of these settings."""
         return TorchFirstPersonEncoder(self)
 
 
