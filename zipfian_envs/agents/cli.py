@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from zipfian_envs.core.cli import OneLineParser, parse_key_values
+from zipfian_envs.core.files import atomic_write_text
 from zipfian_envs.registration import NAMESPACE, SELECTION_KEYWORDS, selection_kwargs
 
 PROTOCOLS = ("zipfian", "uniform", "rare")
@@ -56,6 +57,7 @@ def add_run_arguments(
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, required=True, help="run directory, e.g. runs/NAME")
     p.add_argument("--resume", type=Path, default=None, help=resume_help)
+    p.add_argument("--overwrite", action="store_true", help="empty a used --out run folder first (else it is refused)")
     p.add_argument("--checkpoint-every", type=int, default=100_000, help=checkpoint_help)
     p.add_argument("--eval-every", type=int, default=0, help="steps between harness evaluations (0: off)")
     p.add_argument("--eval-episodes", type=int, default=100, help="episodes per protocol in periodic evals")
@@ -124,9 +126,7 @@ def jsonable(value: Any) -> Any:
 
 def write_config(out: Path, config: dict[str, Any]) -> Path:
     """Write a run's ``config.json`` (JSON-safe, indented) into ``out``; returns its path."""
-    path = out / "config.json"
-    path.write_text(json.dumps(jsonable(config), indent=2) + "\n")
-    return path
+    return atomic_write_text(out / "config.json", json.dumps(jsonable(config), indent=2) + "\n")
 
 
 def agent_name(
@@ -189,8 +189,8 @@ def write_results(model: Any, args: argparse.Namespace, train_info: dict[str, An
     env_kwargs = {k: v for k, v in args.env_kwargs.items() if k not in SELECTION_KEYWORDS}
     paths = []
     for out_dir in (args.out, args.results_dir):
-        if out_dir is not None:
+        if out_dir is not None:  # the run owns --out; --results-dir keeps the latest result of each run name
             paths.append(write_result(out_dir, by_protocol, env_id=args.env, level=args.training_level,
                                       env_kwargs=env_kwargs, policy_name=name, seeds=[args.seed],
-                                      extra={"training": train_info}))  # fmt: skip
+                                      extra={"training": train_info}, overwrite=True))  # fmt: skip
     return paths

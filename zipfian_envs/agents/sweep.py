@@ -37,12 +37,13 @@ from typing import Any
 
 from zipfian_envs.agents.rllib_backend import init_ray, require_ray
 from zipfian_envs.core.cli import OneLineParser
+from zipfian_envs.core.files import atomic_write_text, incomplete_folder
 
 SECTIONS = ("sweep", "grid", "train", "results")
 SWEEP_KEYS = ("name", "out", "cpus_per_trial", "num_cpus", "address", "max_concurrent")
 RESULTS_KEYS = ("plot_name", "title", "plot_only", "baseline_episodes", "leaderboard")
 # zipfian-train options a sweep sets itself, per trial.
-RESERVED = ("out", "resume", "results_dir", "no_progress")
+RESERVED = ("out", "resume", "overwrite", "results_dir", "no_progress")
 # Options given as tables (KEY = VALUE pairs) and the repeatable zipfian-train flag each becomes.
 TABLE_OPTIONS = {"env_kwargs": "--env-kwarg", "hp": "--hp", "model": "--model"}
 # The grid axis whose values are option tables (options that go together, e.g. a backend and its algo).
@@ -215,7 +216,7 @@ def expand(config: SweepConfig) -> list[Trial]:
 def is_finished(run_dir: Path) -> bool:
     """Whether a run folder holds what a finished zipfian-train run leaves: training info and one result."""
     config_path = run_dir / "config.json"
-    if not config_path.is_file():
+    if not config_path.is_file() or incomplete_folder(run_dir, depth=1) is not None:
         return False
     try:
         finished = "training" in json.loads(config_path.read_text())
@@ -299,6 +300,8 @@ def run_sweep(
         checkpoint = latest_checkpoint(run_dir) if resume else None
         if checkpoint is not None and options.get("backend", "sb3") == "sb3":
             options["resume"] = str(checkpoint)
+        elif run_dir.is_dir() and any(run_dir.iterdir()):  # an unfinished trial with nothing to resume: redo it
+            options["overwrite"] = True
         trial.argv = to_argv(options)
         todo.append(trial)
 
@@ -340,7 +343,7 @@ def run_sweep(
     }
     summary["run_s"] = _run_seconds(out / "tune", [t.name for t in todo])
     summary["merged"] = merge(runs_dir, out / "results", config.results)
-    (out / "sweep.json").write_text(json.dumps(summary, indent=2) + "\n")
+    atomic_write_text(out / "sweep.json", json.dumps(summary, indent=2) + "\n")
     return summary
 
 

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from zipfian_envs.core.files import RunFolderError, atomic_write, check_complete
+
 RECORD_KEYS: tuple[str, ...] = (
     "env_id", "level", "protocol", "seed", "episode", "item", "item_rank", "num_items",
     "frequency_bin", "map_rank", "return", "length", "success",
@@ -44,19 +46,16 @@ def save_records(records: Iterable[dict[str, Any]], path: str | os.PathLike, pol
     """Write records to ``path`` (``.jsonl`` for JSON Lines, else CSV); ``policy`` fills a policy column."""
     rows = [dict(r) if policy is None else {"policy": policy, **r} for r in records]
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     # Written whole to a scratch file, then renamed: a crash (or the viewer's rewrite after every
     # episode) never leaves half a file behind.
-    scratch = path.with_name(path.name + ".tmp")
     fields = columns(rows)
-    with scratch.open("w", encoding="utf-8", newline="") as handle:
+    with atomic_write(path, "w", encoding="utf-8", newline="") as handle:
         if path.suffix == ".jsonl":  # keys in the same order as the CSV columns
             handle.writelines(json.dumps({key: row[key] for key in fields if key in row}) + "\n" for row in rows)
         else:
             writer = csv.DictWriter(handle, fieldnames=fields, restval="")
             writer.writeheader()
             writer.writerows(rows)
-    scratch.replace(path)
     return path
 
 
@@ -83,6 +82,10 @@ def load_records(path: str | os.PathLike) -> list[dict[str, Any]]:
     path = Path(path)
     if not path.is_file():
         raise RecordError(f"records file not found: {path}")
+    try:
+        check_complete(path)
+    except RunFolderError as exc:
+        raise RecordError(str(exc)) from None
     if path.suffix == ".jsonl":
         records = []
         with path.open(encoding="utf-8") as handle:

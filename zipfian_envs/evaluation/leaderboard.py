@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from zipfian_envs.core.cli import OneLineParser
+from zipfian_envs.core.files import atomic_write, atomic_write_text
 from zipfian_envs.evaluation.cli import run_with_one_line_errors
 from zipfian_envs.evaluation.errors import EvaluationError, SchemaError
 from zipfian_envs.evaluation.report import load_result, plot_success_by_rank
@@ -106,8 +107,7 @@ def to_markdown(rows: Sequence[dict[str, Any]], title: str = "") -> str:
 def write_csv(rows: Sequence[dict[str, Any]], path: str | Path) -> Path:
     """The leaderboard rows as CSV."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as handle:
+    with atomic_write(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
@@ -133,8 +133,7 @@ def run(args: argparse.Namespace) -> int:
     markdown = to_markdown(rows, title=f"**{first['env_id']}**, trained on `{first['level']}`")
     print(markdown, end="")
     if args.markdown:
-        Path(args.markdown).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.markdown).write_text(markdown, encoding="utf-8")
+        atomic_write_text(args.markdown, markdown)
     if args.csv:
         write_csv(rows, args.csv)
     if args.plot:
