@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,10 +36,24 @@ def _config_text(result: dict[str, Any], other: dict[str, Any]) -> str:
     return text
 
 
+def refuse_duplicates(paths: Sequence[Path]) -> None:
+    """Refuse a file given twice (by any spelling of its path) or two files with the same content."""
+    seen: dict[Any, Path] = {}
+    for path in paths:
+        if not path.is_file():
+            continue  # load_result names the missing file
+        for key in (("file", path.resolve()), ("content", hashlib.sha256(path.read_bytes()).hexdigest())):
+            if key in seen:
+                what = "the same file" if key[0] == "file" else "identical copies of one result"
+                raise EvaluationError(f"{seen[key]} and {path} are {what}; give each result once")
+            seen[key] = path
+
+
 def load_results(paths: Sequence[str | Path]) -> list[tuple[Path, dict[str, Any]]]:
     """Load result files, refusing other schema versions and any env configuration but the first's."""
     if not paths:
         raise EvaluationError("no result files given")
+    refuse_duplicates([Path(p) for p in paths])
     loaded = [(Path(p), load_result(p)) for p in paths]
     first_path, first = loaded[0]
     for path, result in loaded[1:]:

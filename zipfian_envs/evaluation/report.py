@@ -18,6 +18,7 @@ from zipfian_envs.core.records import save_records
 from zipfian_envs.evaluation import protocols as proto
 from zipfian_envs.evaluation.errors import EvaluationError, SchemaError
 from zipfian_envs.evaluation.harness import find_spec
+from zipfian_envs.evaluation.schema import validate_result
 from zipfian_envs.evaluation.summary import N_RESAMPLES, aggregate_seeds, summarize
 from zipfian_envs.registration import SELECTION_KEYWORDS
 
@@ -219,7 +220,7 @@ def load_result(path: str | Path) -> dict[str, Any]:
         raise SchemaError(str(exc)) from None
     try:
         result = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise SchemaError(f"{path}: not a JSON file ({exc})") from exc
     if not isinstance(result, dict) or result.get("kind") != RESULT_KIND or "schema_version" not in result:
         raise SchemaError(f"{path}: not a zipfian-envs evaluation result (no kind/schema_version)")
@@ -229,7 +230,7 @@ def load_result(path: str | Path) -> dict[str, Any]:
             f"{path}: result schema version {version}, but this zipfian-envs reads version {SCHEMA_VERSION}; "
             "re-run zipfian-eval to regenerate it"
         )
-    return result
+    return validate_result(result, path)
 
 
 def rank_table(result: dict[str, Any]) -> tuple[str, dict[str, Any]]:
