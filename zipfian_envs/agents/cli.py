@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ PROTOCOLS = ("zipfian", "uniform", "rare")
 BACKENDS = ("sb3", "rllib")
 # Flags that must be >= 1 and >= 0 on every backend.
 POSITIVE_FLAGS = ("steps", "threads", "eval_episodes")
-NON_NEGATIVE_FLAGS = ("checkpoint_every", "eval_every", "final_episodes", "min_episodes_per_rank")
+NON_NEGATIVE_FLAGS = ("seed", "checkpoint_every", "eval_every", "final_episodes", "min_episodes_per_rank")
 
 
 def run_parser(prog: str, description: str) -> argparse.ArgumentParser:
@@ -91,6 +92,10 @@ def check_run_arguments(parser: argparse.ArgumentParser, args: argparse.Namespac
     for name in NON_NEGATIVE_FLAGS:
         if getattr(args, name) < 0:
             parser.error(f"--{name.replace('_', '-')} must be >= 0, got {getattr(args, name)}")
+    for flag in ("out", "results_dir"):
+        path = getattr(args, flag)
+        if path is not None and path.exists() and not path.is_dir():
+            parser.error(f"--{flag.replace('_', '-')} {path} is a file, not a folder; give a folder path")
     if args.env not in gym.registry:
         known = ", ".join(i for i in gym.registry if i.startswith(f"{NAMESPACE}/") and i.count("-") == 1)
         parser.error(f"unknown env id {args.env!r}; registered families: {known}")
@@ -101,7 +106,9 @@ def check_run_arguments(parser: argparse.ArgumentParser, args: argparse.Namespac
         args.env_kwargs["obs_mode"] = args.obs_mode
     args.hp_overrides = key_values(parser, args.hp, "--hp")
     try:  # one probe env checks the kwargs (level grammar, obs mode, sizes) before any training
-        probe = gym.make(args.env, **args.env_kwargs)
+        with warnings.catch_warnings():  # a bad old-style level would warn, then fail: one line, the error
+            warnings.simplefilter("ignore", DeprecationWarning)
+            probe = gym.make(args.env, **args.env_kwargs)
     except (ValueError, TypeError, gym.error.Error) as exc:
         parser.error(f"bad env arguments for {args.env}: {exc}".replace("\n", " "))
     # The level as given (a Playroom reference name like put/put_on_bed_tray_frequent also pins the

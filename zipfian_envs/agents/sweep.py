@@ -28,6 +28,7 @@ import contextlib
 import io
 import itertools
 import json
+import math
 import re
 import sys
 import time
@@ -37,7 +38,7 @@ from typing import Any
 
 from zipfian_envs.agents.rllib_backend import init_ray, require_ray
 from zipfian_envs.core.cli import OneLineParser
-from zipfian_envs.core.files import atomic_write_text, incomplete_folder
+from zipfian_envs.core.files import RunFolderError, atomic_write_text, check_out_folder, incomplete_folder
 
 SECTIONS = ("sweep", "grid", "train", "results")
 SWEEP_KEYS = ("name", "out", "cpus_per_trial", "num_cpus", "address", "max_concurrent")
@@ -211,6 +212,27 @@ def expand(config: SweepConfig) -> list[Trial]:
         dupes = sorted({n for n in names if names.count(n) > 1})
         raise SweepError(f"the grid gives several trials the same name {dupes}; give every grid point its own values")
     return trials
+
+
+def check_trials(trials: list[Trial], runs_dir: Path) -> None:
+    """Check every trial's zipfian-train arguments as zipfian-train would (algo, env, level, steps, seed, --hp).
+
+    Done before Ray starts or a dry run prints, so a typo in a grid axis is one line, not N failed trials.
+    """
+    from zipfian_envs.agents import rllib_backend, train
+
+    for trial in trials:
+        argv = [*to_argv(trial.options), "--out", str(runs_dir / trial.name)]
+        parse = rllib_backend.parse_args if trial.options.get("backend") == "rllib" else train.parse_args
+        captured = io.StringIO()
+        try:
+            with contextlib.redirect_stderr(captured):
+                parse(argv)
+        except SystemExit as exc:
+            if exc.code:
+                message = captured.getvalue().strip().splitlines()[-1:] or [f"exit {exc.code}"]
+                text = re.sub(r"^zipfian-train: error: | \(see --help\)$", "", message[0])
+                raise SweepError(f"trial {trial.name}: {text}") from None
 
 
 def is_finished(run_dir: Path) -> bool:
@@ -424,6 +446,12 @@ def run_cli(args: argparse.Namespace) -> int:
     settings = config.sweep
     name = settings.get("name") or (args.config.stem if args.config is not None else "sweep")
     out = args.out or Path(settings.get("out") or Path("runs") / "sweeps" / name)
+    check_out_folder(out)
+    for flag in ("cpus_per_trial", "num_cpus", "max_concurrent"):
+        value = getattr(args, flag)
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise SweepError(f"--{flag.replace('_', '-')} must be a number > 0, got {value}")
+    check_trials(expand(config), out / "runs")
     if args.dry_run:
         for trial in expand(config):
             print(f"{trial.name}: zipfian-train {' '.join(to_argv(trial.options))}")
@@ -455,8 +483,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return run_cli(args)
-    except SweepError as exc:
+    except (SweepError, RunFolderError) as exc:
         parser.error(str(exc))
+    except KeyboardInterrupt:
+        print("zipfian-sweep: interrupted; finished trials are kept, run it again with --resume", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -47,6 +47,7 @@ from zipfian_envs.agents.cli import (
 )
 from zipfian_envs.agents.exploration import ConcatVecEnv, EpisodicNoveltyBonus, fresh_map_kwargs
 from zipfian_envs.agents.extractors import extractor_for, observation_kind
+from zipfian_envs.agents.hyper import DEVICES, check_device, check_overrides
 from zipfian_envs.agents.presets import ALGOS, get_preset, policy_name
 from zipfian_envs.core.cli import OneLineParser
 from zipfian_envs.core.files import RunFolderError, atomic_save, claim_run_folder, finish_run_folder
@@ -82,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "uniform) beside the configured ones; evaluation stays on the configured env")  # fmt: skip
     p.add_argument("--vec-env", choices=VEC_ENVS, default="auto",
                    help="auto: the native vector env when the id has one, else dummy (one object per env)")  # fmt: skip
-    p.add_argument("--device", default="cpu")
+    p.add_argument("--device", default="cpu", help=f"torch device: {DEVICES} (default: cpu)")
     return p
 
 
@@ -103,6 +104,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.resume is not None and not args.resume.is_file():
         parser.error(f"--resume checkpoint {str(args.resume)!r} does not exist")
     check_run_arguments(parser, args).close()
+    problem = check_overrides(args.algo, ALGOS[args.algo], args.hp_overrides) or check_device(args.device)
+    if problem:
+        parser.error(problem)
     if args.vec_env == "native" and not has_native_vector_env(args.env):
         parser.error(f"{args.env} has no native vector env; use --vec-env dummy")
     kind = observation_kind(args.observation_space)

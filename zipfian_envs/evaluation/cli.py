@@ -205,8 +205,9 @@ def run(args: argparse.Namespace) -> int:
     check_out_folder(args.out)
     if args.from_records:
         return summarise_records(args)
-    if args.episodes < 1 or args.num_envs < 1 or args.seed < 0 or args.min_episodes_per_rank < 0:
-        raise EvaluationError("--episodes and --num-envs must be >= 1, --seed and --min-episodes-per-rank >= 0")
+    for flag, low in (("episodes", 1), ("num_envs", 1), ("seed", 0), ("min_episodes_per_rank", 0)):
+        if getattr(args, flag) < low:
+            raise EvaluationError(f"--{flag.replace('_', '-')} must be >= {low}, got {getattr(args, flag)}")
     if not 0 < args.confidence < 1:
         raise EvaluationError(f"--confidence must be in (0, 1), got {args.confidence}")
     env_kwargs = parse_env_kwargs(args.env_kwarg)

@@ -18,6 +18,12 @@ from zipfian_envs.gridworld.maps import MAP_VERSION, NUM_KINDS, GridMap, max_obj
 from zipfian_envs.gridworld.render import CELL_PIXELS, VIEW_CELLS, egocentric_views, full_frame
 
 OBS_MODES = ("pixels", "symbolic")
+# Documented limits (README, "Limits"): the map tables grow with num_maps x (rooms x room_size)^2,
+# and past these a constructor raises at once instead of hanging in the table builder.
+MAX_ROOMS = 8
+MAX_ROOM_SIZE = 16
+MAX_MAPS = 10_000
+MAX_STEPS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -80,8 +86,8 @@ def gridworld_config(
     skew.parse_distribution(distribution)
     if obs_mode not in OBS_MODES:
         raise ValueError(f"unknown obs_mode {obs_mode!r}; valid: {', '.join(OBS_MODES)}")
-    rooms = check_int("rooms", rooms, 1)
-    room_size = check_int("room_size", room_size, 3)
+    rooms = check_int("rooms", rooms, 1, MAX_ROOMS)
+    room_size = check_int("room_size", room_size, 3, MAX_ROOM_SIZE)
     limit = min(max_objects(rooms, room_size), NUM_KINDS)
     checked_objects = check_int("num_objects", num_objects, 1)
     if checked_objects > limit:
@@ -92,11 +98,11 @@ def gridworld_config(
     return GridworldConfig(
         distribution=distribution,
         obs_mode=obs_mode,
-        num_maps=check_int("num_maps", num_maps, 1),
+        num_maps=check_int("num_maps", num_maps, 1, MAX_MAPS),
         num_objects=checked_objects,
         rooms=rooms,
         room_size=room_size,
-        max_steps=check_int("max_steps", max_steps, 1),
+        max_steps=check_int("max_steps", max_steps, 1, MAX_STEPS),
     )
 
 

@@ -9,7 +9,7 @@ import numpy as np
 from gymnasium import spaces
 
 from zipfian_envs.core import language, skew
-from zipfian_envs.core.checks import check_discrete_action, warn_renamed_keyword
+from zipfian_envs.core.checks import check_discrete_action, check_image_size, warn_renamed_keyword
 from zipfian_envs.core.human import RendersForHumans
 from zipfian_envs.core.types import DiscreteAction, FirstPersonObs, Image, Info, IntArray
 from zipfian_envs.engine.actions import ACTION_NAMES, KEY_MAP, NUM_ACTIONS
@@ -123,6 +123,7 @@ class LabyrinthEnv(RendersForHumans, gym.Env[FirstPersonObs, np.int64]):
         height: int = 72,
         render_mode: str | None = None,
     ) -> None:
+        check_image_size(width, height)
         distribution, level = resolve_selection(distribution, level, task)
         self.distribution = "zipf_1" if distribution is None else distribution
         skew.parse_distribution(self.distribution)

@@ -11,7 +11,7 @@ from gymnasium import spaces
 from numpy.typing import NDArray
 
 from zipfian_envs.core import language, skew
-from zipfian_envs.core.checks import check_discrete_action, warn_renamed_keyword
+from zipfian_envs.core.checks import check_discrete_action, check_image_size, warn_renamed_keyword
 from zipfian_envs.core.human import RendersForHumans
 from zipfian_envs.core.types import Array, ContinuousAction, DiscreteAction, FirstPersonObs, Image, Info, IntArray
 from zipfian_envs.engine.backend import render_packed
@@ -108,6 +108,7 @@ class PlayroomEnv(RendersForHumans, gym.Env[FirstPersonObs, PlayroomActType]):
         height: int = 72,
         render_mode: str | None = None,
     ) -> None:
+        check_image_size(width, height)
         if isinstance(level, str) and not tasks.is_level_name(level):
             warn_renamed_keyword("PlayroomEnv", "level", "distribution", level)
         self.spec_task = tasks.parse(level, task, distribution)
