@@ -212,6 +212,7 @@ class GridworldEnv(RendersForHumans, gym.Env[Image, np.int64]):
         self._target = 0
         self._steps = 0
         self._done = True
+        self._closed = False
         self._episode_info: dict[str, Any] = {}
 
     def _load_maps(self) -> None:
@@ -224,6 +225,9 @@ class GridworldEnv(RendersForHumans, gym.Env[Image, np.int64]):
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Image, Info]:
         """Start an episode: draw a map and a target from the level (or take them from ``options``)."""
         super().reset(seed=seed)
+        if self._closed:  # close() freed the map tables; the same tables come back (they are fixed)
+            self._load_maps()
+            self._closed = False
         options = dict(options or {})
         map_rank = options.pop("map_rank", None)
         item_rank = options.pop("item_rank", None)
@@ -263,6 +267,8 @@ class GridworldEnv(RendersForHumans, gym.Env[Image, np.int64]):
     def step(self, action: DiscreteAction) -> tuple[Image, float, bool, bool, Info]:
         """Move one cell; end on any object or after ``max_steps`` steps."""
         if self._done:
+            if self._closed:
+                raise RuntimeError("step() called after close(); call reset() to start a new episode")
             raise RuntimeError("step() called on a finished episode (or before reset()); call reset() first")
         action = check_discrete_action(action, self.action_names)
         self._cell = self._next_cells[self._cell][action]
@@ -301,6 +307,15 @@ class GridworldEnv(RendersForHumans, gym.Env[Image, np.int64]):
         if self._map is None:
             raise RuntimeError("render() needs a running episode; call reset() first")
         return full_frame(self._map, self.agent_cell, self._target)
+
+    def close(self) -> None:
+        """Close the window and free the map tables (up to ~1 GB for many maps); step() raises until reset()."""
+        super().close()
+        self._done, self._closed = True, True
+        for key in ("maps", "_world", "_windows", "_next_cells", "_object_at"):
+            self.__dict__.pop(key, None)
+        # The shared cache holds the tables too; other live envs keep their own references.
+        dynamics.world_tables.cache_clear()
 
     # -- Pickling: maps are regenerated from their seeds instead of being copied ---------------
     def __getstate__(self) -> dict[str, Any]:

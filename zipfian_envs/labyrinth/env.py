@@ -165,6 +165,7 @@ class LabyrinthEnv(RendersForHumans, gym.Env[FirstPersonObs, np.int64]):
         self._current: Level | None = None
         self._score = 0.0
         self._done = True
+        self._closed = False
         self._episode_info: dict[str, Any] = {}
         self._tokens: tuple[str, np.ndarray] = ("", np.zeros(language.MAX_TOKENS, np.int64))
 
@@ -200,6 +201,7 @@ class LabyrinthEnv(RendersForHumans, gym.Env[FirstPersonObs, np.int64]):
         self._max_steps = self.max_steps  # fixed for the episode; read every step
         self._score = 0.0
         self._done = False
+        self._closed = False
         self._episode_info = {
             "item": name,
             "item_rank": rank,
@@ -218,6 +220,8 @@ class LabyrinthEnv(RendersForHumans, gym.Env[FirstPersonObs, np.int64]):
 
     def advance(self, action: DiscreteAction) -> tuple[float, bool, bool, Info]:
         """``step`` without the observation: reward, terminated, truncated, info."""
+        if self._closed:
+            raise RuntimeError("step() called after close(); call reset() to start a new episode")
         scene, level = self._scene, self._current
         if self._done or scene is None or level is None:
             raise RuntimeError("step() called on a finished episode (or before reset()); call reset() first")
@@ -238,6 +242,11 @@ class LabyrinthEnv(RendersForHumans, gym.Env[FirstPersonObs, np.int64]):
         info["score"] = self._score
         info["instruction"] = self.scene.instruction
         return info
+
+    def close(self) -> None:
+        """Close the window; step() raises until the next reset()."""
+        super().close()
+        self._done, self._closed = True, True
 
     def _observe(self) -> FirstPersonObs:
         grid, pose, view = self.view_frame()

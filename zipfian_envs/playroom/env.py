@@ -149,6 +149,7 @@ class PlayroomEnv(RendersForHumans, gym.Env[FirstPersonObs, PlayroomActType]):
             self.action_space = spaces.Box(-1.0, 1.0, (5,), np.float32)
         self._state: RoomState | None = None
         self._done = True
+        self._closed = False
         self._instruction = ""
         self._tokens = np.zeros(language.MAX_TOKENS, np.int64)
         self._episode_info: dict[str, Any] = {}
@@ -195,6 +196,7 @@ class PlayroomEnv(RendersForHumans, gym.Env[FirstPersonObs, PlayroomActType]):
         self._instruction = self.spec_task.instruction(kind, receptacle)
         self._tokens = language.encode(self._instruction)
         self._done = False
+        self._closed = False
         self._episode_info = {
             "item": self.spec_task.item_name(rank),
             "item_rank": rank,
@@ -215,6 +217,8 @@ class PlayroomEnv(RendersForHumans, gym.Env[FirstPersonObs, PlayroomActType]):
 
     def advance(self, action: PlayroomAction) -> tuple[float, bool, bool, Info]:
         """``step`` without the observation: reward, terminated, truncated, info."""
+        if self._closed:
+            raise RuntimeError("step() called after close(); call reset() to start a new episode")
         if self._done or self._state is None:
             raise RuntimeError("step() called on a finished episode (or before reset()); call reset() first")
         command = self._commands(action)
@@ -231,12 +235,18 @@ class PlayroomEnv(RendersForHumans, gym.Env[FirstPersonObs, PlayroomActType]):
 
     def _commands(self, action: PlayroomAction) -> tuple[float, ...]:
         if self.action_mode == "continuous":
-            array = np.asarray(action, dtype=np.float64) if not isinstance(action, (str, bytes)) else None
-            if array is None or array.shape != (5,) or not np.all(np.isfinite(array)):
+            raw = None if isinstance(action, (str, bytes)) else np.asarray(action)
+            # Real numbers only: complex, bool and object arrays were silently cast before.
+            if raw is None or raw.dtype.kind not in "iuf" or raw.shape != (5,):
                 raise ValueError(
                     f"action must be 5 finite numbers in [-1, 1] (move, strafe, look, pitch, grip), got {action!r}"
                 )
-            a = np.clip(array, -1.0, 1.0)
+            a = raw.astype(np.float64)
+            # Out of the box is an error, not clipped: the Box says [-1, 1], and clipping hid agent bugs.
+            if not np.all(np.isfinite(a)) or a.min() < -1.0 or a.max() > 1.0:
+                raise ValueError(
+                    f"action must be 5 finite numbers in [-1, 1] (move, strafe, look, pitch, grip), got {action!r}"
+                )
             return float(a[0]), float(a[1]), float(a[2]), float(a[3]), float(a[4])
         value = check_discrete_action(action, rules.ACTION_NAMES)
         return rules.ACTION_COMMAND_TUPLES[value]
@@ -252,6 +262,11 @@ class PlayroomEnv(RendersForHumans, gym.Env[FirstPersonObs, PlayroomActType]):
             info["target_bearing"] = bearing
             info["target_elevation"] = elevation
         return info
+
+    def close(self) -> None:
+        """Close the window; step() raises until the next reset()."""
+        super().close()
+        self._done, self._closed = True, True
 
     def _observe(self) -> FirstPersonObs:
         grid, pose, view = self.view_frame()
