@@ -541,7 +541,7 @@ def test_continuous_controls_match_the_discrete_ones_at_full_scale():
         b = continuous.step(rules.ACTION_COMMANDS[action].astype(np.float32))[0]
         assert discrete.state.pose == continuous.state.pose
         np.testing.assert_array_equal(a["image"], b["image"])
-    # Half scale moves half as far; out-of-range values are clipped to [-1, 1].
+    # Half scale moves half as far; out-of-range values are an error (not clipped), full scale turns fully.
     _empty_room(continuous)
     x, y = _middle(continuous)
     continuous.state.pose = pose = Pose(x=x, y=y, yaw=0.7)
@@ -549,7 +549,10 @@ def test_continuous_controls_match_the_discrete_ones_at_full_scale():
     moved = math.hypot(continuous.state.pose.x - pose.x, continuous.state.pose.y - pose.y)
     assert moved == pytest.approx(0.5 * rules.MOVE_M)
     pose = continuous.state.pose
-    continuous.step(np.array([0, 0, 3.0, 0, -1], np.float32))
+    with pytest.raises(ValueError, match=r"in \[-1, 1\]"):
+        continuous.step(np.array([0, 0, 3.0, 0, -1], np.float32))
+    assert continuous.state.pose == pose  # a refused action changes nothing
+    continuous.step(np.array([0, 0, 1.0, 0, -1], np.float32))
     assert (continuous.state.pose.yaw - pose.yaw) % (2 * math.pi) == pytest.approx(rules.TURN_RAD)
 
 

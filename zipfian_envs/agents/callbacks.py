@@ -11,9 +11,28 @@ from typing import Any
 from stable_baselines3.common.callbacks import BaseCallback
 from tqdm.auto import tqdm
 
+from zipfian_envs.core.files import atomic_save, atomic_write
 from zipfian_envs.core.skew import FREQUENCY_BINS
 
 EVAL_FIELDS = ("timesteps", "wall_s", "protocol", "episodes", "success", *(f"success_{b}" for b in FREQUENCY_BINS))
+
+
+def checkpoint_path(folder: Path, steps: int) -> Path:
+    """Where a checkpoint of ``steps`` steps goes (the name ``zipfian-sweep --resume`` looks for)."""
+    return folder / f"model_{steps}_steps.zip"
+
+
+class AtomicCheckpointCallback(BaseCallback):
+    """Save the model every ``save_freq`` calls, each checkpoint written atomically (never a cut zip)."""
+
+    def __init__(self, save_freq: int, save_path: Path) -> None:
+        super().__init__()
+        self.save_freq, self.save_path = save_freq, Path(save_path)
+
+    def _on_step(self) -> bool:
+        if self.n_calls % self.save_freq == 0:
+            atomic_save(checkpoint_path(self.save_path, self.num_timesteps), self.model.save)
+        return True
 
 
 class TqdmCallback(BaseCallback):
@@ -102,12 +121,15 @@ class HarnessEvalCallback(BaseCallback):
 
 
 def append_csv(path: Path, rows: list[dict[str, Any]]) -> None:
-    """Append rows with :data:`EVAL_FIELDS` to a CSV, writing the header for a new file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    new = not path.exists()
-    with path.open("a", newline="") as handle:
+    """Append rows with :data:`EVAL_FIELDS` to a CSV, writing the header for a new file.
+
+    The file is rewritten whole (it holds a few rows per evaluation) so that the append is atomic.
+    """
+    old = path.read_text(encoding="utf-8") if path.is_file() else ""
+    with atomic_write(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(old)
         writer = csv.DictWriter(handle, fieldnames=EVAL_FIELDS)
-        if new:
+        if not old:
             writer.writeheader()
         for row in rows:
             writer.writerow({k: ("" if row.get(k) is None else row[k]) for k in EVAL_FIELDS})

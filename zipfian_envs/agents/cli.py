@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from zipfian_envs.core.cli import OneLineParser, parse_key_values
+from zipfian_envs.core.files import atomic_write_text
 from zipfian_envs.registration import NAMESPACE, SELECTION_KEYWORDS, selection_kwargs
 
 PROTOCOLS = ("zipfian", "uniform", "rare")
@@ -25,7 +27,7 @@ PROTOCOLS = ("zipfian", "uniform", "rare")
 BACKENDS = ("sb3", "rllib")
 # Flags that must be >= 1 and >= 0 on every backend.
 POSITIVE_FLAGS = ("steps", "threads", "eval_episodes")
-NON_NEGATIVE_FLAGS = ("checkpoint_every", "eval_every", "final_episodes", "min_episodes_per_rank")
+NON_NEGATIVE_FLAGS = ("seed", "checkpoint_every", "eval_every", "final_episodes", "min_episodes_per_rank")
 
 
 def run_parser(prog: str, description: str) -> argparse.ArgumentParser:
@@ -56,6 +58,7 @@ def add_run_arguments(
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, required=True, help="run directory, e.g. runs/NAME")
     p.add_argument("--resume", type=Path, default=None, help=resume_help)
+    p.add_argument("--overwrite", action="store_true", help="empty a used --out run folder first (else it is refused)")
     p.add_argument("--checkpoint-every", type=int, default=100_000, help=checkpoint_help)
     p.add_argument("--eval-every", type=int, default=0, help="steps between harness evaluations (0: off)")
     p.add_argument("--eval-episodes", type=int, default=100, help="episodes per protocol in periodic evals")
@@ -89,6 +92,10 @@ def check_run_arguments(parser: argparse.ArgumentParser, args: argparse.Namespac
     for name in NON_NEGATIVE_FLAGS:
         if getattr(args, name) < 0:
             parser.error(f"--{name.replace('_', '-')} must be >= 0, got {getattr(args, name)}")
+    for flag in ("out", "results_dir"):
+        path = getattr(args, flag)
+        if path is not None and path.exists() and not path.is_dir():
+            parser.error(f"--{flag.replace('_', '-')} {path} is a file, not a folder; give a folder path")
     if args.env not in gym.registry:
         known = ", ".join(i for i in gym.registry if i.startswith(f"{NAMESPACE}/") and i.count("-") == 1)
         parser.error(f"unknown env id {args.env!r}; registered families: {known}")
@@ -99,7 +106,9 @@ def check_run_arguments(parser: argparse.ArgumentParser, args: argparse.Namespac
         args.env_kwargs["obs_mode"] = args.obs_mode
     args.hp_overrides = key_values(parser, args.hp, "--hp")
     try:  # one probe env checks the kwargs (level grammar, obs mode, sizes) before any training
-        probe = gym.make(args.env, **args.env_kwargs)
+        with warnings.catch_warnings():  # a bad old-style level would warn, then fail: one line, the error
+            warnings.simplefilter("ignore", DeprecationWarning)
+            probe = gym.make(args.env, **args.env_kwargs)
     except (ValueError, TypeError, gym.error.Error) as exc:
         parser.error(f"bad env arguments for {args.env}: {exc}".replace("\n", " "))
     # The level as given (a Playroom reference name like put/put_on_bed_tray_frequent also pins the
@@ -124,9 +133,7 @@ def jsonable(value: Any) -> Any:
 
 def write_config(out: Path, config: dict[str, Any]) -> Path:
     """Write a run's ``config.json`` (JSON-safe, indented) into ``out``; returns its path."""
-    path = out / "config.json"
-    path.write_text(json.dumps(jsonable(config), indent=2) + "\n")
-    return path
+    return atomic_write_text(out / "config.json", json.dumps(jsonable(config), indent=2) + "\n")
 
 
 def agent_name(
@@ -189,8 +196,8 @@ def write_results(model: Any, args: argparse.Namespace, train_info: dict[str, An
     env_kwargs = {k: v for k, v in args.env_kwargs.items() if k not in SELECTION_KEYWORDS}
     paths = []
     for out_dir in (args.out, args.results_dir):
-        if out_dir is not None:
+        if out_dir is not None:  # the run owns --out; --results-dir keeps the latest result of each run name
             paths.append(write_result(out_dir, by_protocol, env_id=args.env, level=args.training_level,
                                       env_kwargs=env_kwargs, policy_name=name, seeds=[args.seed],
-                                      extra={"training": train_info}))  # fmt: skip
+                                      extra={"training": train_info}, overwrite=True))  # fmt: skip
     return paths

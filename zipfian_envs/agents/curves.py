@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from zipfian_envs.core.cli import OneLineParser
+from zipfian_envs.core.files import atomic_save
 
 # (panel title, protocol, column in eval.csv, line style)
 PANELS: dict[str, list[tuple[str, str, str]]] = {
@@ -97,8 +98,7 @@ def plot_curves(groups: dict[str, list[Path]], out: Path, title: str | None = No
     if title:
         fig.suptitle(title, fontsize=11)
     fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out)
+    atomic_save(out, fig.savefig)
     return out
 
 

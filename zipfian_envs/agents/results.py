@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from zipfian_envs.agents.cli import agent_name
+from zipfian_envs.core.files import atomic_write_text, incomplete_folder
 from zipfian_envs.core.records import load_records
 from zipfian_envs.evaluation import leaderboard
 from zipfian_envs.evaluation.harness import evaluate_protocols
@@ -39,7 +40,7 @@ def find_runs(runs_dir: Path) -> list[dict[str, Any]]:
         run_dir = config_path.parent
         config = json.loads(config_path.read_text())
         results = [p for p in run_dir.glob("*.json") if p.name != "config.json"]
-        if "training" not in config or len(results) != 1:
+        if "training" not in config or len(results) != 1 or incomplete_folder(run_dir, depth=1) is not None:
             continue
         result = load_result(results[0])
         runs.append(
@@ -186,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
         seeds = [r["config"]["seed"] for r in members]
         training = [{"seed": r["config"]["seed"], "run": r["dir"].name, **r["config"]["training"]} for r in members]
         write_result(target, merge_group(members), env_id=env_id, level=level, env_kwargs=env_kwargs,
-                     policy_name=agent, seeds=seeds, name=agent, extra={"training": training})  # fmt: skip
+                     policy_name=agent, seeds=seeds, name=agent, extra={"training": training},
+                     overwrite=True)  # fmt: skip
         plotted = args.plot_only is None or re.search(args.plot_only, target.as_posix())
         if plotted and target not in plotted_targets:
             plotted_targets.append(target)
@@ -210,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         heading = f"### `{target.relative_to(args.out).as_posix()}`: {env_id} {json.loads(kwargs_json) or ''}"
         sections[target] = f"{heading}\n\n{table.read_text()}"
 
-    (args.out / args.leaderboard).write_text("\n".join(sections.values()))
+    atomic_write_text(args.out / args.leaderboard, "\n".join(sections.values()))
     for target in plotted_targets:
         for path in agent_results(target):
             result = load_result(path)

@@ -42,6 +42,7 @@ from zipfian_envs.agents.cli import (
     write_config,
     write_results,
 )
+from zipfian_envs.core.files import RunFolderError, atomic_write_text, claim_run_folder, finish_run_folder
 
 ENV_NAME = "zipfian_envs"
 RLLIB_ALGOS = ("ppo", "appo", "impala")
@@ -241,7 +242,12 @@ def run_rllib(argv: list[str]) -> dict[str, Any]:
 
     torch.set_num_threads(args.threads)
     args.kind = observation_kind(args.observation_space)
-    args.out.mkdir(parents=True, exist_ok=True)
+    try:
+        claim_run_folder(args.out, tool="zipfian-train", argv=argv, resume=args.resume is not None,
+                         overwrite=args.overwrite)  # fmt: skip
+    except RunFolderError as exc:
+        print(f"zipfian-train: error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     ray_init_s = init_ray(args.address, args.num_cpus)
     register_env(ENV_NAME, make_rllib_env)
     config = build_config(args)
@@ -328,6 +334,7 @@ def run_rllib(argv: list[str]) -> dict[str, Any]:
         for path in paths:
             print(f"result: {path}", flush=True)
     algo.stop()
+    finish_run_folder(args.out)
     return {"out": args.out, "training": train_info, "results": paths}
 
 
@@ -356,4 +363,4 @@ def _evaluate_periodically(algo: Any, args: argparse.Namespace, steps: int, wall
 def _save(algo: Any, checkpoint: Path, steps: int) -> None:
     """Write the Algorithm checkpoint (and the step count a resume starts from) to ``checkpoint``."""
     algo.save_to_path(checkpoint.resolve().as_posix())
-    _steps_file(checkpoint).write_text(json.dumps({"steps": steps}) + "\n")
+    atomic_write_text(_steps_file(checkpoint), json.dumps({"steps": steps}) + "\n")

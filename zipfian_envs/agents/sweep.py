@@ -28,6 +28,7 @@ import contextlib
 import io
 import itertools
 import json
+import math
 import re
 import sys
 import time
@@ -37,12 +38,13 @@ from typing import Any
 
 from zipfian_envs.agents.rllib_backend import init_ray, require_ray
 from zipfian_envs.core.cli import OneLineParser
+from zipfian_envs.core.files import RunFolderError, atomic_write_text, check_out_folder, incomplete_folder
 
 SECTIONS = ("sweep", "grid", "train", "results")
 SWEEP_KEYS = ("name", "out", "cpus_per_trial", "num_cpus", "address", "max_concurrent")
 RESULTS_KEYS = ("plot_name", "title", "plot_only", "baseline_episodes", "leaderboard")
 # zipfian-train options a sweep sets itself, per trial.
-RESERVED = ("out", "resume", "results_dir", "no_progress")
+RESERVED = ("out", "resume", "overwrite", "results_dir", "no_progress")
 # Options given as tables (KEY = VALUE pairs) and the repeatable zipfian-train flag each becomes.
 TABLE_OPTIONS = {"env_kwargs": "--env-kwarg", "hp": "--hp", "model": "--model"}
 # The grid axis whose values are option tables (options that go together, e.g. a backend and its algo).
@@ -212,10 +214,31 @@ def expand(config: SweepConfig) -> list[Trial]:
     return trials
 
 
+def check_trials(trials: list[Trial], runs_dir: Path) -> None:
+    """Check every trial's zipfian-train arguments as zipfian-train would (algo, env, level, steps, seed, --hp).
+
+    Done before Ray starts or a dry run prints, so a typo in a grid axis is one line, not N failed trials.
+    """
+    from zipfian_envs.agents import rllib_backend, train
+
+    for trial in trials:
+        argv = [*to_argv(trial.options), "--out", str(runs_dir / trial.name)]
+        parse = rllib_backend.parse_args if trial.options.get("backend") == "rllib" else train.parse_args
+        captured = io.StringIO()
+        try:
+            with contextlib.redirect_stderr(captured):
+                parse(argv)
+        except SystemExit as exc:
+            if exc.code:
+                message = captured.getvalue().strip().splitlines()[-1:] or [f"exit {exc.code}"]
+                text = re.sub(r"^zipfian-train: error: | \(see --help\)$", "", message[0])
+                raise SweepError(f"trial {trial.name}: {text}") from None
+
+
 def is_finished(run_dir: Path) -> bool:
     """Whether a run folder holds what a finished zipfian-train run leaves: training info and one result."""
     config_path = run_dir / "config.json"
-    if not config_path.is_file():
+    if not config_path.is_file() or incomplete_folder(run_dir, depth=1) is not None:
         return False
     try:
         finished = "training" in json.loads(config_path.read_text())
@@ -299,6 +322,8 @@ def run_sweep(
         checkpoint = latest_checkpoint(run_dir) if resume else None
         if checkpoint is not None and options.get("backend", "sb3") == "sb3":
             options["resume"] = str(checkpoint)
+        elif run_dir.is_dir() and any(run_dir.iterdir()):  # an unfinished trial with nothing to resume: redo it
+            options["overwrite"] = True
         trial.argv = to_argv(options)
         todo.append(trial)
 
@@ -340,7 +365,7 @@ def run_sweep(
     }
     summary["run_s"] = _run_seconds(out / "tune", [t.name for t in todo])
     summary["merged"] = merge(runs_dir, out / "results", config.results)
-    (out / "sweep.json").write_text(json.dumps(summary, indent=2) + "\n")
+    atomic_write_text(out / "sweep.json", json.dumps(summary, indent=2) + "\n")
     return summary
 
 
@@ -421,6 +446,12 @@ def run_cli(args: argparse.Namespace) -> int:
     settings = config.sweep
     name = settings.get("name") or (args.config.stem if args.config is not None else "sweep")
     out = args.out or Path(settings.get("out") or Path("runs") / "sweeps" / name)
+    check_out_folder(out)
+    for flag in ("cpus_per_trial", "num_cpus", "max_concurrent"):
+        value = getattr(args, flag)
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise SweepError(f"--{flag.replace('_', '-')} must be a number > 0, got {value}")
+    check_trials(expand(config), out / "runs")
     if args.dry_run:
         for trial in expand(config):
             print(f"{trial.name}: zipfian-train {' '.join(to_argv(trial.options))}")
@@ -452,8 +483,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return run_cli(args)
-    except SweepError as exc:
+    except (SweepError, RunFolderError) as exc:
         parser.error(str(exc))
+    except KeyboardInterrupt:
+        print("zipfian-sweep: interrupted; finished trials are kept, run it again with --resume", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

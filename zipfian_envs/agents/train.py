@@ -20,13 +20,13 @@ import json
 import math
 import sys
 import time
-from typing import Any
+from typing import Any, NoReturn
 
 import gymnasium as gym
 import torch
 from gymnasium.vector import AutoresetMode
 from stable_baselines3.common.base_class import BaseAlgorithm
-from stable_baselines3.common.callbacks import BaseCallback, CallbackList, CheckpointCallback
+from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.logger import configure
 from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
@@ -34,7 +34,7 @@ from stable_baselines3.common.utils import set_random_seed
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecFrameStack
 
 import zipfian_envs
-from zipfian_envs.agents.callbacks import HarnessEvalCallback, TqdmCallback
+from zipfian_envs.agents.callbacks import AtomicCheckpointCallback, HarnessEvalCallback, TqdmCallback, checkpoint_path
 from zipfian_envs.agents.cli import (
     BACKENDS,
     add_run_arguments,
@@ -47,8 +47,10 @@ from zipfian_envs.agents.cli import (
 )
 from zipfian_envs.agents.exploration import ConcatVecEnv, EpisodicNoveltyBonus, fresh_map_kwargs
 from zipfian_envs.agents.extractors import extractor_for, observation_kind
+from zipfian_envs.agents.hyper import DEVICES, check_device, check_overrides
 from zipfian_envs.agents.presets import ALGOS, get_preset, policy_name
 from zipfian_envs.core.cli import OneLineParser
+from zipfian_envs.core.files import RunFolderError, atomic_save, claim_run_folder, finish_run_folder
 from zipfian_envs.registration import NAMESPACE
 from zipfian_envs.vector import to_sb3
 
@@ -81,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "uniform) beside the configured ones; evaluation stays on the configured env")  # fmt: skip
     p.add_argument("--vec-env", choices=VEC_ENVS, default="auto",
                    help="auto: the native vector env when the id has one, else dummy (one object per env)")  # fmt: skip
-    p.add_argument("--device", default="cpu")
+    p.add_argument("--device", default="cpu", help=f"torch device: {DEVICES} (default: cpu)")
     return p
 
 
@@ -102,6 +104,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.resume is not None and not args.resume.is_file():
         parser.error(f"--resume checkpoint {str(args.resume)!r} does not exist")
     check_run_arguments(parser, args).close()
+    problem = check_overrides(args.algo, ALGOS[args.algo], args.hp_overrides) or check_device(args.device)
+    if problem:
+        parser.error(problem)
     if args.vec_env == "native" and not has_native_vector_env(args.env):
         parser.error(f"{args.env} has no native vector env; use --vec-env dummy")
     kind = observation_kind(args.observation_space)
@@ -205,8 +210,12 @@ def backend_of(argv: list[str]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``zipfian-train``."""
-    run(sys.argv[1:] if argv is None else list(argv))
+    """Entry point of ``zipfian-train``: bad input exits 2 with one line, Ctrl-C exits 130 with one line."""
+    try:
+        run(sys.argv[1:] if argv is None else list(argv))
+    except KeyboardInterrupt:  # outside training (set-up, final evaluation): nothing new to save
+        print("zipfian-train: interrupted; the run folder stays marked incomplete", file=sys.stderr)
+        return 130
     return 0
 
 
@@ -227,7 +236,7 @@ def run(argv: list[str]) -> dict[str, Any]:
     args.kind = observation_kind(args.observation_space)
     args.preset = get_preset(args.algo, family_of(args.env), args.kind)
     n_envs = args.n_envs or args.preset.n_envs
-    args.out.mkdir(parents=True, exist_ok=True)
+    claim(args, argv)
 
     env = make_training_env(args, n_envs)
     novelty = None
@@ -251,12 +260,7 @@ def run(argv: list[str]) -> dict[str, Any]:
     callbacks: list[BaseCallback] = [TqdmCallback(args.steps, initial=done_steps, disable=args.no_progress)]
     if args.checkpoint_every:
         callbacks.append(
-            CheckpointCallback(
-                save_freq=max(args.checkpoint_every // n_envs, 1),
-                save_path=str(args.out / "checkpoints"),
-                name_prefix="model",
-                save_replay_buffer=False,
-            )
+            AtomicCheckpointCallback(max(args.checkpoint_every // n_envs, 1), args.out / "checkpoints")
         )
     if args.eval_every:
         callbacks.append(
@@ -297,9 +301,12 @@ def run(argv: list[str]) -> dict[str, Any]:
     else:
         write_config(args.out, config)
         start = time.perf_counter()
-        model.learn(remaining, callback=CallbackList(callbacks), reset_num_timesteps=args.resume is None)
+        try:
+            model.learn(remaining, callback=CallbackList(callbacks), reset_num_timesteps=args.resume is None)
+        except KeyboardInterrupt:
+            interrupted(args, model)
         wall = time.perf_counter() - start
-        model.save(args.out / "model.zip")
+        atomic_save(args.out / "model.zip", model.save)
         train_info = {
             "algo": args.algo,
             "steps": int(model.num_timesteps),
@@ -316,7 +323,26 @@ def run(argv: list[str]) -> dict[str, Any]:
     for path in paths:
         print(f"result: {path}", flush=True)
     env.close()
+    finish_run_folder(args.out)
     return {"out": args.out, "training": train_info, "results": paths}
+
+
+def claim(args: argparse.Namespace, argv: list[str]) -> None:
+    """Take ``--out`` for this run (marked incomplete until it ends); a used folder is a usage error (exit 2)."""
+    try:
+        claim_run_folder(args.out, tool="zipfian-train", argv=argv, resume=args.resume is not None,
+                         overwrite=args.overwrite)  # fmt: skip
+    except RunFolderError as exc:
+        print(f"zipfian-train: error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def interrupted(args: argparse.Namespace, model: BaseAlgorithm) -> NoReturn:
+    """Ctrl-C mid-training: save a resumable checkpoint, say how to resume in one line, exit 130."""
+    path = atomic_save(checkpoint_path(args.out / "checkpoints", int(model.num_timesteps)), model.save)
+    print(f"zipfian-train: interrupted at {model.num_timesteps} steps; {args.out} stays marked incomplete; "
+          f"continue with --resume {path} --out {args.out}", file=sys.stderr)  # fmt: skip
+    raise SystemExit(130)
 
 
 def checkpoint_training_info(args: argparse.Namespace, model: Any, n_envs: int) -> dict[str, Any]:

@@ -9,6 +9,16 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
+# Documented limits (README, "Limits"): beyond them a constructor raises at once instead of
+# allocating gigabytes or hanging (a 10**6-wide Labyrinth image took 2 GB and 15 s).
+MAX_IMAGE_SIDE = 1024
+MAX_NUM_ENVS = 65_536
+
+
+def check_image_size(width: Any, height: Any) -> tuple[int, int]:
+    """``(width, height)`` of a first-person image, each an integer in ``8..MAX_IMAGE_SIDE``."""
+    return check_int("width", width, 8, MAX_IMAGE_SIDE), check_int("height", height, 8, MAX_IMAGE_SIDE)
+
 
 def check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
     """``value`` as an int if it is an integer in ``low..high`` (no upper bound when ``high`` is None)."""

@@ -8,11 +8,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 
 from zipfian_envs.core.cli import OneLineParser, parse_key_values
+from zipfian_envs.core.files import check_out_folder
 from zipfian_envs.core.records import load_records
 from zipfian_envs.evaluation import protocols as proto
 from zipfian_envs.evaluation.errors import EvaluationError
@@ -26,7 +28,7 @@ from zipfian_envs.evaluation.harness import (
     resolve_training_level,
 )
 from zipfian_envs.evaluation.policies import ALGOS, BUILTIN_POLICIES, load_policy, policy_name
-from zipfian_envs.evaluation.report import format_summary, load_result, write_result
+from zipfian_envs.evaluation.report import file_stem, format_summary, load_result, write_result
 from zipfian_envs.registration import selection_of
 
 
@@ -77,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="auto (default): the env's native vector env when it has one, else sync",
     )
     parser.add_argument("--out", default="results", help="output folder (default: %(default)s)")
+    parser.add_argument("--overwrite", action="store_true", help="replace a result of the same name in --out")
     parser.add_argument("--confidence", type=float, default=0.95, help="CI level (default: %(default)s)")
     parser.add_argument("--stochastic", action="store_true", help="sample model actions instead of the mode")
     parser.add_argument("--show-ranks", action="store_true", help="also print per-rank success")
@@ -154,6 +157,7 @@ def summarise_records(args: argparse.Namespace) -> int:
     records_by_protocol = records_from_files(args.from_records, args.env, level, env_kwargs)
     name = args.name or str(next(iter(records_by_protocol.values()))[0].get("policy") or "human")
     seeds = sorted({int(r["seed"]) for rs in records_by_protocol.values() for r in rs if r.get("seed") is not None})
+    check_result_free(args, level, name, (seeds or [0])[0])
     return write_and_print(args, records_by_protocol, level, env_kwargs, name, seeds[:1] or [0])
 
 
@@ -178,6 +182,7 @@ def write_and_print(
         confidence=args.confidence,
         min_episodes_per_rank=min_episodes_per_rank,
         plot=not args.no_plot,
+        overwrite=args.overwrite,
     )
     result = load_result(path)
     print(format_summary(result, show_ranks=args.show_ranks))
@@ -186,14 +191,23 @@ def write_and_print(
     return 0
 
 
+def check_result_free(args: argparse.Namespace, level: str | None, name: str, seed: int) -> None:
+    """Refuse, before any episode, a result that would replace one in ``--out`` without ``--overwrite``."""
+    path = Path(args.out) / f"{file_stem(args.env, level, name, seed)}.json"
+    if path.exists() and not args.overwrite:
+        raise EvaluationError(f"{path} already exists; pass --overwrite to replace it, or give another --out or --name")
+
+
 def run(args: argparse.Namespace) -> int:
     """Validate inputs, evaluate every policy under every protocol, print and write the result."""
     from tqdm import tqdm
 
+    check_out_folder(args.out)
     if args.from_records:
         return summarise_records(args)
-    if args.episodes < 1 or args.num_envs < 1 or args.seed < 0 or args.min_episodes_per_rank < 0:
-        raise EvaluationError("--episodes and --num-envs must be >= 1, --seed and --min-episodes-per-rank >= 0")
+    for flag, low in (("episodes", 1), ("num_envs", 1), ("seed", 0), ("min_episodes_per_rank", 0)):
+        if getattr(args, flag) < low:
+            raise EvaluationError(f"--{flag.replace('_', '-')} must be >= {low}, got {getattr(args, flag)}")
     if not 0 < args.confidence < 1:
         raise EvaluationError(f"--confidence must be in (0, 1), got {args.confidence}")
     env_kwargs = parse_env_kwargs(args.env_kwarg)
@@ -206,6 +220,7 @@ def run(args: argparse.Namespace) -> int:
     if multi and any(spec in BUILTIN_POLICIES for spec in args.policy):
         raise EvaluationError("several --policy values mean several trained models; random/oracle go alone")
     name = args.name or policy_name(args.policy[0])
+    check_result_free(args, level, name, args.seed)
 
     total = sum(_planned(args.env, kwargs, p, args) for p in args.protocols) * len(policies)
     records_by_protocol: dict[str, list[dict[str, Any]]] = {p: [] for p in args.protocols}

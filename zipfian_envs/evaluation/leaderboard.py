@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from zipfian_envs.core.cli import OneLineParser
+from zipfian_envs.core.files import atomic_write, atomic_write_text
 from zipfian_envs.evaluation.cli import run_with_one_line_errors
 from zipfian_envs.evaluation.errors import EvaluationError, SchemaError
 from zipfian_envs.evaluation.report import load_result, plot_success_by_rank
@@ -34,10 +36,24 @@ def _config_text(result: dict[str, Any], other: dict[str, Any]) -> str:
     return text
 
 
+def refuse_duplicates(paths: Sequence[Path]) -> None:
+    """Refuse a file given twice (by any spelling of its path) or two files with the same content."""
+    seen: dict[Any, Path] = {}
+    for path in paths:
+        if not path.is_file():
+            continue  # load_result names the missing file
+        for key in (("file", path.resolve()), ("content", hashlib.sha256(path.read_bytes()).hexdigest())):
+            if key in seen:
+                what = "the same file" if key[0] == "file" else "identical copies of one result"
+                raise EvaluationError(f"{seen[key]} and {path} are {what}; give each result once")
+            seen[key] = path
+
+
 def load_results(paths: Sequence[str | Path]) -> list[tuple[Path, dict[str, Any]]]:
     """Load result files, refusing other schema versions and any env configuration but the first's."""
     if not paths:
         raise EvaluationError("no result files given")
+    refuse_duplicates([Path(p) for p in paths])
     loaded = [(Path(p), load_result(p)) for p in paths]
     first_path, first = loaded[0]
     for path, result in loaded[1:]:
@@ -106,8 +122,7 @@ def to_markdown(rows: Sequence[dict[str, Any]], title: str = "") -> str:
 def write_csv(rows: Sequence[dict[str, Any]], path: str | Path) -> Path:
     """The leaderboard rows as CSV."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as handle:
+    with atomic_write(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
@@ -133,8 +148,7 @@ def run(args: argparse.Namespace) -> int:
     markdown = to_markdown(rows, title=f"**{first['env_id']}**, trained on `{first['level']}`")
     print(markdown, end="")
     if args.markdown:
-        Path(args.markdown).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.markdown).write_text(markdown, encoding="utf-8")
+        atomic_write_text(args.markdown, markdown)
     if args.csv:
         write_csv(rows, args.csv)
     if args.plot:

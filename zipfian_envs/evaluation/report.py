@@ -13,10 +13,12 @@ from gymnasium.envs.registration import load_env_creator
 
 import zipfian_envs
 from zipfian_envs.core import skew
+from zipfian_envs.core.files import RunFolderError, atomic_save, atomic_write_text, check_complete
 from zipfian_envs.core.records import save_records
 from zipfian_envs.evaluation import protocols as proto
 from zipfian_envs.evaluation.errors import EvaluationError, SchemaError
 from zipfian_envs.evaluation.harness import find_spec
+from zipfian_envs.evaluation.schema import validate_result
 from zipfian_envs.evaluation.summary import N_RESAMPLES, aggregate_seeds, summarize
 from zipfian_envs.registration import SELECTION_KEYWORDS
 
@@ -164,14 +166,21 @@ def write_result(
     min_episodes_per_rank: int | None = None,
     plot: bool = True,
     extra: dict[str, Any] | None = None,
+    overwrite: bool = False,
 ) -> Path:
     """Write ``<out>/<name>.json``, ``records/<name>.csv`` and ``plots/<name>.png``; return the JSON path.
 
     ``extra`` adds keys of the caller's own (e.g. ``training``: steps, wall time) to the JSON; they
-    may not replace the schema's keys.
+    may not replace the schema's keys. An existing JSON of that name is an error unless ``overwrite``;
+    then it is removed before the records are written, so an interrupted rewrite leaves no JSON that
+    describes other records (every file is written atomically).
     """
     out_dir = Path(out_dir)
     name = name or file_stem(env_id, level, policy_name, int(seeds[0]) if seeds else 0)
+    json_path = out_dir / f"{name}.json"
+    if json_path.exists() and not overwrite:
+        raise RunFolderError(f"{json_path} already exists; pass --overwrite to replace it, "
+                             "or give another --out or --name")
     result = build_result(
         records_by_protocol,
         env_id=env_id,
@@ -188,17 +197,16 @@ def write_result(
     if clashes:
         raise EvaluationError(f"extra keys {clashes} would replace result keys; use other names")
     result.update(extra or {})
+    json_path.unlink(missing_ok=True)
     all_records = [record for records in records_by_protocol.values() for record in records]
     records_path = save_records(all_records, out_dir / "records" / f"{name}.csv", policy=policy_name)
     result["files"] = {"records": records_path.relative_to(out_dir).as_posix(), "plot": None}
     if plot:
         plot_path = plot_success_by_rank([result], out_dir / "plots" / f"{name}.png")
         result["files"]["plot"] = plot_path.relative_to(out_dir).as_posix()
-    json_path = out_dir / f"{name}.json"
-    json_path.parent.mkdir(parents=True, exist_ok=True)
+    # The JSON last: it names the records and plot, so a reader that finds it finds them complete.
     # default=str: env kwargs may hold numpy scalars or paths; they are recorded, not re-read.
-    json_path.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
-    return json_path
+    return atomic_write_text(json_path, json.dumps(result, indent=2, default=str) + "\n")
 
 
 def load_result(path: str | Path) -> dict[str, Any]:
@@ -207,8 +215,12 @@ def load_result(path: str | Path) -> dict[str, Any]:
     if not path.is_file():
         raise SchemaError(f"result file not found: {path}")
     try:
+        check_complete(path)
+    except RunFolderError as exc:
+        raise SchemaError(str(exc)) from None
+    try:
         result = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise SchemaError(f"{path}: not a JSON file ({exc})") from exc
     if not isinstance(result, dict) or result.get("kind") != RESULT_KIND or "schema_version" not in result:
         raise SchemaError(f"{path}: not a zipfian-envs evaluation result (no kind/schema_version)")
@@ -218,7 +230,7 @@ def load_result(path: str | Path) -> dict[str, Any]:
             f"{path}: result schema version {version}, but this zipfian-envs reads version {SCHEMA_VERSION}; "
             "re-run zipfian-eval to regenerate it"
         )
-    return result
+    return validate_result(result, path)
 
 
 def rank_table(result: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -274,10 +286,7 @@ def plot_success_by_rank(
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8, loc="best")
     fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    return path
+    return atomic_save(path, fig.savefig)
 
 
 def _cell(entry: dict[str, Any] | None) -> str:

@@ -20,6 +20,12 @@ from zipfian_envs.gridworld.render import CELL_PIXELS, VIEW_CELLS, canvas_frame,
 from zipfian_envs.vector.infos import check_info_format, numeric_info
 
 OBS_MODES = ("pixels", "symbolic")
+# Documented limits (README, "Limits"): the map tables grow with num_maps x (rooms x room_size)^2,
+# and past these a constructor raises at once instead of hanging in the table builder.
+MAX_ROOMS = 8
+MAX_ROOM_SIZE = 16
+MAX_MAPS = 10_000
+MAX_STEPS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -82,8 +88,8 @@ def gridworld_config(
     skew.parse_distribution(distribution)
     if obs_mode not in OBS_MODES:
         raise ValueError(f"unknown obs_mode {obs_mode!r}; valid: {', '.join(OBS_MODES)}")
-    rooms = check_int("rooms", rooms, 1)
-    room_size = check_int("room_size", room_size, 3)
+    rooms = check_int("rooms", rooms, 1, MAX_ROOMS)
+    room_size = check_int("room_size", room_size, 3, MAX_ROOM_SIZE)
     limit = min(max_objects(rooms, room_size), NUM_KINDS)
     checked_objects = check_int("num_objects", num_objects, 1)
     if checked_objects > limit:
@@ -94,11 +100,11 @@ def gridworld_config(
     return GridworldConfig(
         distribution=distribution,
         obs_mode=obs_mode,
-        num_maps=check_int("num_maps", num_maps, 1),
+        num_maps=check_int("num_maps", num_maps, 1, MAX_MAPS),
         num_objects=checked_objects,
         rooms=rooms,
         room_size=room_size,
-        max_steps=check_int("max_steps", max_steps, 1),
+        max_steps=check_int("max_steps", max_steps, 1, MAX_STEPS),
     )
 
 
@@ -221,6 +227,7 @@ class GridworldEnv(RendersForHumans, gym.Env[Image, np.int64]):
         self._target = 0
         self._steps = 0
         self._done = True
+        self._closed = False
         self._episode_info: dict[str, Any] = {}
 
     def _load_maps(self) -> None:
@@ -234,6 +241,9 @@ class GridworldEnv(RendersForHumans, gym.Env[Image, np.int64]):
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Image, Info]:
         """Start an episode: draw a map and a target from the level (or take them from ``options``)."""
         super().reset(seed=seed)
+        if self._closed:  # close() freed the map tables; the same tables come back (they are fixed)
+            self._load_maps()
+            self._closed = False
         options = dict(options or {})
         map_rank = options.pop("map_rank", None)
         item_rank = options.pop("item_rank", None)
@@ -276,6 +286,8 @@ class GridworldEnv(RendersForHumans, gym.Env[Image, np.int64]):
     def step(self, action: DiscreteAction) -> tuple[Image, float, bool, bool, Info]:
         """Move one cell; end on any object or after ``max_steps`` steps."""
         if self._done:
+            if self._closed:
+                raise RuntimeError("step() called after close(); call reset() to start a new episode")
             raise RuntimeError("step() called on a finished episode (or before reset()); call reset() first")
         action = check_discrete_action(action, self.action_names)
         self._cell = self._next_cells[self._cell][action]
@@ -316,6 +328,15 @@ class GridworldEnv(RendersForHumans, gym.Env[Image, np.int64]):
         return canvas_frame(
             self.canvas, self._world.pixel_windows, self._map, self._map_index, self.agent_cell, self._target
         )
+
+    def close(self) -> None:
+        """Close the window and free the map tables (up to ~1 GB for many maps); step() raises until reset()."""
+        super().close()
+        self._done, self._closed = True, True
+        for key in ("maps", "_world", "_windows", "_next_cells", "_object_at"):
+            self.__dict__.pop(key, None)
+        # The shared cache holds the tables too; other live envs keep their own references.
+        dynamics.world_tables.cache_clear()
 
     # -- Pickling: maps are regenerated from their seeds instead of being copied ---------------
     def __getstate__(self) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from gymnasium import spaces
 
 from zipfian_envs.core import language, skew
 from zipfian_envs.core.canvas import Canvas, check_render_view
-from zipfian_envs.core.checks import check_discrete_action, warn_renamed_keyword
+from zipfian_envs.core.checks import check_discrete_action, check_image_size, warn_renamed_keyword
 from zipfian_envs.core.human import RendersForHumans
 from zipfian_envs.core.types import DiscreteAction, FirstPersonObs, Image, Info, IntArray
 from zipfian_envs.engine.actions import ACTION_NAMES, FIRE, KEY_MAP, NUM_ACTIONS
@@ -138,6 +138,7 @@ class LabyrinthEnv(RendersForHumans, gym.Env[FirstPersonObs, np.int64]):
         info_format: str = "full",
         render_view: str = "both",
     ) -> None:
+        check_image_size(width, height)
         distribution, level = resolve_selection(distribution, level, task)
         self.info_format = check_info_format(info_format)
         self.distribution = "zipf_1" if distribution is None else distribution
@@ -182,6 +183,7 @@ class LabyrinthEnv(RendersForHumans, gym.Env[FirstPersonObs, np.int64]):
         self._current: Level | None = None
         self._score = 0.0
         self._done = True
+        self._closed = False
         self._episode_info: dict[str, Any] = {}
         self._tokens: tuple[str, np.ndarray] = ("", np.zeros(language.MAX_TOKENS, np.int64))
 
@@ -217,6 +219,7 @@ class LabyrinthEnv(RendersForHumans, gym.Env[FirstPersonObs, np.int64]):
         self._max_steps = self.max_steps  # fixed for the episode; read every step
         self._score = 0.0
         self._done = False
+        self._closed = False
         self._episode_info = {
             "item": name,
             "item_rank": rank,
@@ -235,6 +238,8 @@ class LabyrinthEnv(RendersForHumans, gym.Env[FirstPersonObs, np.int64]):
 
     def advance(self, action: DiscreteAction) -> tuple[float, bool, bool, Info]:
         """``step`` without the observation: reward, terminated, truncated, info."""
+        if self._closed:
+            raise RuntimeError("step() called after close(); call reset() to start a new episode")
         scene, level = self._scene, self._current
         if self._done or scene is None or level is None:
             raise RuntimeError("step() called on a finished episode (or before reset()); call reset() first")
@@ -260,6 +265,11 @@ class LabyrinthEnv(RendersForHumans, gym.Env[FirstPersonObs, np.int64]):
             return numeric_info(info)
         info["instruction_text"] = self.scene.instruction
         return info
+
+    def close(self) -> None:
+        """Close the window; step() raises until the next reset()."""
+        super().close()
+        self._done, self._closed = True, True
 
     def _observe(self) -> FirstPersonObs:
         grid, pose, view = self.view_frame()

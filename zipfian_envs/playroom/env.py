@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from zipfian_envs.core import language, skew
 from zipfian_envs.core.canvas import Canvas, check_render_view
-from zipfian_envs.core.checks import check_discrete_action, warn_renamed_keyword
+from zipfian_envs.core.checks import check_discrete_action, check_image_size, warn_renamed_keyword
 from zipfian_envs.core.human import RendersForHumans
 from zipfian_envs.core.types import Array, ContinuousAction, DiscreteAction, FirstPersonObs, Image, Info, IntArray
 from zipfian_envs.engine.backend import render_packed
@@ -120,6 +120,7 @@ class PlayroomEnv(RendersForHumans, gym.Env[FirstPersonObs, PlayroomActType]):
         info_format: str = "full",
         render_view: str = "both",
     ) -> None:
+        check_image_size(width, height)
         self.info_format = check_info_format(info_format)
         if isinstance(level, str) and not tasks.is_level_name(level):
             warn_renamed_keyword("PlayroomEnv", "level", "distribution", level)
@@ -164,6 +165,7 @@ class PlayroomEnv(RendersForHumans, gym.Env[FirstPersonObs, PlayroomActType]):
             self.play_noop = np.zeros(5, np.float32)
         self._state: RoomState | None = None
         self._done = True
+        self._closed = False
         self._instruction = ""
         self._tokens = np.zeros(language.MAX_TOKENS, np.int64)
         self._episode_info: dict[str, Any] = {}
@@ -210,6 +212,7 @@ class PlayroomEnv(RendersForHumans, gym.Env[FirstPersonObs, PlayroomActType]):
         self._instruction = self.spec_task.instruction(kind, receptacle)
         self._tokens = language.encode(self._instruction)
         self._done = False
+        self._closed = False
         self._episode_info = {
             "item": self.spec_task.item_name(rank),
             "item_rank": rank,
@@ -231,6 +234,8 @@ class PlayroomEnv(RendersForHumans, gym.Env[FirstPersonObs, PlayroomActType]):
 
     def advance(self, action: PlayroomAction) -> tuple[float, bool, bool, Info]:
         """``step`` without the observation: reward, terminated, truncated, info."""
+        if self._closed:
+            raise RuntimeError("step() called after close(); call reset() to start a new episode")
         if self._done or self._state is None:
             raise RuntimeError("step() called on a finished episode (or before reset()); call reset() first")
         command = self._commands(action)
@@ -247,12 +252,18 @@ class PlayroomEnv(RendersForHumans, gym.Env[FirstPersonObs, PlayroomActType]):
 
     def _commands(self, action: PlayroomAction) -> tuple[float, ...]:
         if self.action_mode == "continuous":
-            array = np.asarray(action, dtype=np.float64) if not isinstance(action, (str, bytes)) else None
-            if array is None or array.shape != (5,) or not np.all(np.isfinite(array)):
+            raw = None if isinstance(action, (str, bytes)) else np.asarray(action)
+            # Real numbers only: complex, bool and object arrays were silently cast before.
+            if raw is None or raw.dtype.kind not in "iuf" or raw.shape != (5,):
                 raise ValueError(
                     f"action must be 5 finite numbers in [-1, 1] (move, strafe, look, pitch, grip), got {action!r}"
                 )
-            a = np.clip(array, -1.0, 1.0)
+            a = raw.astype(np.float64)
+            # Out of the box is an error, not clipped: the Box says [-1, 1], and clipping hid agent bugs.
+            if not np.all(np.isfinite(a)) or a.min() < -1.0 or a.max() > 1.0:
+                raise ValueError(
+                    f"action must be 5 finite numbers in [-1, 1] (move, strafe, look, pitch, grip), got {action!r}"
+                )
             return float(a[0]), float(a[1]), float(a[2]), float(a[3]), float(a[4])
         value = check_discrete_action(action, rules.ACTION_NAMES)
         return rules.ACTION_COMMAND_TUPLES[value]
@@ -268,6 +279,11 @@ class PlayroomEnv(RendersForHumans, gym.Env[FirstPersonObs, PlayroomActType]):
             info["target_bearing"] = bearing
             info["target_elevation"] = elevation
         return numeric_info(info) if self.info_format == "numeric" else info
+
+    def close(self) -> None:
+        """Close the window; step() raises until the next reset()."""
+        super().close()
+        self._done, self._closed = True, True
 
     def _observe(self) -> FirstPersonObs:
         grid, pose, view = self.view_frame()

@@ -21,6 +21,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.error import DependencyNotInstalled
 
+from zipfian_envs.core.cli import OneLineParser
 from zipfian_envs.core.human import import_pygame
 from zipfian_envs.core.records import save_records
 from zipfian_envs.registration import NAMESPACE, env_ids, register_all, selection_kwargs
@@ -385,7 +386,7 @@ def resolve_env_id(name: str) -> str | None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``zipfian-play`` argument parser."""
-    parser = argparse.ArgumentParser(prog=PROG, description="Play a Zipfian environment with the keyboard.")
+    parser = OneLineParser(prog=PROG, description="Play a Zipfian environment with the keyboard.")
     parser.add_argument("env_id", help="e.g. Zipfian/Gridworld-v0 (the Zipfian/ prefix may be left out)")
     parser.add_argument("--level", help="level name, e.g. zipf_2, uniform, uniform_rare (default: the id's own)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the first episode; +1 per episode (default 0)")
@@ -406,6 +407,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if not 1 <= args.scale <= 32:
         return _fail(f"--scale must be in 1..32, got {args.scale}")
+    if args.seed < 0:
+        return _fail(f"--seed must be >= 0 (episode i plays seed + i), got {args.seed}")
+    if args.record is not None and Path(args.record).is_dir():
+        return _fail(f"--record must be a file path (CSV, or .jsonl), got the folder {args.record!r}")
     env_id = resolve_env_id(args.env_id)
     if env_id is None:
         return _fail(f"unknown environment id {args.env_id!r}; valid: {', '.join(env_ids())}")
@@ -427,12 +432,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         viewer.run()
     except ValueError as error:  # e.g. an env without a usable key_map
         return _fail(str(error))
-    except KeyboardInterrupt:
-        pass  # Ctrl-C in the terminal quits like Esc
+    except KeyboardInterrupt:  # Ctrl-C in the terminal quits like Esc; finished episodes are already saved
+        interrupted = True
+    else:
+        interrupted = False
     finally:
         if viewer is not None:
             viewer.close()
         env.close()
+    if interrupted:
+        saved = f"; {len(viewer.records)} episode(s) saved in {args.record}" if viewer and args.record else ""
+        print(f"{PROG}: interrupted{saved}", file=sys.stderr)
+        return 130
     if viewer is not None and args.record:
         print(f"{PROG}: {len(viewer.records)} episode(s) written to {args.record}")
     return 0

@@ -23,6 +23,7 @@ from gymnasium.error import DependencyNotInstalled
 from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode
 
+from zipfian_envs.core.checks import MAX_NUM_ENVS
 from zipfian_envs.core.types import Array, BoolArray, FloatArray, Info, IntArray
 from zipfian_envs.vector.infos import info_rows, object_array
 
@@ -32,9 +33,11 @@ ObsT = TypeVar("ObsT", bound="Array | dict[str, Array]")
 
 
 def check_num_envs(num_envs: Any) -> int:
-    """``num_envs`` as an int >= 1, or a ``ValueError`` naming the bad value."""
+    """``num_envs`` as an int in ``1..MAX_NUM_ENVS``, or a ``ValueError`` naming the bad value and the limit."""
     if isinstance(num_envs, bool) or not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
         raise ValueError(f"num_envs must be an integer >= 1, got {num_envs!r}")
+    if num_envs > MAX_NUM_ENVS:
+        raise ValueError(f"num_envs must be <= {MAX_NUM_ENVS} (the documented limit), got {num_envs!r}")
     return int(num_envs)
 
 

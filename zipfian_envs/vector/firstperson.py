@@ -192,8 +192,15 @@ class FirstPersonVectorEnv(vector.NativeVectorEnv[FirstPersonObs]):
             ).tolist()
             return checked
         shape = space.shape or ()  # a Box: its shape is never None
-        array = np.asarray(actions, dtype=np.float64) if not isinstance(actions, (str, bytes)) else None
-        if array is None or array.shape != (self.num_envs, *shape) or not np.all(np.isfinite(array)):
-            got = getattr(array, "shape", type(actions).__name__)
-            raise ValueError(f"actions must be finite numbers of shape ({self.num_envs}, {shape[0]}), got {got}")
+        raw = None if isinstance(actions, (str, bytes)) else np.asarray(actions)
+        if raw is None or raw.dtype.kind not in "iuf" or raw.shape != (self.num_envs, *shape):
+            got = "dtype " + raw.dtype.name if raw is not None and raw.dtype.kind not in "iuf" else None
+            got = got or str(getattr(raw, "shape", type(actions).__name__))
+            raise ValueError(f"actions must be real numbers of shape ({self.num_envs}, {shape[0]}), got {got}")
+        array = raw.astype(np.float64)
+        assert isinstance(space, gym.spaces.Box)  # the first-person envs have Discrete or Box actions
+        # The whole batch is checked before any sub-env moves: out of the box is an error, not clipped.
+        if not np.all(np.isfinite(array)) or np.any(array < space.low) or np.any(array > space.high):
+            raise ValueError(f"actions must be finite numbers in [{space.low.min()}, {space.high.max()}] "
+                             f"(the action space), got {array.tolist()}")  # fmt: skip
         return list(array)
