@@ -8,6 +8,7 @@ import copy
 import dataclasses
 import pickle
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -228,3 +229,26 @@ def test_a_level_without_calibrated_scores_is_refused_with_the_command_to_run(mo
     with pytest.raises(levels.UncalibratedLevelError, match=name):
         LabyrinthEnv()  # every level loads at construction, so a training run fails before it starts
     assert play(name, "random", episode=0)["steps"] > 0  # the calibration itself still plays it
+
+
+def test_results_from_older_labyrinth_rules_are_never_merged(tmp_path):
+    import json
+
+    lb = pytest.importorskip("zipfian_envs.evaluation.leaderboard")
+    from zipfian_envs.evaluation.report import env_config
+    from zipfian_envs.labyrinth.env import LABYRINTH_RULES_VERSION
+
+    config = env_config("Zipfian/Labyrinth-v0", "zipf_1", {})
+    assert LABYRINTH_RULES_VERSION == 2 and config["map_version"] == LABYRINTH_RULES_VERSION
+    new = json.loads(
+        (Path(__file__).parents[1] / "results/labyrinth/Labyrinth-v0_zipf_1_oracle_seed0.json").read_text()
+    )
+    assert new["env_config"] == config  # the committed results were run on the current rules
+    old = json.loads(json.dumps(new))
+    del old["env_config"]["map_version"]  # as files from before the psychlab rules recorded it
+    paths = []
+    for name, data in (("new", new), ("old", old)):
+        paths.append(tmp_path / f"{name}.json")
+        paths[-1].write_text(json.dumps(data))
+    with pytest.raises(lb.SchemaError, match="no map_version"):
+        lb.load_results(paths)

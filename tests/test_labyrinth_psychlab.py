@@ -13,20 +13,26 @@ from zipfian_envs.engine.raycast import centre_ray
 from zipfian_envs.engine.world import TURN_STEP_RAD, Pose
 from zipfian_envs.labyrinth.env import LabyrinthEnv
 from zipfian_envs.labyrinth.levels import load_level
+from zipfian_envs.labyrinth.levels.psychlab_visual_search import SET_SIZES
 from zipfian_envs.labyrinth.psychlab_common import (
     CROSS,
+    ERROR_TIMEOUT_STEPS,
     FACING_SCREEN,
     FIXATE,
+    HOLD_STEPS,
     ITI,
+    ITI_STEPS,
     MIDLINE_ROW,
     NO_REGION,
     RESPOND,
+    RESPONSE_STEPS,
     SCREEN_COLS,
     SCREEN_END_M,
     SCREEN_MATERIAL,
     SCREEN_START_M,
     Region,
     angle_to_column,
+    error_timeout,
     gaze_angle,
     gaze_region,
 )
@@ -50,14 +56,20 @@ def start_trial(level, seed: int = 0):
     rng = np.random.default_rng(seed)
     scene = level.reset(rng)
     look_at(scene, 0.0)
-    assert level.step(scene, FIRE, rng) == 0.0
+    for _ in range(HOLD_STEPS):
+        assert level.step(scene, FIRE, rng) == 0.0
     return scene, rng
 
 
+def hold(level, scene, rng) -> float:
+    """Rest the gaze where it is for ``HOLD_STEPS`` steps: the reward they earn."""
+    return sum(level.step(scene, FIRE, rng) for _ in range(HOLD_STEPS))
+
+
 def answer(level, scene, rng, button: int) -> float:
-    """Look at ``button`` and hold: the reward of the answer."""
+    """Look at ``button`` and rest there: the reward of the answer."""
     look_at(scene, level.buttons[button].centre_deg)
-    return level.step(scene, FIRE, rng)
+    return hold(level, scene, rng)
 
 
 def run(level, policy: str, seed: int) -> float:
@@ -117,6 +129,9 @@ def test_a_trial_starts_only_when_the_gaze_is_on_the_cross(name):
     assert scene.state.phase == FIXATE
     look_at(scene, 0.0)
     level.step(scene, FIRE, rng)
+    assert scene.state.phase == FIXATE  # one still step is a glance, not a fixation
+    for _ in range(HOLD_STEPS - 1):
+        level.step(scene, FIRE, rng)
     assert scene.state.phase != FIXATE
 
 
@@ -124,7 +139,7 @@ def reach_response(level, scene, rng):
     """For sequential comparison: end the study phase and wait out the delay."""
     if level.name == "psychlab_sequential_comparison":
         look_at(scene, level.buttons[1].centre_deg)
-        level.step(scene, FIRE, rng)
+        hold(level, scene, rng)
         look_at(scene, 0.0)
         while scene.state.phase != RESPOND:
             level.step(scene, FIRE, rng)
@@ -142,7 +157,7 @@ def test_right_answer_pays_one_and_wrong_answer_zero(name):
     look_at(scene, 0.0)
     while scene.state.phase != FIXATE:
         level.step(scene, FIRE, rng)
-    level.step(scene, FIRE, rng)
+    hold(level, scene, rng)
     reach_response(level, scene, rng)
     wrong = (level.correct_button(scene) + 1) % len(level.buttons)
     assert answer(level, scene, rng, wrong) == 0.0
@@ -162,7 +177,7 @@ def test_a_button_under_the_gaze_when_it_appears_must_be_entered_again():
     level = load_level("psychlab_sequential_comparison")
     scene, rng = start_trial(level, seed=4)
     look_at(scene, level.buttons[1].centre_deg)  # the turquoise study button
-    level.step(scene, FIRE, rng)
+    hold(level, scene, rng)
     while scene.state.phase != RESPOND:
         level.step(scene, FIRE, rng)
     # The gaze still rests where the "same" button appears: holding does not answer.
@@ -172,7 +187,7 @@ def test_a_button_under_the_gaze_when_it_appears_must_be_entered_again():
     level.step(scene, LOOK_LEFT, rng)
     level.step(scene, LOOK_LEFT, rng)
     look_at(scene, level.buttons[1].centre_deg)
-    level.step(scene, FIRE, rng)
+    hold(level, scene, rng)
     assert scene.state.trials == 1
 
 
@@ -234,7 +249,7 @@ def test_sequential_comparison_changes_at_most_one_square_and_follows_the_stairc
         changed = int((state.colours != state.test_colours).sum())
         assert changed == (1 if state.answer == 0 else 0)
         look_at(scene, level.buttons[1].centre_deg)
-        level.step(scene, FIRE, rng)
+        hold(level, scene, rng)
         delays.add(state.timer)
         look_at(scene, 0.0)
         while state.phase != RESPOND:
@@ -261,17 +276,24 @@ def test_visual_search_target_is_drawn_iff_present_and_set_size_follows_the_stai
     level = load_level("psychlab_visual_search")
     rng = np.random.default_rng(8)
     scene = level.reset(rng)
-    sizes = []
-    for trial in range(12):
+    steps, probe_sizes = [], set()
+    for _ in range(40):
         look_at(scene, 0.0)
         while scene.state.phase != RESPOND:
             level.step(scene, FIRE, rng)
-        present = scene.state.answer == 1
+        state = scene.state
+        present = state.answer == 1
         assert magenta_ts(unpack(scene.screens[0].image)) == int(present)
-        sizes.append(scene.state.set_size)
-        button = level.correct_button(scene) if trial < 9 else 1 - level.correct_button(scene)
+        if state.probe:
+            probe_sizes.add(state.set_size)
+        else:
+            assert state.set_size == SET_SIZES[state.level]
+            steps.append(state.level)
+        button = level.correct_button(scene) if len(steps) <= 9 else 1 - level.correct_button(scene)
         answer(level, scene, rng, button)
-    assert sizes == [1, 1, 1, 2, 2, 4, 8, 16, 24, 32, 24, 16]
+    # Right answers climb DMLab's list one step each, wrong ones step down; probes leave it alone.
+    assert steps[:12] == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 8, 7]
+    assert probe_sizes and probe_sizes <= set(SET_SIZES)
 
 
 @pytest.mark.parametrize("name", LEVELS)
@@ -335,3 +357,43 @@ def test_the_screen_picture_is_replaced_only_when_the_display_changes():
 def test_a_region_narrower_than_a_look_step_is_refused():
     with pytest.raises(ValueError, match="narrower than one look step"):
         Region(-4.0, 4.0)
+
+
+@pytest.mark.parametrize("name", LEVELS)
+def test_a_view_that_turns_every_other_step_never_fixates_nor_answers(name):
+    level = load_level(name)
+    rng = np.random.default_rng(13)
+    scene = level.reset(rng)
+    total = 0.0
+    for step in range(1500):
+        total += level.step(scene, (LOOK_RIGHT, FIRE)[step % 2], rng)
+    assert total == 0.0 and scene.state.trials == 0 and scene.state.phase == FIXATE
+
+
+@pytest.mark.parametrize("name", LEVELS)
+def test_no_answer_in_the_response_window_is_a_missed_trial_with_a_timeout(name):
+    level = load_level(name)
+    scene, rng = start_trial(level, seed=14)
+    look_at(scene, 0.0)  # between the buttons: never answers
+    rewards = [level.step(scene, FIRE, rng) for _ in range(RESPONSE_STEPS)]
+    assert sum(rewards) == 0.0
+    state = scene.state
+    assert (state.trials, state.missed, state.correct, state.phase) == (1, 1, 0, ITI)
+    assert state.timer == ERROR_TIMEOUT_STEPS and state.timeout_level == 2
+
+
+def test_wrong_answers_raise_the_timeout_and_right_ones_lower_it():
+    assert [error_timeout(level) for level in (1, 2, 3, 4, 5, 6, 12, 40)] == [30, 30, 60, 60, 120, 120, 960, 960]
+    with pytest.raises(ValueError, match="timeout level must be >= 1"):
+        error_timeout(0)
+    level = load_level("psychlab_continuous_recognition")
+    scene, rng = start_trial(level, seed=15)
+    timers = []
+    for correct in (False, False, False, True, True, False):
+        right = level.correct_button(scene)
+        answer(level, scene, rng, right if correct else 1 - right)
+        timers.append((scene.state.timer, scene.state.timeout_level))
+        look_at(scene, 0.0)
+        while scene.state.phase != RESPOND:
+            level.step(scene, FIRE, rng)
+    assert timers == [(30, 2), (60, 4), (120, 6), (ITI_STEPS, 5), (ITI_STEPS, 4), (120, 6)]

@@ -24,6 +24,8 @@ from zipfian_envs.labyrinth.levels import LEVEL_ORDER, NUM_LEVELS, check_level_n
 from zipfian_envs.labyrinth.scores import REFERENCE_SCORES
 from zipfian_envs.vector.infos import check_info_format, numeric_info
 
+LABYRINTH_RULES_VERSION = 2
+
 
 def normalized(level: str, score: float) -> float:
     """(score - random) / (oracle - random) with the level's measured random and oracle means (NaN if unmeasured)."""
@@ -116,6 +118,13 @@ class LabyrinthEnv(RendersForHumans, gym.Env[FirstPersonObs, np.int64]):
 
     metadata = {"render_modes": ["rgb_array", "human"], "render_fps": 15}
     window_title = "Zipf's Labyrinth"
+    # The levels' rules version: result files record it (env_config["map_version"], as the
+    # Gridworld's map generator does), so the leaderboard never merges results across rule changes.
+    # Bump it whenever a level's rules or scores change.
+    #   (none recorded): the first 30 levels.
+    #   2: psychlab trials as DMLab runs them (fixation and answers rest, response windows, error
+    #      timeouts, visual search probes) and their recalibrated scores (issue 29).
+    map_version = LABYRINTH_RULES_VERSION
     # Every level it plays must have measured reference scores (the calibration itself runs without).
     requires_calibration = True
     action_names = ACTION_NAMES

@@ -10,14 +10,28 @@ at the N/S/E/W edges or along the bottom). Regions are given as gaze angles from
 normal, and every region is wider than one 8.4 degree look step, so each can be reached from any
 spawn heading.
 
-Trials: a red fixation cross waits at the centre; the trial starts when the gaze is on it. An
-answer is given by turning the gaze onto a button and holding it there for one step (any action
-that does not turn); the answer counts at once: correct +1, wrong 0. DMLab counts an answer when
-the gaze leaves a button; with all buttons on one line a sweep would cross (and so answer with)
-the buttons on its way, hence the hold (ours). A button that is under the gaze when the buttons
-appear must be left and re-entered before it can be chosen. After each answer an inter-trial
-interval shows a blank screen (or feedback), then the cross again. Levels end 0.2 s after their
-trial cap.
+Trials follow DMLab's structure: a red fixation cross waits at the centre and the trial starts
+only once the gaze fixates it; the stimuli then stay up for the task's duration (until the answer,
+or until the response window closes); a response is a deliberate choice among the shown buttons;
+right +1, wrong 0 (DMLab's rewards). What DMLab leaves to its 2-D gaze, ours makes explicit, so
+that answering at chance does not pay (all "ours"):
+
+* Fixating and answering both need the gaze to *rest*: on the cross, or on a button, for
+  ``HOLD_STEPS`` (2) consecutive steps without turning. DMLab counts a button when the gaze leaves
+  it; with every button on one line a sweep would cross (and so answer with) the buttons on its
+  way, and a view that turns every other step would fixate and answer on the fly.
+* A button that is under the gaze when the buttons appear must be left and re-entered first.
+* The response window closes ``RESPONSE_STEPS`` (5 s, DMLab's off-screen limit) after the stimuli
+  appear: no answer is a missed trial, scored and timed like a wrong one.
+* After a right answer an inter-trial interval of ``ITI_STEPS`` shows a blank screen (or
+  feedback), then the cross. After a wrong or missed answer the screen (blank, or the level's
+  feedback) waits out an error timeout set by a timeout level: each wrong or missed answer raises
+  it by 2, each right one lowers it by 1 (not below 0), and the timeout is ``ERROR_TIMEOUT_STEPS``
+  (2 s) doubled for every 2 levels above 2, up to ``MAX_TIMEOUT_STEPS`` (64 s). An agent right
+  more than two times in three keeps the level near 0 and waits 2 s per error; one answering at
+  chance drifts up and spends most of the episode in timeouts.
+
+Every trial, answered or missed, counts towards the level's cap; levels end 0.2 s after it.
 
 Stimuli are drawn procedurally (no photo set): pictures of one or two tinted sprite shapes on a
 coloured ground, letters and coloured squares, each drawn from the episode's generator.
@@ -58,6 +72,11 @@ HOLD_TOLERANCE_DEG = 0.5 * math.degrees(TURN_STEP_RAD)
 BACKGROUND = (200, 200, 200)
 CROSS_COLOUR = (220, 30, 30)
 ITI_STEPS = 4  # ours: a 0.27 s blank between trials
+HOLD_STEPS = 2  # ours: still steps on the cross or a button that fixate or answer
+RESPONSE_STEPS = 75  # ours: the response window, 5 s (DMLab's maxStepsOffScreen is 5 s too)
+ERROR_TIMEOUT_STEPS = 30  # ours: 2 s at timeout level 1-2 ...
+MAX_TIMEOUT_STEPS = 960  # ... doubling every 2 levels up to 64 s
+ERROR_LEVEL_UP, RIGHT_LEVEL_DOWN = 2, 1  # ours: chance answering drifts up, two right in three do not
 
 # Trial phases shared by every level (levels may add their own from 10 on).
 FIXATE, RESPOND, ITI = 0, 1, 2
@@ -218,7 +237,7 @@ def draw_stimulus(image: np.ndarray, spec: np.ndarray, box: tuple[int, int, int,
 # -- The level base class ---------------------------------------------------------------------
 @dataclass(slots=True, kw_only=True)
 class PsychlabState(LevelState):
-    """The trial flow: phase, steps left in a timed phase, trials and right answers, the unarmed and last buttons."""
+    """The trial flow: phase, timers, tallies, the unarmed, last and held regions, the error streak."""
 
     phase: int = FIXATE
     timer: int = 0
@@ -226,6 +245,11 @@ class PsychlabState(LevelState):
     correct: int = 0
     unarmed: int = NO_REGION  # a button under the gaze when the buttons appeared (must be left first)
     last_answer: int = NO_REGION
+    held: int = NO_REGION  # the region the gaze rests on, and for how many still steps
+    held_steps: int = 0
+    window: int = 0  # steps left to answer in a response phase
+    timeout_level: int = 0  # up by 2 per wrong or missed answer, down by 1 per right one: sets the timeout
+    missed: int = 0
 
 
 class PsychlabLevel(Level):
@@ -271,7 +295,7 @@ class PsychlabLevel(Level):
         raise NotImplementedError
 
     def answered(self, scene: Scene, button: int, correct: bool, rng: np.random.Generator) -> None:
-        """Update the level's own state after an answer (staircases; subclasses)."""
+        """Update the level's own state after an answer (``button`` is ``NO_REGION`` if missed; subclasses)."""
 
     def advance(self, scene: Scene, action: int, rng: np.random.Generator) -> float:
         """Rules of a level's own phases (subclasses that add phases)."""
@@ -292,11 +316,12 @@ class PsychlabLevel(Level):
         scene.screens = [Screen(material=SCREEN_MATERIAL, image=pack(image), start=SCREEN_START_M, end=SCREEN_END_M)]
 
     def show_fixation(self, scene: Scene[PsychlabState]) -> None:
-        """The blank screen with the red cross; the next trial starts when the gaze is on it."""
+        """The blank screen with the red cross; the next trial starts when the gaze rests on it."""
         image = blank()
         draw_cross(image)
         self.show(scene, image)
         scene.state.phase = FIXATE
+        scene.state.held, scene.state.held_steps = NO_REGION, 0
 
     def open_response(
         self,
@@ -305,30 +330,52 @@ class PsychlabLevel(Level):
         phase: int = RESPOND,
         buttons: tuple[Region, ...] | None = None,
     ) -> None:
-        """Show ``image`` (with its buttons drawn) and wait for a button in ``phase``."""
+        """Show ``image`` (with its buttons drawn) and wait, for the response window, for a button in ``phase``."""
         self.show(scene, image)
-        scene.state.phase = phase
-        scene.state.unarmed = gaze_region(scene.pose, self.buttons if buttons is None else buttons)
+        state = scene.state
+        state.phase, state.window = phase, RESPONSE_STEPS
+        state.unarmed = gaze_region(scene.pose, self.buttons if buttons is None else buttons)
+        state.held, state.held_steps = NO_REGION, 0
+
+    def resting_on(self, scene: Scene[PsychlabState], action: int, regions: tuple[Region, ...]) -> int:
+        """The region the gaze has rested on for ``HOLD_STEPS`` still steps up to this one, else ``NO_REGION``."""
+        state = scene.state
+        region = gaze_region(scene.pose, regions)
+        if region == NO_REGION or ACTION_COMMANDS[action][2] != 0:
+            # Arriving by a turn does not count: only steps spent still on the region do.
+            state.held, state.held_steps = region, 0
+            return NO_REGION
+        if region != state.held:
+            state.held, state.held_steps = region, 0
+        state.held_steps += 1
+        return region if state.held_steps >= HOLD_STEPS else NO_REGION
 
     def pressed_button(
         self, scene: Scene[PsychlabState], action: int, buttons: tuple[Region, ...] | None = None
     ) -> int:
-        """The button chosen this step: under the gaze, entered since the buttons appeared, held still."""
-        button = gaze_region(scene.pose, self.buttons if buttons is None else buttons)
-        if button != scene.state.unarmed:
-            scene.state.unarmed = NO_REGION
-        if button == NO_REGION or button == scene.state.unarmed or ACTION_COMMANDS[action][2] != 0:
+        """The button chosen this step: entered since the buttons appeared, then rested on ``HOLD_STEPS`` steps."""
+        regions = self.buttons if buttons is None else buttons
+        state = scene.state
+        if gaze_region(scene.pose, regions) != state.unarmed:
+            state.unarmed = NO_REGION
+        button = self.resting_on(scene, action, regions)
+        if button == NO_REGION or button == state.unarmed:
             return NO_REGION
         return button
 
+    def window_closed(self, scene: Scene[PsychlabState]) -> bool:
+        """Count down the response window; True once it has closed (the trial is then missed)."""
+        scene.state.window -= 1
+        return scene.state.window <= 0
+
     def rules(self, scene: Scene[PsychlabState], action: int, rng: np.random.Generator) -> float:
-        """Fixation starts a trial; a held button answers it; a blank interval separates trials."""
+        """Fixation starts a trial; a rested-on button answers it; intervals and timeouts separate trials."""
         state = scene.state
         phase = state.phase
         if scene.end_in is not None:
             return 0.0
         if phase == FIXATE:
-            if gaze_region(scene.pose, (CROSS,)) == 0:
+            if self.resting_on(scene, action, (CROSS,)) == 0:
                 self.start_trial(scene, rng)
             return 0.0
         if phase == ITI:
@@ -338,28 +385,36 @@ class PsychlabLevel(Level):
             return 0.0
         if phase == RESPOND:
             button = self.pressed_button(scene, action)
-            if button == NO_REGION:
-                return 0.0
-            return self.finish_trial(scene, button, rng)
+            if button != NO_REGION:
+                return self.finish_trial(scene, button, rng)
+            if self.window_closed(scene):
+                return self.finish_trial(scene, NO_REGION, rng)
+            return 0.0
         return self.advance(scene, action, rng)
 
     def finish_trial(self, scene: Scene[PsychlabState], button: int, rng: np.random.Generator) -> float:
-        """Score an answer (+1 if right), then the inter-trial interval or, at the cap, the end."""
+        """Score an answer (+1 if right; ``NO_REGION``: missed), then the interval or timeout, or at the cap the end."""
         state = scene.state
-        correct = button == self.correct_button(scene)
+        correct = button != NO_REGION and button == self.correct_button(scene)
         state.trials += 1
         state.correct += int(correct)
+        state.missed += int(button == NO_REGION)
         state.last_answer = button
         self.answered(scene, button, correct, rng)
+        if correct:
+            state.timeout_level, timer = max(0, state.timeout_level - RIGHT_LEVEL_DOWN), self.iti_steps
+        else:
+            state.timeout_level += ERROR_LEVEL_UP
+            timer = error_timeout(state.timeout_level)
         self.show(scene, self.feedback_image(scene, button, correct))
-        state.phase, state.timer = ITI, self.iti_steps
+        state.phase, state.timer = ITI, timer
         if state.trials >= self.max_trials:
             scene.end_after()
         return 1.0 if correct else 0.0
 
     # -- oracle -------------------------------------------------------------------------------
     def oracle(self, scene: Scene[PsychlabState]) -> int:
-        """Turn the gaze to the cross, then to the right button (read from privileged state), and hold."""
+        """Turn the gaze to the cross, then to the right button (read from privileged state), and rest there."""
         phase = scene.state.phase
         if phase == FIXATE:
             return aim(scene.pose, CROSS.centre_deg)
@@ -373,6 +428,13 @@ class PsychlabLevel(Level):
             return aim(scene.pose, self.buttons[target].centre_deg)
         target_deg = self.oracle_target(scene)
         return FIRE if target_deg is None else aim(scene.pose, target_deg)
+
+
+def error_timeout(level: int) -> int:
+    """Steps of the error timeout at a timeout level (>= 1): 2 s, doubled every 2 levels above 2, at most 64 s."""
+    if level < 1:
+        raise ValueError(f"timeout level must be >= 1 after an error, got {level!r}")
+    return min(MAX_TIMEOUT_STEPS, ERROR_TIMEOUT_STEPS * 2 ** ((level - 1) // 2))
 
 
 def aim(pose: Pose, target_deg: float) -> int:

@@ -1,7 +1,8 @@
 """Measured reference scores per level: (random policy mean, scripted oracle mean) over seeded episodes.
 
-Written by ``python -m zipfian_envs.labyrinth.calibrate --episodes 20``;
-they define ``normalized_score``.
+Written by ``python -m zipfian_envs.labyrinth.calibrate --episodes 20 --trivial-episodes 3``;
+they define ``normalized_score``. ``TRIVIAL_SCORES``: each level's best trivial policy
+(``labyrinth.trivial``) and its mean score, for the table and the trivial-policy tests.
 """
 
 REFERENCE_SCORES: dict[str, tuple[float, float]] = {
@@ -23,10 +24,10 @@ REFERENCE_SCORES: dict[str, tuple[float, float]] = {
     "natlab_varying_map_randomized": (4.1, 59.0),
     "skymaze_irreversible_path_hard": (0.0, 100.0),
     "skymaze_irreversible_path_varied": (0.0, 100.0),
-    "psychlab_arbitrary_visuomotor_mapping": (3.7, 60.0),
-    "psychlab_continuous_recognition": (3.65, 60.0),
-    "psychlab_sequential_comparison": (2.3, 60.0),
-    "psychlab_visual_search": (2.15, 80.0),
+    "psychlab_arbitrary_visuomotor_mapping": (1.45, 60.0),
+    "psychlab_continuous_recognition": (0.8, 60.0),
+    "psychlab_sequential_comparison": (0.3, 60.0),
+    "psychlab_visual_search": (1.15, 80.0),
     "explore_object_locations_small": (2.6, 47.3),
     "explore_object_locations_large": (2.8, 43.15),
     "explore_obstructed_goals_small": (4.0, 190.0),
@@ -35,4 +36,37 @@ REFERENCE_SCORES: dict[str, tuple[float, float]] = {
     "explore_goal_locations_large": (1.5, 142.5),
     "explore_object_rewards_few": (0.1, 66.5),
     "explore_object_rewards_many": (0.9, 104.6),
+}
+
+TRIVIAL_SCORES: dict[str, tuple[str, float]] = {
+    "rooms_collect_good_objects": ("forward_look_right", 0.6666666666666666),
+    "rooms_exploit_deferred_effects": ("strafe_right", 4.0),
+    "rooms_select_nonmatching_object": ("forward_look_left", 18.666666666666668),
+    "rooms_watermaze": ("forward", 0.0),
+    "rooms_keys_doors_puzzle": ("forward_look_right", 1.6666666666666667),
+    "language_select_described_object": ("strafe_left", 13.333333333333334),
+    "language_select_located_object": ("forward_look_right", 5.666666666666667),
+    "language_execute_random_task": ("strafe_left", 3.0),
+    "language_answer_quantitative_question": ("forward_look_right", 3.3333333333333335),
+    "lasertag_one_opponent_small": ("fire", 4.333333333333333),
+    "lasertag_three_opponents_small": ("fire", 25.666666666666668),
+    "lasertag_one_opponent_large": ("look_right+fire", 0.6666666666666666),
+    "lasertag_three_opponents_large": ("look_left+fire", 2.0),
+    "natlab_fixed_large_map": ("strafe_right", 1.6666666666666667),
+    "natlab_varying_map_regrowth": ("forward", 1.3333333333333333),
+    "natlab_varying_map_randomized": ("backward", 1.3333333333333333),
+    "skymaze_irreversible_path_hard": ("forward", 0.0),
+    "skymaze_irreversible_path_varied": ("forward", 0.0),
+    "psychlab_arbitrary_visuomotor_mapping": ("forward", 0.0),
+    "psychlab_continuous_recognition": ("forward", 0.0),
+    "psychlab_sequential_comparison": ("forward", 0.0),
+    "psychlab_visual_search": ("forward", 0.0),
+    "explore_object_locations_small": ("strafe_right", 1.3333333333333333),
+    "explore_object_locations_large": ("forward_look_right", 1.6666666666666667),
+    "explore_obstructed_goals_small": ("forward", 0.0),
+    "explore_obstructed_goals_large": ("backward", 3.3333333333333335),
+    "explore_goal_locations_small": ("forward", 0.0),
+    "explore_goal_locations_large": ("backward", 3.3333333333333335),
+    "explore_object_rewards_few": ("strafe_right", 0.6666666666666666),
+    "explore_object_rewards_many": ("strafe_right", 1.3333333333333333),
 }

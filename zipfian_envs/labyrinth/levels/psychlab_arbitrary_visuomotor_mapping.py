@@ -48,13 +48,15 @@ class ArbitraryVisuomotorMapping(PsychlabLevel):
     with four grey buttons on the gaze line, two on each side (DMLab puts them at the N/S/E/W
     edges; IMPALA's actions cannot look up or down, so ours sit in a row). Each picture of the
     episode has a random correct button. The first time a picture is shown its correct button is
-    tinted green and the others red; afterwards all four are grey. The answer is given by holding
+    tinted green and the others red; afterwards all four are grey. The answer is given by resting
     the gaze on a button: +1 if correct, 0 if wrong; then the answer is revealed (the picture with
-    the correct button green) for about 0.5 s before the next fixation cross.
+    the correct button green) for about 0.5 s before the next fixation cross, or for the whole
+    error timeout after a wrong or missed answer (ours; fixation, answers, the 5 s response window
+    and the timeouts follow ``psychlab_common``).
     Staircase: the set of pictures grows by one new picture after a pass through the current set
     (in random order) with every answer right; it starts with one picture (ours).
     Pictures are procedural (a coloured ground with two tinted shapes), drawn per episode.
-    Time: 300 s (4500 steps), at most 60 trials (the episode ends 0.2 s after the 60th answer).
+    Time: 300 s (4500 steps), at most 60 trials, answered or missed (the episode ends 0.2 s after the 60th).
     Spawn: in front of the screen, facing it +-45 degrees; the agent can only turn.
     Success: normalized score >= 0.5. Tests: learning arbitrary stimulus-response associations
     and remembering them as the set grows.

@@ -41,10 +41,12 @@ class ContinuousRecognition(PsychlabLevel):
     Rules: after the gaze fixates the red cross, a picture appears between two buttons on the gaze
     line: the left (blue) one means "new", the right (orange) one "seen before". Each trial shows a
     new picture with probability 0.5 (the first trial always does), otherwise a repeat of a picture
-    already shown, chosen uniformly. Holding the gaze on the right button: +1; the wrong one: 0.
+    already shown, chosen uniformly. Resting the gaze on the right button: +1; the wrong one: 0.
+    Fixation, answers, the 5 s response window and the error timeouts follow ``psychlab_common``
+    (ours): answering at chance spends most of the episode in timeouts.
     Pictures are procedural (a coloured ground with two tinted shapes), all distinct, drawn per
     episode.
-    Time: 300 s (4500 steps), at most 60 trials (the episode ends 0.2 s after the 60th answer).
+    Time: 300 s (4500 steps), at most 60 trials, answered or missed (the episode ends 0.2 s after the 60th).
     Spawn: in front of the screen, facing it +-45 degrees; the agent can only turn.
     Success: normalized score >= 0.5. Tests: recognition memory for many pictures over minutes.
     """

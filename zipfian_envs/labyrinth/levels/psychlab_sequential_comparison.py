@@ -62,12 +62,14 @@ class SequentialComparison(PsychlabLevel):
 
     Rules: after the gaze fixates the red cross, the study array appears: ``set_size`` coloured
     squares (7 colours) on random slots of an 8 x 8 grid, with a turquoise button on the right of
-    the gaze line. Holding the gaze on the turquoise button ends the study phase; a blank delay of
+    the gaze line. Resting the gaze on the turquoise button ends the study phase (within 5 s,
+    ours; else the trial is missed); a blank delay of
     2, 4, 8, 16, 32 or 64 steps follows (DMLab's 8-256 frames). Then the test array appears with two
     buttons: left (orange) means "different", right (blue) "same". With probability 0.5 nothing
     changed; otherwise one square changed colour. (DMLab also uses 'E' optotypes whose orientation
     or type can change; ours are squares only.) The turquoise button and the "same" button share a
     place, so the gaze must leave it and come back to answer "same". Right answer +1, wrong 0.
+    Fixation, answers, the response window and the error timeouts follow ``psychlab_common``.
     Staircase (ours; DMLab starts at 1 too): two right answers in a row add one square (up to 16),
     a wrong answer removes one (down to 1).
     Time: 300 s (4500 steps), at most 60 trials (the episode ends 0.2 s after the 60th answer).
@@ -122,12 +124,14 @@ class SequentialComparison(PsychlabLevel):
         return image
 
     def advance(self, scene: Scene[ComparisonState], action: int, rng: np.random.Generator) -> float:
-        """Study until the turquoise button is held, then the blank delay, then the test array."""
+        """Study until the turquoise button is rested on (within the response window), the delay, the test array."""
         state = scene.state
         if state.phase == STUDY:
             if self.pressed_button(scene, action, STUDY_BUTTONS) != NO_REGION:
                 state.phase, state.timer = DELAY, int(DELAY_STEPS[rng.integers(len(DELAY_STEPS))])
                 self.show(scene, blank())
+            elif self.window_closed(scene):
+                return self.finish_trial(scene, NO_REGION, rng)  # never ended the study phase: missed
             return 0.0
         if state.phase == DELAY:
             state.timer -= 1

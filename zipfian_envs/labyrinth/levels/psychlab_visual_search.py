@@ -20,6 +20,7 @@ from zipfian_envs.labyrinth.psychlab_common import (
 ABSENT, PRESENT = 0, 1
 MAX_TRIALS = 80
 SET_SIZES = (1, 1, 1, 2, 2, 4, 8, 16, 24, 32)  # DMLab's staircase
+PROBE_PROBABILITY = 0.1  # ours: a trial at a set size drawn from the whole list
 SHAPE, COLOUR, CONJUNCTION = 0, 1, 2
 MODES = ("shape", "colour", "conjunction")
 GRID_COLS, GRID_ROWS, CELL_PX = 6, 7, 6
@@ -38,6 +39,7 @@ class VisualSearchState(PsychlabState):
     answer: int = ABSENT
     mode: int = SHAPE
     set_size: int = SET_SIZES[0]
+    probe: bool = False
 
 
 def staircase_step(level: int, correct: bool) -> int:
@@ -55,7 +57,11 @@ class VisualSearch(PsychlabLevel):
     probability 0.5. Each trial picks a distractor mode: shape (magenta 'L's), colour (green 'T's) or
     conjunction (both kinds mixed). Right answer +1, wrong 0.
     Staircase: the set size steps through DMLab's list 1, 1, 1, 2, 2, 4, 8, 16, 24, 32: one step up
-    after a right answer, one down after a wrong one (the step rule is ours).
+    after a right answer, one down after a wrong or missed one (the step rule is ours). One trial in
+    ten (ours) is a probe at a set size drawn uniformly from the list, so arrays of every size
+    appear whatever the staircase's step; probes leave the staircase where it is.
+    Fixation, answers, the response window and the error timeouts follow ``psychlab_common``:
+    answering at chance spends most of the 150 s in timeouts.
     Time: 150 s (2250 steps), at most 80 trials (the episode ends 0.2 s after the 80th answer).
     Spawn: in front of the screen, facing it +-45 degrees; the agent can only turn.
     Success: normalized score >= 0.5. Tests: feature and conjunction search.
@@ -76,7 +82,8 @@ class VisualSearch(PsychlabLevel):
     def start_trial(self, scene: Scene[VisualSearchState], rng: np.random.Generator) -> None:
         """Draw the array for this trial's set size, mode and target presence."""
         state = scene.state
-        size = SET_SIZES[state.level]
+        state.probe = bool(rng.random() < PROBE_PROBABILITY)
+        size = SET_SIZES[int(rng.integers(len(SET_SIZES)))] if state.probe else SET_SIZES[state.level]
         mode = int(rng.integers(len(MODES)))
         present = bool(rng.random() < 0.5)
         slots = rng.choice(GRID_COLS * GRID_ROWS, size=size, replace=False)
@@ -107,8 +114,9 @@ class VisualSearch(PsychlabLevel):
         return int(scene.state.answer)
 
     def answered(self, scene: Scene[VisualSearchState], button: int, correct: bool, rng: np.random.Generator) -> None:
-        """Staircase: up one set size after a right answer, down one after a wrong one."""
-        scene.state.level = staircase_step(scene.state.level, correct)
+        """Staircase: up one set size after a right answer, down one after a wrong or missed one (not on probes)."""
+        if not scene.state.probe:
+            scene.state.level = staircase_step(scene.state.level, correct)
 
 
 LEVEL = VisualSearch()
