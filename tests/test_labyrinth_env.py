@@ -239,7 +239,7 @@ def test_results_from_older_labyrinth_rules_are_never_merged(tmp_path):
     from zipfian_envs.labyrinth.env import LABYRINTH_RULES_VERSION
 
     config = env_config("Zipfian/Labyrinth-v0", "zipf_1", {})
-    assert LABYRINTH_RULES_VERSION == 2 and config["map_version"] == LABYRINTH_RULES_VERSION
+    assert LABYRINTH_RULES_VERSION == 3 and config["map_version"] == LABYRINTH_RULES_VERSION
     new = json.loads(
         (Path(__file__).parents[1] / "results/labyrinth/Labyrinth-v0_zipf_1_oracle_seed0.json").read_text()
     )

@@ -16,7 +16,7 @@ from zipfian_envs.labyrinth.levels import load_level
 from zipfian_envs.labyrinth.levels.psychlab_visual_search import SET_SIZES
 from zipfian_envs.labyrinth.psychlab_common import (
     CROSS,
-    ERROR_TIMEOUT_STEPS,
+    ERROR_LEVEL_UP,
     FACING_SCREEN,
     FIXATE,
     HOLD_STEPS,
@@ -379,11 +379,11 @@ def test_no_answer_in_the_response_window_is_a_missed_trial_with_a_timeout(name)
     assert sum(rewards) == 0.0
     state = scene.state
     assert (state.trials, state.missed, state.correct, state.phase) == (1, 1, 0, ITI)
-    assert state.timer == ERROR_TIMEOUT_STEPS and state.timeout_level == 2
+    assert state.timer == error_timeout(ERROR_LEVEL_UP) and state.timeout_level == ERROR_LEVEL_UP
 
 
 def test_wrong_answers_raise_the_timeout_and_right_ones_lower_it():
-    assert [error_timeout(level) for level in (1, 2, 3, 4, 5, 6, 12, 40)] == [30, 30, 60, 60, 120, 120, 960, 960]
+    assert [error_timeout(level) for level in (1, 2, 3, 4, 5, 6, 12, 40)] == [30, 60, 120, 240, 480, 960, 4500, 4500]
     with pytest.raises(ValueError, match="timeout level must be >= 1"):
         error_timeout(0)
     level = load_level("psychlab_continuous_recognition")
@@ -396,4 +396,4 @@ def test_wrong_answers_raise_the_timeout_and_right_ones_lower_it():
         look_at(scene, 0.0)
         while scene.state.phase != RESPOND:
             level.step(scene, FIRE, rng)
-    assert timers == [(30, 2), (60, 4), (120, 6), (ITI_STEPS, 5), (ITI_STEPS, 4), (120, 6)]
+    assert timers == [(120, 3), (960, 6), (4500, 9), (ITI_STEPS, 8), (ITI_STEPS, 7), (4500, 10)]

@@ -28,7 +28,14 @@ from zipfian_envs.core.checks import discrete_size
 from zipfian_envs.core.types import FirstPersonObs
 from zipfian_envs.labyrinth.env import LabyrinthEnv
 from zipfian_envs.labyrinth.levels import LEVEL_ORDER, implemented_levels, load_level
-from zipfian_envs.labyrinth.trivial import TRIVIAL_POLICIES, trivial_action
+from zipfian_envs.labyrinth.psychlab_common import RESPOND, PsychlabLevel
+from zipfian_envs.labyrinth.trivial import (
+    CHANCE_POLICY,
+    TRIVIAL_POLICIES,
+    trivial_action,
+    trivial_episode_count,
+    trivial_policies,
+)
 
 SCORES_FILE = Path(__file__).with_name("scores.py")
 
@@ -44,11 +51,13 @@ class _UnrenderedEnv(LabyrinthEnv):
 
 def play(level: str, policy: str, episode: int, seed: int = 0, time_limit_scale: float = 1.0) -> dict[str, float]:
     """One seeded episode of ``level`` with ``policy`` (random, oracle or a trivial one): score, steps, seconds."""
-    if policy not in ("random", "oracle") and policy not in TRIVIAL_POLICIES:
-        raise ValueError(f"unknown policy {policy!r}; valid: random, oracle, {', '.join(TRIVIAL_POLICIES)}")
+    valid = ("random", "oracle", *trivial_policies(load_level(level, calibrated=False).family))
+    if policy not in valid:
+        raise ValueError(f"unknown policy {policy!r} for {level}; valid: {', '.join(valid)}")
     env = _UnrenderedEnv(level=level, time_limit_scale=time_limit_scale)
     env.reset(seed=episode)
     actions = np.random.default_rng([seed, episode])
+    guess, guessed_trial = 0, -1
     info: dict[str, Any] = {}
     start, steps, done = time.perf_counter(), 0, False
     while not done:
@@ -56,6 +65,12 @@ def play(level: str, policy: str, episode: int, seed: int = 0, time_limit_scale:
             action = env.oracle_action()
         elif policy == "random":
             action = int(actions.integers(discrete_size(env.action_space)))
+        elif policy == CHANCE_POLICY:
+            level_rules, scene = env.current_level, env.scene
+            assert isinstance(level_rules, PsychlabLevel)
+            if scene.state.phase == RESPOND and scene.state.trials != guessed_trial:
+                guess, guessed_trial = int(actions.integers(len(level_rules.buttons))), scene.state.trials
+            action = level_rules.guess_action(scene, guess)
         else:
             action = trivial_action(policy, steps)
         _, _, terminated, truncated, info = env.step(action)
@@ -84,12 +99,15 @@ def calibrate(
             results[level] = {"random": [0.0] * episodes, "oracle": [0.0] * episodes}
             jobs += [(level, policy, e, seed) for policy in ("random", "oracle") for e in range(episodes)]
         if trivial_episodes:
-            results[level]["trivial"] = {name: [0.0] * trivial_episodes for name in TRIVIAL_POLICIES}
-            jobs += [(level, name, e, seed) for name in TRIVIAL_POLICIES for e in range(trivial_episodes)]
+            rules = load_level(level, calibrated=False)
+            count = trivial_episode_count(rules.max_steps, trivial_episodes)
+            names = trivial_policies(rules.family)
+            results[level]["trivial"] = {name: [0.0] * count for name in names}
+            jobs += [(level, name, e, seed) for name in names for e in range(count)]
     done = 0
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for level, policy, episode, outcome in pool.map(_job, jobs, chunksize=1):
-            target = results[level]["trivial"] if policy in TRIVIAL_POLICIES else results[level]
+            target = results[level]["trivial"] if policy not in ("random", "oracle") else results[level]
             target[policy][episode] = outcome["score"]
             done += 1
             if done % 20 == 0 or done == len(jobs):
@@ -104,7 +122,8 @@ def normalise(score: float, random_mean: float, oracle_mean: float) -> float:
 
 def best_trivial(trivial: dict[str, list[float]]) -> tuple[str, float]:
     """The trivial policy with the highest mean score, and that mean (ties: the first in the fixed order)."""
-    means = {name: float(np.mean(trivial[name])) for name in TRIVIAL_POLICIES if name in trivial}
+    order = (*TRIVIAL_POLICIES, CHANCE_POLICY)
+    means = {name: float(np.mean(trivial[name])) for name in order if name in trivial}
     best = max(means, key=lambda name: means[name])
     return best, means[best]
 

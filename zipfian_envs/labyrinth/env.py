@@ -24,7 +24,7 @@ from zipfian_envs.labyrinth.levels import LEVEL_ORDER, NUM_LEVELS, check_level_n
 from zipfian_envs.labyrinth.scores import REFERENCE_SCORES
 from zipfian_envs.vector.infos import check_info_format, numeric_info
 
-LABYRINTH_RULES_VERSION = 2
+LABYRINTH_RULES_VERSION = 3
 
 
 def normalized(level: str, score: float) -> float:

@@ -12,11 +12,16 @@ cheap bots; every bot rule below is ours:
   starts), at 0.75 of the agent's speed. Roaming, the goal is a random open cell; a bot
   that has seen the agent in the last 4 s hunts the cell where it last saw it. Every 0.2 s a bot
   looks: it sees the agent within 14 m and 60 degrees either side of its heading when the ray from
-  the agent to the bot (the engine's ray caster) meets no wall. It turns towards a seen agent at 12 degrees a step,
+  the agent to the bot (the engine's ray caster) meets no wall; within 4 m it notices the agent
+  whatever its heading (Quake III's bots hear a near enemy), so a turret that waits for bots to
+  walk unaware across its aim is found and tagged. It turns towards a seen agent at 12 degrees a step,
   stops closing in at 2.5 m, and once it has seen the agent for 0.33 s fires when its heading is
   within 15 degrees of the agent, at most every 0.8 s. A shot leaves with a normal aim error
   (sd 4 degrees) and tags the agent when it passes within 0.25 m of the agent's centre. A firing
-  bot flashes white for 2 steps. Bots only hunt the agent (they do not tag one another).
+  bot flashes white for 2 steps. A bot that sees the agent and stands within 0.6 m of the agent's
+  line of fire side-steps out of it (away from the line, if 0.3 m clear of walls: there is no room
+  to dodge in a corridor), as Quake III's bots strafe in a fight. Bots only hunt the agent (they do
+  not tag one another).
 - **HUD.** A green square shows for 4 steps after the agent tags a bot, a red one for 8 steps
   after a bot tags the agent (DMLab flashes the screen on hits; ours uses the engine's HUD strip).
 - **The agent** has one gadget: FIRE tags the nearest bot that the centre ray meets within 0.25 m
@@ -58,12 +63,15 @@ BOT_SPEED_M = 0.75 * MOVE_STEP_M
 BOT_TURN_RAD = math.radians(12.0)
 BOT_HALF_FOV_RAD = math.radians(60.0)
 BOT_SIGHT_M = 14.0
+BOT_HEARING_M = 4.0  # ours: a bot notices the agent this near whatever its heading (no wall between)
 BOT_REACTION_STEPS = 5
 PERCEPTION_PERIOD = 3  # bots look for the agent every 0.2 s (the ray casts are the costliest part of their step)
 BOT_FIRE_CONE_RAD = math.radians(15.0)
 BOT_COOLDOWN_STEPS = 12
 BOT_AIM_SD_RAD = math.radians(4.0)
 BOT_KEEP_DISTANCE_M = 2.5
+BOT_DODGE_M = 0.6  # ours: a bot that sees the agent side-steps while the agent's aim passes this near it
+BOT_CLEARANCE_M = 0.3  # how near a wall a dodging bot may come
 BOT_ALERT_STEPS = 60
 FLASH_STEPS = 2
 AGENT_COOLDOWN_STEPS = 5
@@ -320,6 +328,8 @@ class LaserTagLevel(Level):
                 recolour = True
             # Hold still when close to a seen agent.
             stride[seen & (distance <= BOT_KEEP_DISTANCE_M)] = 0.0
+            dodging = self.dodge(scene, seen)
+            stride[dodging] = 0.0
         scale = stride / np.maximum(gap, 1e-9)
         ents.x[:count] += gx * scale
         ents.y[:count] += gy * scale
@@ -330,6 +340,26 @@ class LaserTagLevel(Level):
         if tagged:
             self.respawn_agent(scene, rng)
 
+    def dodge(self, scene: Scene[LaserTagState], seen: np.ndarray) -> np.ndarray:
+        """Side-step the seen bots that stand in the agent's line of fire, away from it; which ones moved."""
+        ents, pose, walls = scene.entities, scene.pose, scene.grid.walls
+        count = scene.state.bots
+        fx, fy = math.cos(pose.yaw), math.sin(pose.yaw)
+        x, y = ents.x[:count], ents.y[:count]
+        depth = (x - pose.x) * fx + (y - pose.y) * fy
+        lateral = (y - pose.y) * fx - (x - pose.x) * fy
+        aimed_at = seen & (depth > 0.0) & (np.abs(lateral) <= BOT_DODGE_M)
+        moved = np.zeros(count, bool)
+        for bot in np.flatnonzero(aimed_at).tolist():
+            side = 1.0 if lateral[bot] >= 0 else -1.0  # away from the ray: the side the bot is already on
+            new_x, new_y = x[bot] - side * fy * BOT_SPEED_M, y[bot] + side * fx * BOT_SPEED_M
+            corners = [(new_y + dy, new_x + dx) for dy in (-BOT_CLEARANCE_M, BOT_CLEARANCE_M)
+                       for dx in (-BOT_CLEARANCE_M, BOT_CLEARANCE_M)]  # fmt: skip
+            if all(walls[int(cy), int(cx)] == 0 for cy, cx in corners):
+                ents.x[bot], ents.y[bot] = new_x, new_y
+                moved[bot] = True
+        return moved
+
     def perceive(self, scene: Scene[LaserTagState]) -> None:
         """Which bots see the agent now: in range, within their view cone, and no wall in between."""
         state, ents, pose = scene.state, scene.entities, scene.pose
@@ -337,7 +367,8 @@ class LaserTagLevel(Level):
         x, y = ents.x[:count], ents.y[:count]
         to_x, to_y = pose.x - x, pose.y - y
         off = (np.arctan2(to_y, to_x) - state.yaw + math.pi) % (2 * math.pi) - math.pi
-        seen = (np.hypot(to_x, to_y) <= BOT_SIGHT_M) & (np.abs(off) <= BOT_HALF_FOV_RAD)
+        distance = np.hypot(to_x, to_y)
+        seen = (distance <= BOT_SIGHT_M) & (np.abs(off) <= BOT_HALF_FOV_RAD) | (distance <= BOT_HEARING_M)
         if seen.any():
             seen &= visible_from(scene.grid, pose.x, pose.y, x, y)
         state.seen = seen

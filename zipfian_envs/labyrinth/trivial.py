@@ -32,6 +32,24 @@ TRIVIAL_POLICIES: dict[str, tuple[int, ...]] = {
 }
 
 
+# The psychlab levels add a chance answerer: the oracle's fixation and answer moves with a button
+# drawn uniformly per trial, so a level whose trials pay for guessing is caught as well.
+CHANCE_POLICY = "fixate+guess"
+# Trivial episodes per level: at least the calibration's --trivial-episodes, and enough to cover
+# this many steps, so short levels (where chance outcomes vary most per episode) get more.
+TRIVIAL_STEP_BUDGET = 18_000
+
+
+def trivial_policies(family: str) -> tuple[str, ...]:
+    """The trivial policies measured on a level of ``family``: the fixed set, plus the chance answerer on psychlab."""
+    return (*TRIVIAL_POLICIES, CHANCE_POLICY) if family == "psychlab" else tuple(TRIVIAL_POLICIES)
+
+
+def trivial_episode_count(max_steps: int, minimum: int, budget: int = TRIVIAL_STEP_BUDGET) -> int:
+    """Seeded trivial episodes for a level of ``max_steps`` steps: ``minimum``, or more to fill ``budget`` steps."""
+    return max(minimum, -(-budget // max_steps))
+
+
 def trivial_action(policy: str, step: int) -> int:
     """The action ``policy`` takes at ``step`` (0-based) of an episode."""
     if policy not in TRIVIAL_POLICIES:

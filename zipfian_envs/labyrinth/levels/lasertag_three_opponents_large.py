@@ -13,7 +13,8 @@ class ThreeOpponentsLarge(LaserTagLevel):
     tags the nearest bot on the centre ray in front of the first wall, at most every 0.33 s: +1
     (DMLab's value), and the bot reappears at once on a spawn cell out of the agent's sight. Bots
     (ours, see lasertag_common) roam to random cells, notice the agent in their 120-degree view
-    within 14 m when no wall is between, hunt where they last saw it, turn to it and fire with an
+    within 14 m (and hear it within 4 m) when no wall is between, hunt where they last saw it,
+    side-step out of its line of fire in the open, turn to it and fire with an
     aim error and a 0.8 s recharge; a tagged agent reappears on a spawn cell away from the bots,
     with no score change. DMLab's -1 per self-tag cannot happen in ours (no splash weapon, falls or
     hazards); its 2 weapon and 4 item pickups are left out (one gadget; one hit tags). The episode
