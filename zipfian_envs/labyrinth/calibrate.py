@@ -20,15 +20,16 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from zipfian_envs.core.checks import discrete_size
 from zipfian_envs.core.types import FirstPersonObs
 from zipfian_envs.labyrinth.env import LabyrinthEnv
+from zipfian_envs.labyrinth.level import Scene
 from zipfian_envs.labyrinth.levels import LEVEL_ORDER, implemented_levels, load_level
-from zipfian_envs.labyrinth.psychlab_common import RESPOND, PsychlabLevel
+from zipfian_envs.labyrinth.psychlab_common import ChanceAnswerer, PsychlabLevel, PsychlabState
 from zipfian_envs.labyrinth.trivial import (
     CHANCE_POLICY,
     TRIVIAL_POLICIES,
@@ -57,7 +58,7 @@ def play(level: str, policy: str, episode: int, seed: int = 0, time_limit_scale:
     env = _UnrenderedEnv(level=level, time_limit_scale=time_limit_scale)
     env.reset(seed=episode)
     actions = np.random.default_rng([seed, episode])
-    guess, guessed_trial = 0, -1
+    chance = ChanceAnswerer(actions)
     info: dict[str, Any] = {}
     start, steps, done = time.perf_counter(), 0, False
     while not done:
@@ -66,11 +67,9 @@ def play(level: str, policy: str, episode: int, seed: int = 0, time_limit_scale:
         elif policy == "random":
             action = int(actions.integers(discrete_size(env.action_space)))
         elif policy == CHANCE_POLICY:
-            level_rules, scene = env.current_level, env.scene
+            level_rules = env.current_level
             assert isinstance(level_rules, PsychlabLevel)
-            if scene.state.phase == RESPOND and scene.state.trials != guessed_trial:
-                guess, guessed_trial = int(actions.integers(len(level_rules.buttons))), scene.state.trials
-            action = level_rules.guess_action(scene, guess)
+            action = chance.action(level_rules, cast(Scene[PsychlabState], env.scene))
         else:
             action = trivial_action(policy, steps)
         _, _, terminated, truncated, info = env.step(action)

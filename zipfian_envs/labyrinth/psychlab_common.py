@@ -435,6 +435,21 @@ class PsychlabLevel(Level):
         return FIRE if target_deg is None else aim(scene.pose, target_deg)
 
 
+class ChanceAnswerer:
+    """Fixate-then-guess: the oracle's fixation and answer moves with a button drawn uniformly per trial."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+        self.trial, self.button = -1, 0
+
+    def action(self, level: PsychlabLevel, scene: Scene[PsychlabState]) -> int:
+        """This step's action: a new random button at each trial's response phase, then rest on it."""
+        state = scene.state
+        if state.phase == RESPOND and state.trials != self.trial:
+            self.trial, self.button = state.trials, int(self.rng.integers(len(level.buttons)))
+        return level.guess_action(scene, self.button)
+
+
 def error_timeout(level: int) -> int:
     """Steps of the error timeout at a timeout level (>= 1): 2 s, doubled every level above 1, at most 300 s."""
     if level < 1:
