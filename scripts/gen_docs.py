@@ -341,6 +341,36 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "labyrinth-levels": gen_labyrinth_levels,
     "playroom-quality": gen_playroom_quality,
 }
+# Inline figures in prose: <!--r:SOURCE:POLICY:PROTOCOL[:BIN][:v]-->0.850 [0.813, 0.890]<!--/r--> is refilled
+# from the result file (SOURCE: an alias below, or a folder under the repository); ":v" leaves out the interval.
+INLINE = re.compile(r"<!--r:(?P<key>[^>]+?)-->(?P<old>.*?)<!--/r-->")
+INLINE_SOURCES = {
+    "gw-greedy": GRIDWORLD_MAIN.format(mode="greedy"),
+    "gw-sampled": GRIDWORLD_MAIN.format(mode="sampled"),
+}
+
+
+def inline_figure(key: str) -> str:
+    """The text of one inline figure: a success rate (with its 95% interval) of one result file."""
+    source, policy, protocol, *rest = key.split(":")
+    value_only = rest[-1:] == ["v"]
+    rest = [part for part in rest if part != "v"]
+    folder = INLINE_SOURCES.get(source, source)
+    path = f"{folder}/{policy}.json"
+    cache_key = f"file {path}"
+    if cache_key not in _RESULTS:
+        found = load_results(path)
+        if not found:
+            raise SystemExit(f"inline figure {key!r}: no result file {path}")
+        _RESULTS[cache_key] = found[0]
+    view = protocol_view(_RESULTS[cache_key], protocol)
+    entry = view.get("bins", {}).get(rest[0]) if rest else view.get("success")
+    if entry is None:
+        raise SystemExit(f"inline figure {key!r}: {path} has no such entry")
+    return rate(entry, ci=not value_only)
+
+
+_RESULTS: dict[str, dict[str, Any]] = {}
 BLOCK = re.compile(r"<!-- gen:(?P<name>[^\s>]+)(?: (?P<arg>[^>]*?))? -->\n.*?<!-- /gen:(?P=name) -->", re.DOTALL)
 _CACHE: dict[str, str] = {}
 
@@ -366,7 +396,8 @@ def expand(text: str) -> str:
         opening = f"<!-- gen:{name}{' ' + arg if arg else ''} -->"
         return f"{opening}\n{render_block(name, arg)}\n<!-- /gen:{name} -->"
 
-    return BLOCK.sub(fill, text)
+    text = BLOCK.sub(fill, text)
+    return INLINE.sub(lambda m: f"<!--r:{m['key']}-->{inline_figure(m['key'])}<!--/r-->", text)
 
 
 # ---------------------------------------------------------------- env pages
@@ -519,7 +550,7 @@ def generated_files() -> dict[Path, str]:
         if path in out or "_fragments" in path.parts:
             continue
         text = path.read_text(encoding="utf-8")
-        if "<!-- gen:" in text:
+        if "<!-- gen:" in text or "<!--r:" in text:
             out[path] = expand(text)
     return out
 
