@@ -325,7 +325,8 @@ def gen_ids() -> str:
         rows.append([
             f"[{family.name}]({page})",
             f"`{NAMESPACE}/{family.name}-v0` (`level=` / `distribution=`, default `{family.default_level}`)",
-            f"`{NAMESPACE}/{family.name}-<level>-v0`: " + ", ".join(f"`{level}`" for level in family.paper_levels),
+            f"`{NAMESPACE}/{family.name}-<level>-v0`: " + ", ".join(f"`{level}`" for level in family.paper_levels[:6])
+            + (f", ... ({len(family.paper_levels)} in all)" if len(family.paper_levels) > 6 else ""),
             ", ".join(f"`{NAMESPACE}/{family.name}-{v}-v0` (+ pinned)" for v in family.variants) or "-",
             f"`{obs}`".replace("|", "\\|"),
             f"`{act}`",
