@@ -76,8 +76,8 @@ GROUP_MODULES = {
 # matching the glob, trained agents first (by rare success), then random and the oracle.
 HEADLINE_SOURCES = (
     ("Gridworld", "results/gridworld/default/greedy/gridworld/symbolic_zipf_2/*.json", "greedy"),
-    ("Labyrinth", "results/labyrinth/*.json", ""),
-    ("Playroom", "results/playroom/*.json", ""),
+    ("Labyrinth", "results/labyrinth/**/*.json", ""),
+    ("Playroom", "results/playroom/**/*.json", ""),
 )
 GRIDWORLD_MAIN = "results/gridworld/default/{mode}/gridworld/symbolic_zipf_2"
 GRIDWORLD_LABELS = {
@@ -156,7 +156,7 @@ def load_results(pattern: str) -> list[dict[str, Any]]:
     except ImportError:  # the eval extra (scipy) is missing: plain JSON
         load_result = None
     out = []
-    for name in sorted(glob.glob(str(ROOT / pattern))):
+    for name in sorted(glob.glob(str(ROOT / pattern), recursive=True)):
         data = json.loads(Path(name).read_text(encoding="utf-8"))
         if not isinstance(data, dict) or data.get("kind") != RESULT_KIND:
             continue
@@ -334,7 +334,40 @@ def gen_ids() -> str:
     return table(["family", "id", "pinned levels", "variants", "observation", "actions"], rows)
 
 
+# The BYOL page's labels and the paper's ImageNet top-1 (Richemond et al., 2020, ResNet-50) per condition.
+BYOL_LABELS = {
+    "byol-bn-zipf_1": ("BYOL, BN (`zipf_1`)", "74.3"),
+    "byol-gn_ws-zipf_1": ("BYOL, GN+WS (`zipf_1`)", "73.9"),
+    "byol-none-zipf_1": ("BYOL, no normalisation (`zipf_1`)", "0.1"),
+    "random-bn-zipf_1": ("Random-init encoder", ""),
+    "supervised-bn-zipf_1": ("Supervised, same network (`zipf_1`)", ""),
+    "byol-bn-uniform": ("BYOL, BN (`uniform`)", ""),
+    "byol-gn_ws-uniform": ("BYOL, GN+WS (`uniform`)", ""),
+}
+
+
+def gen_byol() -> str:
+    """The BYOL study's linear-evaluation table, from results/studies/byol/summary.json."""
+    summary = json.loads((ROOT / "results/studies/byol/summary.json").read_text(encoding="utf-8"))
+
+    def pct(entry: dict[str, Any], ci: bool = False) -> str:
+        text = f"{100 * entry['mean']:.1f}"
+        return text + (f" [{100 * entry['ci_low']:.1f}, {100 * entry['ci_high']:.1f}]" if ci else "")
+
+    rows = []
+    for row in summary["rows"]:
+        label, paper = BYOL_LABELS.get(row["condition"], (row["label"], ""))
+        lin = row["linear_eval"]
+        rows.append([
+            label, pct(lin["all"], ci=True), pct(lin["common"]), pct(lin["medium"]), pct(lin["rare"]),
+            f"{100 * row['rare_minus_common']['mean']:+.1f}", f"{row['final_projection_std']:.3f}", paper,
+        ])
+    return table(["condition", "all", "common", "medium", "rare", "rare - common", "proj. std",
+                  "paper (ImageNet, ResNet-50)"], rows)
+
+
 BLOCKS: dict[str, Callable[[], str]] = {
+    "byol": gen_byol,
     "ids": gen_ids,
     "headline": gen_headline,
     "gridworld-main": gen_gridworld_main,
