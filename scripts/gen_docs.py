@@ -192,7 +192,8 @@ def gen_headline() -> str:
             bins = uniform.get("bins", {})
             ratio = result["headline"].get("rare_common_ratio")
             scripted = result["policy"] in ("random", "oracle")
-            policy = result["policy"] + (f" ({note})" if note and not scripted else "")
+            label = GRIDWORLD_LABELS.get(result["policy"], result["policy"])
+            policy = label + (f", {note}" if note and not scripted else "")
             rows.append([
                 family,
                 f"`{result['env_id'].removeprefix(NAMESPACE + '/')}` ({result['level']})",
