@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import warnings
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -48,6 +49,15 @@ def test_generated_pages_and_tables_are_up_to_date():
         if not path.is_file() or path.read_text(encoding="utf-8") != text
     ]
     assert not stale, f"out of date, run python scripts/gen_docs.py: {stale}"
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/index.md"])
+def test_the_first_python_example_runs_without_warnings(page: str):
+    source = re.findall(r"```python\n(.*?)```", (ROOT / page).read_text(encoding="utf-8"), re.DOTALL)[0]
+    assert len(source.strip().splitlines()) <= 10
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        exec(compile(source, page, "exec"), {"__name__": "readme_example"})
 
 
 def test_every_family_and_level_has_a_small_clip():
