@@ -13,7 +13,10 @@ What it writes:
   each level's docstring, reference scores, speed and clip;
 * the blocks between ``<!-- gen:NAME -->`` and ``<!-- /gen:NAME -->`` in README.md and in the
   hand-written pages under docs/: tables read from the committed files under results/ (so a number
-  shown in two places has one source), or ``<!-- gen:include PATH -->`` for a file's text.
+  shown in two places has one source), or ``<!-- gen:include PATH -->`` for a file's text;
+* inline figures in prose: ``<!--r:SOURCE:POLICY:PROTOCOL[:BIN][:v]-->`` (a success rate of a result
+  file) and ``<!--j:PATH:KEY.KEY:FORMAT-->`` (a value of any committed JSON), each up to ``<!--/r-->``
+  or ``<!--/j-->``.
 """
 
 from __future__ import annotations
@@ -405,6 +408,22 @@ def inline_figure(key: str) -> str:
     return rate(entry, ci=not value_only)
 
 
+# Inline values of other committed JSON files: <!--j:PATH:KEY[.KEY...]:FORMAT-->3,600<!--/j-->, e.g.
+# <!--j:results/labyrinth/benchmark.json:mean:,.0f-->; FORMAT is a Python format spec ("x" multiplies by 1: ".1f").
+INLINE_JSON = re.compile(r"<!--j:(?P<key>[^>]+?)-->(?P<old>.*?)<!--/j-->")
+
+
+def inline_json(key: str) -> str:
+    """The text of one inline JSON value: the file's entry at the dotted key path, formatted."""
+    path, dotted, spec = key.split(":", 2)
+    value: Any = json.loads((ROOT / path).read_text(encoding="utf-8"))
+    for part in dotted.split("."):
+        if not isinstance(value, dict) or part not in value:
+            raise SystemExit(f"inline value {key!r}: {path} has no {dotted}")
+        value = value[part]
+    return format(value, spec)
+
+
 _RESULTS: dict[str, dict[str, Any]] = {}
 BLOCK = re.compile(r"<!-- gen:(?P<name>[^\s>]+)(?: (?P<arg>[^>]*?))? -->\n.*?<!-- /gen:(?P=name) -->", re.DOTALL)
 _CACHE: dict[str, str] = {}
@@ -432,7 +451,8 @@ def expand(text: str) -> str:
         return f"{opening}\n{render_block(name, arg)}\n<!-- /gen:{name} -->"
 
     text = BLOCK.sub(fill, text)
-    return INLINE.sub(lambda m: f"<!--r:{m['key']}-->{inline_figure(m['key'])}<!--/r-->", text)
+    text = INLINE.sub(lambda m: f"<!--r:{m['key']}-->{inline_figure(m['key'])}<!--/r-->", text)
+    return INLINE_JSON.sub(lambda m: f"<!--j:{m['key']}-->{inline_json(m['key'])}<!--/j-->", text)
 
 
 # ---------------------------------------------------------------- env pages
@@ -585,7 +605,7 @@ def generated_files() -> dict[Path, str]:
         if path in out or "_fragments" in path.parts:
             continue
         text = path.read_text(encoding="utf-8")
-        if "<!-- gen:" in text or "<!--r:" in text:
+        if "<!-- gen:" in text or "<!--r:" in text or "<!--j:" in text:
             out[path] = expand(text)
     return out
 
