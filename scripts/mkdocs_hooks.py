@@ -6,6 +6,7 @@ in the repository (the committed result files) is the one the site shows.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -24,3 +25,11 @@ def on_files(files: Files, config: Any) -> Files:
                 if files.get_file_from_path(uri) is None:
                     files.append(File.generated(config, uri, abs_src_path=str(path)))
     return files
+
+
+ROLE = re.compile(r":(?:mod|class|func|meth|data|attr|obj|exc):(<code>)~?")
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
+    """Drop the Sphinx roles (``:mod:``, ``:class:``, ...) the docstrings use before their code spans."""
+    return ROLE.sub(r"\1", html)
