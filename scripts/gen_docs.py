@@ -332,8 +332,8 @@ def gen_ids() -> str:
             f"`{NAMESPACE}/{family.name}-<level>-v0`: " + ", ".join(f"`{level}`" for level in family.paper_levels[:6])
             + (f", ... ({len(family.paper_levels)} in all)" if len(family.paper_levels) > 6 else ""),
             ", ".join(f"`{NAMESPACE}/{family.name}-{v}-v0` (+ pinned)" for v in family.variants) or "-",
-            f"`{obs}`".replace("|", "\\|"),
-            f"`{act}`",
+            f"`{space_text(obs)}`",
+            f"`{space_text(act)}`",
         ])
     return table(["family", "id", "pinned levels", "variants", "observation", "actions"], rows)
 
@@ -465,6 +465,27 @@ def family_ids(family: EnvFamily) -> list[tuple[str, dict[str, Any]]]:
     return sorted(ids, key=lambda item: (item[0].count("-"), item[0]))
 
 
+def space_text(space: gym.Space) -> str:
+    """A space written out by this script (not Gymnasium's repr, which may change between releases)."""
+    from gymnasium import spaces
+
+    if isinstance(space, spaces.Dict):
+        return "Dict(" + ", ".join(f"{key}={space_text(sub)}" for key, sub in space.spaces.items()) + ")"
+    if isinstance(space, spaces.Discrete):
+        start = int(space.start)
+        return f"Discrete({int(space.n)})" if start == 0 else f"Discrete({int(space.n)}, start={start})"
+    if isinstance(space, spaces.Box):
+        def bound(values: Any) -> str:
+            flat = values.reshape(-1)
+            value = flat[0].item() if (flat == flat[0]).all() else None
+            if value is None:
+                return "array"
+            return f"{value:g}" if isinstance(value, float) else str(value)
+
+        return f"Box({bound(space.low)}, {bound(space.high)}, {tuple(space.shape)}, {space.dtype})"
+    return str(space)
+
+
 def spaces_table(family: EnvFamily) -> str:
     """Observation, action space and render frame of the family's env, made with each listed kwargs."""
     rows = []
@@ -474,7 +495,8 @@ def spaces_table(family: EnvFamily) -> str:
         env.reset(seed=0)
         frame = env.render()
         made = ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) or "(defaults)"
-        rows.append([f"`{made}`", f"`{env.observation_space}`", f"`{env.action_space}`", f"`{frame.shape}`"])
+        rows.append([f"`{made}`", f"`{space_text(env.observation_space)}`", f"`{space_text(env.action_space)}`",
+                     f"`{frame.shape}`"])
         env.close()
     return table(["kwargs", "observation space", "action space", "render() frame (H, W, 3)"], rows)
 
