@@ -186,11 +186,21 @@ def seeds_of(result: dict[str, Any]) -> int:
     return max(1, len(result.get("train_seeds") or []))
 
 
-def gen_headline() -> str:
-    """Rare vs common on each family: success per protocol and frequency bin, from results/."""
+def gen_headline(arg: str | None = None) -> str:
+    """Rare vs common on each family: success per protocol and frequency bin, from results/.
+
+    ``compact`` keeps, per env, the trained agent with the best rare success, the random policy and the oracle.
+    """
     rows = []
     for family, pattern, note in HEADLINE_SOURCES:
-        for result in sorted(load_results(pattern), key=policy_order):
+        results = sorted(load_results(pattern), key=policy_order)
+        if arg == "compact":
+            best: dict[str, dict[str, Any]] = {}
+            for result in results:
+                if result["policy"] not in ("random", "oracle"):
+                    best.setdefault(result["env_id"], result)
+            results = [r for r in results if r["policy"] in ("random", "oracle") or best.get(r["env_id"]) is r]
+        for result in results:
             uniform = protocol_view(result, "uniform")
             bins = uniform.get("bins", {})
             ratio = result["headline"].get("rare_common_ratio")
@@ -215,6 +225,7 @@ def gen_headline() -> str:
     ) + (
         "\n\nSuccess rates from the committed result files (`results/`; several seeds: IQM over training seeds). "
         "*rare / common*: the rare protocol over the uniform protocol's common bin."
+        + (" Per env the best trained agent; every agent: `docs/baselines/index.md`." if arg == "compact" else "")
     )
 
 
@@ -370,7 +381,7 @@ def gen_byol() -> str:
                   "paper (ImageNet, ResNet-50)"], rows)
 
 
-BLOCKS: dict[str, Callable[[], str]] = {
+BLOCKS: dict[str, Callable[..., str]] = {
     "byol": gen_byol,
     "ids": gen_ids,
     "headline": gen_headline,
@@ -436,7 +447,7 @@ def render_block(name: str, arg: str | None) -> str:
         if name == "include":
             _CACHE[key] = (ROOT / (arg or "")).read_text(encoding="utf-8").strip()
         elif name in BLOCKS:
-            _CACHE[key] = BLOCKS[name]()
+            _CACHE[key] = BLOCKS[name](arg) if arg else BLOCKS[name]()
         else:
             raise SystemExit(f"unknown generated block {name!r}; known: include, {', '.join(BLOCKS)}")
     return _CACHE[key]
