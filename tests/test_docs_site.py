@@ -51,6 +51,13 @@ def test_generated_pages_and_tables_are_up_to_date():
     assert not stale, f"out of date, run python scripts/gen_docs.py: {stale}"
 
 
+def test_the_readme_is_short_and_links_into_the_docs():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 300
+    for target in re.findall(r"\]\((docs/[^)#]+)", text):
+        assert (ROOT / target).is_file(), target
+
+
 @pytest.mark.parametrize("page", ["README.md", "docs/index.md"])
 def test_the_first_python_example_runs_without_warnings(page: str):
     source = re.findall(r"```python\n(.*?)```", (ROOT / page).read_text(encoding="utf-8"), re.DOTALL)[0]
