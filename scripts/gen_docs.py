@@ -295,7 +295,7 @@ def gen_labyrinth_levels() -> str:
         random_mean, oracle_mean = scores.REFERENCE_SCORES[name]
         policy, trivial = scores.TRIVIAL_SCORES[name]
         normalised = (trivial - random_mean) / (oracle_mean - random_mean)
-        page = f"labyrinth/{level.family}.md#{name}"
+        page = f"{level.family}.md#{name}"  # the table sits on the Labyrinth's index page, beside the group pages
         rows.append([
             str(rank), f"[`{name}`]({page})", f"{level.time_limit_s:g} / {level.max_steps}",
             number(random_mean), number(oracle_mean), f"{policy}: {trivial:.2f}, {normalised:.3f}",
@@ -336,7 +336,7 @@ def gen_ids() -> str:
         env = gym.make(f"{NAMESPACE}/{family.name}-v0")
         obs, act = env.observation_space, env.action_space
         env.close()
-        page = f"docs/environments/{family.name.lower()}.md"
+        page = family_page_path(family).relative_to(ROOT).as_posix()
         rows.append([
             f"[{family.name}]({page})",
             f"`{NAMESPACE}/{family.name}-v0` (`level=` / `distribution=`, default `{family.default_level}`)",
@@ -469,6 +469,27 @@ def expand(text: str) -> str:
 # ---------------------------------------------------------------- env pages
 
 
+def family_page_path(family: EnvFamily) -> Path:
+    """A family's page: ``docs/environments/<family>.md``, or the index of its folder when it has sub-pages."""
+    if family.name == "Labyrinth":
+        return DOCS / "environments" / "labyrinth" / "index.md"
+    return DOCS / "environments" / f"{family.name.lower()}.md"
+
+
+def rebase_links(text: str, base: Path, page: Path) -> str:
+    """Relative Markdown links written from folder ``base``, rewritten for ``page`` (a fragment moved into it)."""
+
+    def fix(match: re.Match[str]) -> str:
+        target = match["target"]
+        if re.match(r"[a-z]+:|#|/", target):
+            return match[0]
+        path, _, anchor = target.partition("#")
+        new = os.path.relpath(os.path.normpath(base / path), page.parent).replace(os.sep, "/")
+        return f"]({new}{'#' + anchor if anchor else ''})"
+
+    return re.sub(r"\]\((?P<target>[^)\s]+)\)", fix, text)
+
+
 def family_ids(family: EnvFamily) -> list[tuple[str, dict[str, Any]]]:
     """Every registered id of a family with the kwargs the registry gives it."""
     prefixes = tuple(f"{NAMESPACE}/{name}-" for name in family.id_names())
@@ -537,7 +558,7 @@ def clip(page: Path, name: str, caption: str) -> str:
 
 def family_page(family: EnvFamily) -> str:
     """The reference page of one env family."""
-    page = DOCS / "environments" / f"{family.name.lower()}.md"
+    page = family_page_path(family)
     cls = entry_class(family)
     summary, sections = docstring_sections(cls)
     example_kwargs = {"Gridworld": 'distribution="zipf_2"', "Labyrinth": 'level="rooms_watermaze"',
@@ -570,7 +591,7 @@ def family_page(family: EnvFamily) -> str:
     if family.name == "Labyrinth":
         out += ["## Level groups", "", table(
             ["group", "levels (rank)"],
-            [[f"[{GROUP_TITLES[g]}](labyrinth/{g}.md)",
+            [[f"[{GROUP_TITLES[g]}]({rel(DOCS / 'environments' / 'labyrinth' / f'{g}.md', page)})",
               ", ".join(f"`{n}` ({LEVEL_ORDER.index(n) + 1})" for n in LEVEL_ORDER if load_level(n).family == g)]
              for g in LEVEL_GROUPS],
         ), ""]
@@ -578,7 +599,8 @@ def family_page(family: EnvFamily) -> str:
             ids_table(family), ""]
     fragment = DOCS / "_fragments" / f"{family.name.lower()}.md"
     if fragment.is_file():
-        out += ["## Notes", "", expand(fragment.read_text(encoding="utf-8")).strip(), ""]
+        notes = rebase_links(fragment.read_text(encoding="utf-8"), DOCS / "environments", page)
+        out += ["## Notes", "", expand(notes).strip(), ""]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -630,7 +652,7 @@ def generated_files() -> dict[Path, str]:
     """Every generated page and every hand-written page with generated blocks, with its new text."""
     out: dict[Path, str] = {}
     for family in FAMILIES:
-        out[DOCS / "environments" / f"{family.name.lower()}.md"] = family_page(family)
+        out[family_page_path(family)] = family_page(family)
     for group in LEVEL_GROUPS:
         out[DOCS / "environments" / "labyrinth" / f"{group}.md"] = group_page(group)
     pages = [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))]
