@@ -402,6 +402,18 @@ def test_gridworld_symbolic_preset_sizes_the_extractor(tmp_path: Path) -> None:
     assert args.hp_overrides == {"policy_kwargs": wide, "gamma": 0.9}  # kept for config.json
 
 
+def test_hp_resizing_the_pixel_extractor_keeps_the_presets_pixel_scale(tmp_path: Path) -> None:
+    argv = ["--algo", "ppo", "--obs-mode", "pixels", "--steps", "64", "--n-envs", "1", "--out", str(tmp_path),
+            "--hp", "n_steps=64", "--hp", "batch_size=64", "--final-episodes", "0", "--no-progress", *TINY,
+            "--hp", "policy_kwargs={'features_extractor_kwargs': {'channels': 24}}"]  # fmt: skip
+    args = train.parse_args(argv)
+    args.kind, args.preset = "pixels", get_preset("ppo", "Gridworld", "pixels")
+    model = train.build_model(args, train.make_env(args.env, 1, 0, args.env_kwargs), None)
+    first_conv = model.policy.features_extractor.cnn[0]
+    assert first_conv.out_channels == 24 and first_conv.input_scale == pytest.approx(1 / 255)
+    assert model.policy.normalize_images is False
+
+
 def test_evaluating_the_checkpoint_of_a_stopped_run_records_its_training(tmp_path: Path) -> None:
     out = tmp_path / "run"
     base = ["--algo", "ppo", "--obs-mode", "symbolic", "--n-envs", "2", "--out", str(out), "--no-progress",

@@ -188,7 +188,11 @@ def build_model(args: argparse.Namespace, env: VecEnv, tensorboard_dir: str | No
             sizes["features"] = "cue_match"
         policy_kwargs.update(features_extractor_class=extractor, features_extractor_kwargs=sizes)
     # Read, not popped: config.json records every --hp override, policy_kwargs included.
-    policy_kwargs.update(args.hp_overrides.get("policy_kwargs", {}))
+    for key, value in args.hp_overrides.get("policy_kwargs", {}).items():
+        # One level deep for the extractor's sizes: --hp policy_kwargs={'features_extractor_kwargs':
+        # {'channels': 64}} resizes the preset's extractor and keeps its other settings (pixel_scale).
+        nested = key == "features_extractor_kwargs" and isinstance(value, dict)
+        policy_kwargs[key] = {**policy_kwargs.get(key, {}), **value} if nested else value
     kwargs = {**preset.algo_kwargs, **{k: v for k, v in args.hp_overrides.items() if k != "policy_kwargs"}}
     return algo_cls(
         policy_name(args.algo, args.kind),
