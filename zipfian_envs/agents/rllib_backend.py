@@ -50,7 +50,7 @@ INSTALL_HINT = "pip install 'zipfian-envs[ray]'"
 # Small-batch defaults sized for a 2-core machine; --hp overrides any of them. APPO and IMPALA do not
 # normalise advantages (PPO does), so with the Gridworld's 0/1 rewards an entropy bonus of 0.01
 # outweighed the policy gradient: APPO stayed near-uniform at the most frequent start state and
-# plateaued at 0.3 success, where entropy 0 reached 0.6 by 1.8M steps (README, Gridworld results).
+# plateaued at 0.3 success, where entropy 0 reached 0.6 by 1.8M steps (docs/baselines/gridworld.md).
 TRAINING_DEFAULTS: dict[str, dict[str, Any]] = {
     "ppo": {
         "lr": 5e-4,

@@ -1,4 +1,4 @@
-"""Result files: the versioned JSON (schema in the README, "Result files"), the records CSV and the PNG plot."""
+"""Result files: the versioned JSON (schema: docs/evaluation.md, "Result files"), the records CSV and the PNG plot."""
 
 from __future__ import annotations
 
