@@ -9,8 +9,9 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-# Documented limits (docs/evaluation.md, "Run folders, bad input and exit codes"): beyond them a constructor raises at once instead of
-# allocating gigabytes or hanging (a 10**6-wide Labyrinth image took 2 GB and 15 s).
+# Documented limits (docs/evaluation.md, "Run folders, bad input and exit codes"): beyond them a
+# constructor raises at once instead of allocating gigabytes or hanging (a 10**6-wide Labyrinth
+# image took 2 GB and 15 s).
 MAX_IMAGE_SIDE = 1024
 MAX_NUM_ENVS = 65_536
 

@@ -1,4 +1,4 @@
-"""The result JSON's schema (version 1, docs/evaluation.md "Result files") as checks: every reader validates what it reads.
+"""The result JSON's schema (version 1, docs/evaluation.md "Result files") as checks, which every reader applies.
 
 :func:`validate_result` walks a loaded result and raises :class:`SchemaError` naming the file and the
 field (``protocols.rare.summary.success.ci_low``) for a missing key, a wrong type, a rate outside

@@ -20,8 +20,9 @@ from zipfian_envs.gridworld.render import CELL_PIXELS, VIEW_CELLS, canvas_frame,
 from zipfian_envs.vector.infos import check_info_format, numeric_info
 
 OBS_MODES = ("pixels", "symbolic")
-# Documented limits (docs/evaluation.md, "Run folders, bad input and exit codes"): the map tables grow with num_maps x (rooms x room_size)^2,
-# and past these a constructor raises at once instead of hanging in the table builder.
+# Documented limits (docs/evaluation.md, "Run folders, bad input and exit codes"): the map tables
+# grow with num_maps x (rooms x room_size)^2, and past these a constructor raises at once instead
+# of hanging in the table builder.
 MAX_ROOMS = 8
 MAX_ROOM_SIZE = 16
 MAX_MAPS = 10_000
