@@ -47,25 +47,32 @@ def _scratch_path(path: Path) -> Path:
     return Path(name)
 
 
+@contextlib.contextmanager
+def _scratch_for(path: str | os.PathLike[str]) -> Iterator[tuple[Path, Path]]:
+    """A scratch file beside ``path`` that replaces it when the block ends without error, else is removed."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = _scratch_path(target)
+    try:
+        yield scratch, target
+        os.replace(scratch, target)
+    except BaseException:
+        scratch.unlink(missing_ok=True)
+        raise
+    _fsync_folder(target.parent)
+
+
 def atomic_save(path: str | os.PathLike[str], save: Callable[[Path], Any]) -> Path:
     """Call ``save(scratch)`` to write a scratch file, fsync it and rename it to ``path``; returns ``path``.
 
     For writers that want a path (matplotlib's ``savefig``, SB3's ``model.save``); the scratch file
     sits in the same folder (a rename is atomic only within one file system) and keeps the suffix.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    scratch = _scratch_path(path)
-    try:
+    with _scratch_for(path) as (scratch, target):
         save(scratch)
         with scratch.open("rb+") as handle:
             os.fsync(handle.fileno())
-        os.replace(scratch, path)
-    except BaseException:
-        scratch.unlink(missing_ok=True)
-        raise
-    _fsync_folder(path.parent)
-    return path
+    return target
 
 
 @contextlib.contextmanager
@@ -73,19 +80,10 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", **open_kwargs: A
     """``with atomic_write(path) as handle:`` writes to a scratch file that replaces ``path`` on success only."""
     if mode not in ("w", "wb"):
         raise ValueError(f"atomic_write opens files for writing, mode 'w' or 'wb', got {mode!r}")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    scratch = _scratch_path(path)
-    try:
-        with scratch.open(mode, **open_kwargs) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(scratch, path)
-    except BaseException:
-        scratch.unlink(missing_ok=True)
-        raise
-    _fsync_folder(path.parent)
+    with _scratch_for(path) as (scratch, _), scratch.open(mode, **open_kwargs) as handle:
+        yield handle
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
