@@ -93,6 +93,10 @@ def test_every_reference_level_parses_and_its_id_passes_task_and_level():
         ({"level": "put/put_on_bed_tray_rare", "task": "lift/lift_shape"}, "put/put_on_bed_tray"),
         ({"action_mode": "joystick"}, "discrete, continuous"),
         ({"time_limit_scale": 0}, "time_limit_scale"),
+        ({"room": "tiny"}, "valid: standard, small"),
+        ({"num_kinds": 1}, r"num_kinds must be an integer in 2\.\.40"),
+        ({"num_kinds": 2.5}, "num_kinds must be an integer"),
+        ({"level": "put/put_on_bed_tray_frequent", "num_kinds": 4}, "valid tasks: lift/lift_shape"),
     ],
 )
 def test_bad_arguments_name_the_value_and_the_choices(kwargs, message):
@@ -340,6 +344,28 @@ def test_oracle_succeeds_where_random_play_does_not(level):
         random_wins += info["success"]
         env.reset()
     assert random_wins < 2
+
+
+@pytest.mark.parametrize(
+    "level", ["lift/lift_shape_zipf2", "supervised/find_shape_uniform", "put/put_near_bed_tray_frequent"]
+)
+def test_the_small_room_and_few_kinds_make_a_quick_task_the_oracle_solves(level):
+    kinds = None if level.startswith("put") else 3
+    env = PlayroomEnv(level=level, room="small", num_kinds=kinds, time_limit_scale=0.2)
+    assert env.num_items == (3 if kinds else 80) and env.kinds == env.spec_task.kinds
+    for seed in range(6):
+        env.reset(seed=seed)
+        state = env._state
+        assert state.grid.walls.shape == (6, 7) and list(state.furniture_kind) == [BED, TRAY]
+        assert 2 <= state.num_objects <= 3 and (not kinds or state.object_kind.max() < kinds)
+        done = False
+        while not done:
+            _, reward, terminated, truncated, info = env.step(env.oracle_action())
+            done = terminated or truncated
+        assert info["success"] and reward == 1.0
+    standard = PlayroomEnv(level=level)
+    standard.reset(seed=0)
+    assert standard._state.grid.walls.shape[0] >= 8 and len(standard._state.furniture_kind) == 5
 
 
 def test_find_levels_give_the_supervised_signal():

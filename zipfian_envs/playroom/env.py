@@ -24,7 +24,7 @@ from zipfian_envs.engine.world import Grid, Pose
 from zipfian_envs.playroom import rules, tasks
 from zipfian_envs.playroom.catalogue import ATLAS
 from zipfian_envs.playroom.oracle import oracle_action
-from zipfian_envs.playroom.room import RoomState, build_room
+from zipfian_envs.playroom.room import RoomState, build_room, check_room
 from zipfian_envs.vector.infos import check_info_format, numeric_info
 
 ACTION_MODES = ("discrete", "continuous")
@@ -48,7 +48,10 @@ class PlayroomEnv(RendersForHumans, gym.Env[FirstPersonObs, PlayroomActType]):
     8 to 16 objects of distinct kinds on the floor and on furniture tops, colours drawn at random
     (a nuisance). The instructed kind is drawn from the level's distribution over the catalogue's
     ranks (40 kinds; 103 for ``many`` levels); the distractors' kinds are uniform over the other
-    kinds, so rare kinds appear as distractors as often as common ones. What the reference does
+    kinds, so rare kinds appear as distractors as often as common ones. For quick learning checks
+    (ours): ``room="small"`` builds a 4 m by 5 m floor with only the bed and the tray and 2-3
+    objects, and ``num_kinds=N`` (lift and find tasks) keeps the catalogue's N most frequent kinds,
+    for targets and distractors alike (the distribution is then over N ranks). What the reference does
     not publish (catalogue, wording, rules) is ours: see :mod:`zipfian_envs.playroom.rules` and
     :mod:`zipfian_envs.playroom.tasks`.
 
@@ -119,12 +122,16 @@ class PlayroomEnv(RendersForHumans, gym.Env[FirstPersonObs, PlayroomActType]):
         render_mode: str | None = None,
         info_format: str = "full",
         render_view: str = "both",
+        room: str = "standard",
+        num_kinds: int | None = None,
     ) -> None:
         check_image_size(width, height)
         self.info_format = check_info_format(info_format)
         if isinstance(level, str) and not tasks.is_level_name(level):
             warn_renamed_keyword("PlayroomEnv", "level", "distribution", level)
-        self.spec_task = tasks.parse(level, task, distribution)
+        self.spec_task = tasks.parse(level, task, distribution).with_kinds(num_kinds)
+        self.room = room
+        self.layout = check_room(room)
         if action_mode not in ACTION_MODES:
             raise ValueError(f"unknown action_mode {action_mode!r}; valid: {', '.join(ACTION_MODES)}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
@@ -208,7 +215,9 @@ class PlayroomEnv(RendersForHumans, gym.Env[FirstPersonObs, PlayroomActType]):
             rank = drawn
         kind, receptacle = self.spec_task.item(rank)
         exclude = receptacle if self.mode == "put_on" else -1
-        self._state = build_room(self.np_random, kind, receptacle, len(self.kinds), exclude_support=exclude)
+        self._state = build_room(
+            self.np_random, kind, receptacle, len(self.kinds), exclude_support=exclude, layout=self.layout
+        )
         self._instruction = self.spec_task.instruction(kind, receptacle)
         self._tokens = language.encode(self._instruction)
         self._done = False

@@ -48,6 +48,31 @@ WALL_TEXTURES = texture_bank(
 FLOOR_COLOURS = np.array([(150, 115, 80), (130, 100, 70), (170, 150, 120), (115, 120, 130)], np.uint8)
 
 
+@dataclass(frozen=True)
+class RoomLayout:
+    """A room's size: its cells (outer walls included), how many objects, and which furniture stands in it."""
+
+    rows: tuple[int, int]
+    cols: tuple[int, int]
+    objects: tuple[int, int]
+    furniture: tuple[str, ...]
+
+
+# "small" (ours) is for quick learning checks: a 4 x 5 m floor, 2-3 objects, the bed and the tray
+# only (the put tasks' receptacles, which keep their furniture indices 0 and 1).
+ROOM_LAYOUTS: dict[str, RoomLayout] = {
+    "standard": RoomLayout(rows=(8, 10), cols=(9, 11), objects=OBJECTS_RANGE, furniture=FURNITURE),
+    "small": RoomLayout(rows=(6, 6), cols=(7, 7), objects=(2, 3), furniture=FURNITURE[:2]),
+}
+
+
+def check_room(room: str) -> RoomLayout:
+    """The layout called ``room``; a clear error naming the valid ones otherwise."""
+    if not isinstance(room, str) or room not in ROOM_LAYOUTS:
+        raise ValueError(f"unknown room {room!r}; valid: {', '.join(ROOM_LAYOUTS)}")
+    return ROOM_LAYOUTS[room]
+
+
 @dataclass
 class RoomState:
     """One episode's world and bookkeeping (plain values and arrays: it pickles)."""
@@ -81,14 +106,16 @@ def _wall_side_cells(rows: int, cols: int) -> np.ndarray:
     return np.array(cells, np.int64)
 
 
-def _place_furniture(rng: np.random.Generator, rows: int, cols: int) -> list[list[tuple[int, int]]] | None:
-    """Cells of each piece (bed, tray, table, shelf, chest), or None if this draw failed."""
+def _place_furniture(
+    rng: np.random.Generator, rows: int, cols: int, names: tuple[str, ...] = FURNITURE
+) -> list[list[tuple[int, int]]] | None:
+    """Cells of each piece of ``names`` (bed, tray, table, shelf, chest), or None if this draw failed."""
     taken = np.zeros((rows, cols), bool)  # occupied cells plus their 8-neighbours
     interior = np.zeros((rows, cols), bool)
     interior[1:-1, 1:-1] = True
     side = _wall_side_cells(rows, cols)
     pieces: list[list[tuple[int, int]]] = []
-    for name in FURNITURE:
+    for name in names:
         for _ in range(40):
             if AGAINST_WALL[name]:
                 r, c = (int(v) for v in side[rng.integers(len(side))])
@@ -112,7 +139,12 @@ def _place_furniture(rng: np.random.Generator, rows: int, cols: int) -> list[lis
 
 
 def build_room(
-    rng: np.random.Generator, target_kind: int, receptacle_kind: int, num_kinds: int, exclude_support: int = -1
+    rng: np.random.Generator,
+    target_kind: int,
+    receptacle_kind: int,
+    num_kinds: int,
+    exclude_support: int = -1,
+    layout: RoomLayout = ROOM_LAYOUTS["standard"],
 ) -> RoomState:
     """A new room holding the target kind and distractors; every draw from ``rng``.
 
@@ -121,8 +153,9 @@ def build_room(
     ``exclude_support`` keeps the target off one furniture kind (a put task's receptacle).
     """
     for _ in range(100):
-        rows, cols = int(rng.integers(8, 11)), int(rng.integers(9, 12))
-        pieces = _place_furniture(rng, rows, cols)
+        rows = int(rng.integers(layout.rows[0], layout.rows[1] + 1))
+        cols = int(rng.integers(layout.cols[0], layout.cols[1] + 1))
+        pieces = _place_furniture(rng, rows, cols, layout.furniture)
         if pieces is None:
             continue
         furniture_cells = np.full((rows, cols), -1, np.int64)
@@ -165,7 +198,7 @@ def build_room(
     spawn_cell = free_cells[rng.integers(len(free_cells))]
     pose = Pose(x=float(spawn_cell[1] + 0.5), y=float(spawn_cell[0] + 0.5), yaw=float(rng.uniform(0, 2 * np.pi)))
 
-    count = int(rng.integers(OBJECTS_RANGE[0], OBJECTS_RANGE[1] + 1))
+    count = min(int(rng.integers(layout.objects[0], layout.objects[1] + 1)), num_kinds)
     others = np.delete(np.arange(num_kinds), target_kind)
     kinds = np.concatenate([[target_kind], rng.choice(others, count - 1, replace=False)]).astype(np.int64)
     supports = np.full(count, -1, np.int64)

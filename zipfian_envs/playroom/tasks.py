@@ -69,11 +69,28 @@ class Task:
     mode: str
     catalogue: str
     distribution: str
+    num_kinds: int | None = None  # keep only the catalogue's first kinds (see ``with_kinds``)
 
     @property
     def kinds(self) -> tuple[str, ...]:
-        """The catalogue's kinds in rank order."""
-        return catalogue(self.catalogue)
+        """The catalogue's kinds in rank order (its first ``num_kinds`` when set)."""
+        kinds = catalogue(self.catalogue)
+        return kinds if self.num_kinds is None else kinds[: self.num_kinds]
+
+    def with_kinds(self, num_kinds: int | None) -> Task:
+        """This task over the catalogue's ``num_kinds`` most frequent kinds only (None: all of them)."""
+        if num_kinds is None:
+            return self
+        full = len(catalogue(self.catalogue))
+        if isinstance(num_kinds, bool) or not isinstance(num_kinds, (int, np.integer)) or not 2 <= num_kinds <= full:
+            raise ValueError(f"num_kinds must be an integer in 2..{full} for {self.task}, got {num_kinds!r}")
+        if self.uses_combinations:
+            raise ValueError(
+                f"num_kinds applies to the lift and find tasks, not {self.task!r} (its items are fixed "
+                f"(kind, receptacle) combinations); valid tasks: "
+                + ", ".join(t for t, (mode, _) in TASKS.items() if mode in ("lift", "find"))
+            )
+        return Task(self.task, self.mode, self.catalogue, self.distribution, int(num_kinds))
 
     @property
     def uses_combinations(self) -> bool:
