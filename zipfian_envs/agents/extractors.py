@@ -75,30 +75,53 @@ class GridPixelCNN(BaseFeaturesExtractor):
     """Small CNN for Gridworld pixels: one 9x9/9 conv output per cell, a 3x3 conv, then linear.
 
     ``pixel_scale=1/255`` with the policy's ``normalize_images=False``: raw pixels in, scaled after
-    the first conv (:class:`ScaledConv2d`).
+    the first conv (:class:`ScaledConv2d`). ``features="cue_match"`` is the pixel counterpart of the
+    symbolic extractor's products: the view's top-left cell shows the cued object, so every cell's
+    first-layer features are also multiplied by that cell's, and "this cell looks like the cue"
+    becomes one shared, kind-agnostic feature map for the 3x3 conv.
     """
 
+    FEATURES = ("cells", "cue_match")
+
     def __init__(
-        self, observation_space: spaces.Box, features_dim: int = 256, channels: int = 32, pixel_scale: float = 1.0
+        self,
+        observation_space: spaces.Box,
+        features_dim: int = 256,
+        channels: int = 32,
+        pixel_scale: float = 1.0,
+        features: str = "cells",
     ) -> None:
         super().__init__(observation_space, features_dim)
+        if features not in self.FEATURES:
+            raise ValueError(f"unknown features {features!r}; valid: {', '.join(self.FEATURES)}")
+        self.features = features
         self.channels_first = _channels_first(observation_space)
         in_channels = observation_space.shape[0 if self.channels_first else 2]
+        mixed = 2 * channels if features == "cue_match" else channels
+        # One Sequential with the same layer indices as before the cue-match option: saved models load.
         self.cnn = nn.Sequential(
             ScaledConv2d(
                 in_channels, channels, kernel_size=GRID_CELL_PIXELS, stride=GRID_CELL_PIXELS, input_scale=pixel_scale
             ),
             nn.ReLU(),
-            nn.Conv2d(channels, channels, kernel_size=3, padding=1),
+            nn.Conv2d(mixed, channels, kernel_size=3, padding=1),
             nn.ReLU(),
             nn.Flatten(),
         )
-        n_flat = _cnn_output_dim(self.cnn, observation_space, self.channels_first)
+        with torch.no_grad():
+            n_flat = int(self._conv(torch.zeros(1, *observation_space.shape)).shape[1])
         self.linear = nn.Sequential(nn.Linear(n_flat, features_dim), nn.ReLU())
+
+    def _conv(self, observations: torch.Tensor) -> torch.Tensor:
+        cells = self.cnn[1](self.cnn[0](_to_nchw(observations, self.channels_first)))
+        if self.features == "cue_match":
+            cue = cells[:, :, :1, :1]  # the top-left cell: the cued object on grey
+            cells = torch.cat([cells, cells * cue], dim=1)
+        return cast(torch.Tensor, self.cnn[4](self.cnn[3](self.cnn[2](cells))))
 
     def forward(self, observations: torch.Tensor) -> torch.Tensor:
         """Features of a batch of images."""
-        return self.linear(self.cnn(_to_nchw(observations, self.channels_first)))
+        return self.linear(self._conv(observations))
 
 
 class SymbolicGridExtractor(BaseFeaturesExtractor):

@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         hp_help="override a preset kwarg",
         resume_help="checkpoint .zip to continue from",
         checkpoint_help="steps between checkpoints (0: off)",
-        cue_match_help="symbolic Gridworld: add the extractor's kind-agnostic cue-match map (features=cue_match)",
+        cue_match_help="Gridworld: add the extractor's kind-agnostic cue-match map (features=cue_match)",
     )
     p.add_argument("--n-envs", type=int, default=None, help="parallel envs (default: the preset's)")
     p.add_argument("--frame-stack", type=int, default=1,
@@ -113,8 +113,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.frame_stack > 1 and kind not in FRAME_STACK_KINDS:
         parser.error(f"--frame-stack works on flat observations ({', '.join(FRAME_STACK_KINDS)}); "
                      f"{args.env} gives {kind} observations")  # fmt: skip
-    if args.cue_match and kind != "symbolic":
-        parser.error(f"--cue-match works on symbolic observations; {args.env} gives {kind} observations")
+    if args.cue_match and (kind not in ("symbolic", "pixels") or family_of(args.env) != "Gridworld"):
+        parser.error(f"--cue-match works on Gridworld observations (symbolic or pixels); {args.env} gives {kind}")
     if not math.isfinite(args.novelty_bonus) or args.novelty_bonus < 0:
         parser.error(f"--novelty-bonus must be a number >= 0, got {args.novelty_bonus}")
     if args.novelty_bonus and (family_of(args.env) != "Gridworld" or args.vec_env == "dummy"):
