@@ -381,7 +381,34 @@ def gen_byol() -> str:
                   "paper (ImageNet, ResNet-50)"], rows)
 
 
+def gen_peer_speed() -> str:
+    """The Speed page's first table: our envs against MiniGrid and MiniWorld, from results/speed.json (one run)."""
+    path = "results/speed.json"
+    result = json.loads((ROOT / path).read_text(encoding="utf-8"))
+    rows = [
+        [row["configuration"], f"{row['steps_per_s']:,}",
+         "-" if row.get("per_peer") is None else f"{row['per_peer']:,.2f}x"]
+        for row in result["rows"]
+    ]
+    rows += [[skip["configuration"], "skipped", skip["reason"]] for skip in result.get("skipped", [])]
+    info, load = result["machine"], result["load_average"]
+    versions = ", ".join(f"{name} {info[name]}" for name in ("minigrid", "miniworld") if info.get(name))
+    gl = f", MiniWorld drawn by {info['gl_renderer']}" if info.get("gl_renderer") else ""
+    timings = "one timing" if result["repeats"] == 1 else f"best of {result['repeats']} timings"
+    return table(["configuration", "env-steps/s", "/ peer"], rows) + (
+        f"\n\n`{result['command']}` measured every row in one process with one thread on "
+        f"{result['date'][:10]} ({info['cpu']}, {info['cores']} cores, Python {info['python']}, "
+        f"numpy {info['numpy']}, Gymnasium {info['gymnasium']}{', ' + versions if versions else ''}; "
+        f"our renderer: {info['render_backend']}{gl}), {timings} of "
+        f"{result['steps']:,} random-action env-steps per row, resets included, at a 1-minute load average "
+        f"of {load['start']} at the start and {load['end']} at the end. */ peer*: the row over MiniGrid "
+        "(Gridworld rows) or MiniWorld (first-person rows; the peers have no native vector env, so the "
+        f"vector rows are divided by their single env too). From `{path}`."
+    )
+
+
 BLOCKS: dict[str, Callable[..., str]] = {
+    "peer-speed": gen_peer_speed,
     "byol": gen_byol,
     "ids": gen_ids,
     "headline": gen_headline,
