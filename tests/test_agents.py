@@ -144,7 +144,8 @@ def test_periodic_eval_csv_and_resume(tmp_path: Path) -> None:
         (["--algo", "ppo", "--steps", "10", "--out", "x", "--env-kwarg", "rooms=0"], "rooms"),
         (["--algo", "ppo", "--steps", "10", "--out", "x", "--frame-stack", "0"], "--frame-stack must be >= 1"),
         (["--algo", "ppo", "--steps", "10", "--out", "x", "--frame-stack", "2"], "gives pixels observations"),
-        (["--algo", "ppo", "--steps", "10", "--out", "x", "--cue-match"], "--cue-match works on symbolic"),
+        (["--algo", "ppo", "--steps", "10", "--out", "x", "--env", "Zipfian/Playroom-v0", "--cue-match"],
+         "--cue-match works on Gridworld observations"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(argv: list[str], message: str, capsys) -> None:

@@ -69,6 +69,23 @@ def test_grid_pixel_cnn_shapes(channels_first: bool) -> None:
     assert out.shape == (5, 64)
 
 
+def test_grid_pixel_cue_match_multiplies_each_cell_by_the_cue_cell() -> None:
+    space = spaces.Box(0, 255, (63, 63, 3), np.uint8)
+    plain = GridPixelCNN(space, features_dim=32, channels=8, pixel_scale=1 / 255)
+    cue = GridPixelCNN(space, features_dim=32, channels=8, pixel_scale=1 / 255, features="cue_match")
+    assert list(cue.state_dict()) == list(plain.state_dict())  # same layer names: saved models load
+    assert cue.cnn[2].in_channels == 16 and plain.cnn[2].in_channels == 8
+    images = torch.randint(0, 256, (3, 63, 63, 3), dtype=torch.uint8)
+    assert cue(images).shape == (3, 32)
+    # A different cue (the top-left 9x9 cell) with the same room gives other features.
+    recued = images.clone()
+    recued[:, :9, :9] = 255 - recued[:, :9, :9]
+    cells = cue.cnn[1](cue.cnn[0](images.permute(0, 3, 1, 2)))
+    assert not torch.equal(cue(images), cue(recued)) and cells.shape == (3, 8, 7, 7)
+    with pytest.raises(ValueError, match="unknown features 'kinds'; valid: cells, cue_match"):
+        GridPixelCNN(space, features="kinds")
+
+
 def test_symbolic_extractor_embeds_codes_and_target() -> None:
     space = spaces.Box(0, 227, (50,), np.uint8)
     extractor = SymbolicGridExtractor(space, features_dim=32)
