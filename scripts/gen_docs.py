@@ -79,10 +79,11 @@ GROUP_MODULES = {
 # matching the glob, trained agents first (by rare success), then random and the oracle.
 HEADLINE_SOURCES = (
     ("Gridworld", "results/gridworld/default/greedy/gridworld/symbolic_zipf_2/*.json", "greedy"),
+    ("Gridworld", "results/gridworld/default/greedy/gridworld/pixels_zipf_2/ppo-*.json", "greedy, from pixels"),
     ("Labyrinth", "results/labyrinth/**/*.json", ""),
     ("Playroom", "results/playroom/**/*.json", ""),
 )
-GRIDWORLD_MAIN = "results/gridworld/default/{mode}/gridworld/symbolic_zipf_2"
+GRIDWORLD_MAIN = "results/gridworld/default/{mode}/gridworld/{observation}"
 GRIDWORLD_LABELS = {
     "ppo-symbolic": "PPO, feed-forward",
     "ppo-symbolic-stack4": "PPO, 4-frame stack",
@@ -90,6 +91,8 @@ GRIDWORLD_LABELS = {
     "rllib-appo-lstm-symbolic-cuematch": "APPO + LSTM + cue-match (RLlib)",
     "ppo-symbolic-cuematch-freshmaps": "PPO + cue-match + fresh maps (*aid*), 12.5M steps",
     "ppo-symbolic-cuematch-freshmaps-25m": "PPO + cue-match + fresh maps (*aid*), 25M steps",
+    "ppo-pixels": "PPO from pixels",
+    "ppo-pixels-cuematch": "PPO from pixels + cue-match map",
 }
 RESULT_KIND = "zipfian-envs evaluation result"
 
@@ -229,10 +232,11 @@ def gen_headline(arg: str | None = None) -> str:
     )
 
 
-def gen_gridworld_main() -> str:
-    """The main Gridworld table: every agent of results/gridworld/default, greedy and sampled."""
-    greedy = {r["policy"]: r for r in load_results(GRIDWORLD_MAIN.format(mode="greedy") + "/*.json")}
-    sampled = {r["policy"]: r for r in load_results(GRIDWORLD_MAIN.format(mode="sampled") + "/*.json")}
+def gen_gridworld_main(arg: str | None = None) -> str:
+    """A Gridworld table: every agent of results/gridworld/default/<mode>/gridworld/<arg>, greedy and sampled."""
+    folder = {"observation": arg or "symbolic_zipf_2"}
+    greedy = {r["policy"]: r for r in load_results(GRIDWORLD_MAIN.format(mode="greedy", **folder) + "/*.json")}
+    sampled = {r["policy"]: r for r in load_results(GRIDWORLD_MAIN.format(mode="sampled", **folder) + "/*.json")}
     order = [name for name in GRIDWORLD_LABELS if name in greedy]
     order += sorted(name for name in greedy if name not in GRIDWORLD_LABELS and name not in ("random", "oracle"))
     rows = []
@@ -259,7 +263,8 @@ def gen_gridworld_main() -> str:
         ["agent (3 seeds)", "zipfian", "uniform", "uniform protocol: common / medium / rare bins", "rare protocol"],
         rows,
     ) + (
-        f"\n\nRead from `{GRIDWORLD_MAIN.format(mode='greedy')}/` and `{GRIDWORLD_MAIN.format(mode='sampled')}/` "
+        f"\n\nRead from `{GRIDWORLD_MAIN.format(mode='greedy', **folder)}/` and "
+        f"`{GRIDWORLD_MAIN.format(mode='sampled', **folder)}/` "
         "(greedy and sampled actions)."
     )
 
@@ -421,8 +426,8 @@ BLOCKS: dict[str, Callable[..., str]] = {
 # from the result file (SOURCE: an alias below, or a folder under the repository); ":v" leaves out the interval.
 INLINE = re.compile(r"<!--r:(?P<key>[^>]+?)-->(?P<old>.*?)<!--/r-->")
 INLINE_SOURCES = {
-    "gw-greedy": GRIDWORLD_MAIN.format(mode="greedy"),
-    "gw-sampled": GRIDWORLD_MAIN.format(mode="sampled"),
+    "gw-greedy": GRIDWORLD_MAIN.format(mode="greedy", observation="symbolic_zipf_2"),
+    "gw-sampled": GRIDWORLD_MAIN.format(mode="sampled", observation="symbolic_zipf_2"),
 }
 
 
