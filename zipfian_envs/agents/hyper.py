@@ -40,7 +40,11 @@ RANGES: dict[str, tuple[str, float | None, float | None, bool]] = {
     "target_update_interval": ("int", 1, None, False),
     "train_freq": ("int", 1, None, False),
     "stats_window_size": ("int", 1, None, False),
+    "target_kl": ("real", 0.0, None, True),
+    "clip_range_vf": ("real", 0.0, None, True),
 }
+# Ranged keywords whose default None (off) may also be given: --hp target_kl=None.
+OPTIONAL = ("target_kl", "clip_range_vf")
 DEVICE_FORM = re.compile(r"auto|cpu|cuda(:\d+)?|mps")
 DEVICES = "auto, cpu, cuda, cuda:N, mps"
 
@@ -69,7 +73,11 @@ def check_value(name: str, value: Any) -> str | None:
     if name == "policy_kwargs":
         example = "{'net_arch': [64]}"
         return None if isinstance(value, dict) else f"--hp policy_kwargs must be a dict, e.g. {example}, got {value!r}"
-    if name not in RANGES:
+    if name.endswith("_kwargs"):
+        return None if isinstance(value, dict) else f"--hp {name} must be a dict, e.g. {{}}, got {value!r}"
+    if name.endswith("_class"):
+        return f"--hp {name} takes a Python class, which the command line cannot give; drop it"
+    if name not in RANGES or (name in OPTIONAL and value is None):
         return None
     kind, low, high, low_open = RANGES[name]
     real = isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -93,9 +101,60 @@ def check_overrides(algo: str, algo_cls: type, overrides: dict[str, Any]) -> str
             return f"unknown --hp key {name!r} for {algo}; valid: {', '.join(valid)}"
         if name == "train_freq" and isinstance(value, (list, tuple)):
             value = value[0] if len(value) == 2 and value[1] in ("step", "episode") else value
-        problem = check_value(name, value)
+        problem = check_value(name, value) or check_type(name, value, _default(algo_cls, name))
         if problem:
             return problem
+    return None
+
+
+def check_type(name: str, value: Any, default: Any) -> str | None:
+    """The problem with ``--hp name=value`` against the type of the constructor's default, or None.
+
+    A bool default wants ``True``/``False`` (``normalize_advantage=no`` is a non-empty string, so true),
+    an int default an integer, a float default a finite number; other defaults (None, str) take anything.
+    """
+    if name in RANGES or name == "policy_kwargs" or default is None:
+        return None
+    if isinstance(default, bool):
+        return None if isinstance(value, bool) else f"--hp {name} must be True or False, got {value!r}"
+    real = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(default, int) and not (real and float(value).is_integer() and math.isfinite(value)):
+        return f"--hp {name} must be an integer, got {value!r}"
+    if isinstance(default, float) and not (real and math.isfinite(value)):
+        return f"--hp {name} must be a finite number, got {value!r}"
+    if isinstance(default, str) and not isinstance(value, str):
+        return f"--hp {name} must be a string, got {value!r}"
+    return None
+
+
+def _default(algo_cls: type, name: str) -> Any:
+    """The default of keyword ``name`` of ``algo_cls(...)`` (None if it has none)."""
+    parameter = inspect.signature(algo_cls).parameters.get(name)
+    return None if parameter is None or parameter.default is inspect.Parameter.empty else parameter.default
+
+
+def check_combination(algo: str, algo_cls: type, kwargs: dict[str, Any], n_envs: int) -> str | None:
+    """The problem with the preset and ``--hp`` settings taken together with ``n_envs``, or None.
+
+    PPO and recurrent PPO normalise advantages over a rollout and over each minibatch: a rollout of
+    one step (``n_steps * n_envs == 1``) or a minibatch of one gives NaN (SB3 asserts mid-setup);
+    episodic ``train_freq`` works with one env only.
+    """
+    keywords = constructor_keywords(algo_cls)
+    if "n_steps" in keywords and "batch_size" in keywords and "n_epochs" in keywords:
+        n_steps = kwargs.get("n_steps", _default(algo_cls, "n_steps"))
+        batch_size = kwargs.get("batch_size", _default(algo_cls, "batch_size"))
+        if kwargs.get("normalize_advantage", _default(algo_cls, "normalize_advantage")):
+            if n_steps * n_envs < 2:
+                return (f"--hp n_steps={n_steps} with {n_envs} env(s): {algo} needs n_steps * n_envs >= 2 "
+                        "(it normalises advantages over the rollout); raise n_steps or --n-envs")  # fmt: skip
+            if batch_size < 2:
+                return (f"--hp batch_size={batch_size}: {algo} needs batch_size >= 2 (it normalises advantages "
+                        "over each minibatch), or --hp normalize_advantage=False")  # fmt: skip
+    train_freq = kwargs.get("train_freq")
+    episodic = isinstance(train_freq, (list, tuple)) and len(train_freq) == 2 and train_freq[1] == "episode"
+    if episodic and n_envs > 1:
+        return f"--hp train_freq={train_freq!r} (per episode) works with one env only; give --n-envs 1, got {n_envs}"
     return None
 
 

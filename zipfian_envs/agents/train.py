@@ -47,7 +47,7 @@ from zipfian_envs.agents.cli import (
 )
 from zipfian_envs.agents.exploration import ConcatVecEnv, EpisodicNoveltyBonus, fresh_map_kwargs
 from zipfian_envs.agents.extractors import extractor_for, observation_kind
-from zipfian_envs.agents.hyper import DEVICES, check_device, check_overrides
+from zipfian_envs.agents.hyper import DEVICES, check_combination, check_device, check_overrides
 from zipfian_envs.agents.presets import ALGOS, get_preset, policy_name
 from zipfian_envs.core.cli import OneLineParser
 from zipfian_envs.core.files import RunFolderError, atomic_save, claim_run_folder, finish_run_folder
@@ -131,6 +131,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             fresh_map_kwargs(args.env_kwargs)
         except ValueError as exc:
             parser.error(str(exc))
+    args.kind = kind
+    args.preset = get_preset(args.algo, family_of(args.env), kind)
+    n_envs = args.n_envs or args.preset.n_envs
+    if args.fresh_maps and round(n_envs * args.fresh_maps) == n_envs:
+        parser.error(f"--fresh-maps {args.fresh_maps} leaves none of {n_envs} envs on the configured maps; "
+                     "lower it or raise --n-envs")  # fmt: skip
+    if args.resume is None:  # a resumed model keeps the settings it was saved with
+        settings = {**args.preset.algo_kwargs, **args.hp_overrides}
+        problem = check_combination(args.algo, ALGOS[args.algo], settings, n_envs)
+        if problem:
+            parser.error(problem)
     return args
 
 
@@ -233,10 +244,8 @@ def run(argv: list[str]) -> dict[str, Any]:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
     set_random_seed(args.seed)
-    args.kind = observation_kind(args.observation_space)
-    args.preset = get_preset(args.algo, family_of(args.env), args.kind)
     n_envs = args.n_envs or args.preset.n_envs
-    claim(args, argv)
+    claim(args, argv, check_only=True)  # a used --out is refused before the envs are built
 
     env = make_training_env(args, n_envs)
     novelty = None
@@ -245,7 +254,14 @@ def run(argv: list[str]) -> dict[str, Any]:
     if args.frame_stack > 1:
         env = VecFrameStack(env, args.frame_stack)
     has_tb = importlib.util.find_spec("tensorboard") is not None
-    model = build_model(args, env, str(args.out / "tb") if has_tb else None)
+    try:  # the model is built before --out is claimed: settings only SB3 can check leave no folder behind
+        model = build_model(args, env, str(args.out / "tb") if has_tb else None)
+    except (TypeError, ValueError, AssertionError, KeyError) as exc:
+        env.close()
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"zipfian-train: error: {args.algo} rejects these settings (--hp, --resume): {message}", file=sys.stderr)
+        raise SystemExit(2) from None
+    claim(args, argv)
     formats = ["csv", "tensorboard"] if has_tb else ["csv"]
     done_steps = model.num_timesteps
     if novelty is not None:  # a resumed run continues the bonus's decay where the checkpoint left it
@@ -327,11 +343,11 @@ def run(argv: list[str]) -> dict[str, Any]:
     return {"out": args.out, "training": train_info, "results": paths}
 
 
-def claim(args: argparse.Namespace, argv: list[str]) -> None:
+def claim(args: argparse.Namespace, argv: list[str], check_only: bool = False) -> None:
     """Take ``--out`` for this run (marked incomplete until it ends); a used folder is a usage error (exit 2)."""
     try:
         claim_run_folder(args.out, tool="zipfian-train", argv=argv, resume=args.resume is not None,
-                         overwrite=args.overwrite)  # fmt: skip
+                         overwrite=args.overwrite, check_only=check_only)  # fmt: skip
     except RunFolderError as exc:
         print(f"zipfian-train: error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None

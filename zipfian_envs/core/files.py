@@ -115,12 +115,19 @@ def _is_run_folder(out: Path) -> bool:
 
 
 def claim_run_folder(
-    out: str | os.PathLike[str], *, tool: str, argv: Sequence[str], resume: bool = False, overwrite: bool = False
+    out: str | os.PathLike[str],
+    *,
+    tool: str,
+    argv: Sequence[str],
+    resume: bool = False,
+    overwrite: bool = False,
+    check_only: bool = False,
 ) -> Path:
     """Make ``out`` this run's folder and mark it incomplete; refuse a used folder unless told what to do.
 
     A non-empty ``out`` is an error unless ``resume`` (continue the run there: its files stay) or
     ``overwrite`` (empty it first; only a folder that holds a run, so a typo never empties a home folder).
+    ``check_only``: raise what claiming would raise, but touch nothing.
     """
     out = check_out_folder(out)
     used = out.is_dir() and any(out.iterdir())
@@ -130,6 +137,9 @@ def claim_run_folder(
                                  "--overwrite to replace it, or give another --out")  # fmt: skip
         if not _is_run_folder(out):
             raise RunFolderError(f"--overwrite refuses to empty {out}: it holds no run (no config.json or {MARKER})")
+    if check_only:
+        return out
+    if used and not resume:
         for child in out.iterdir():
             if child.is_dir() and not child.is_symlink():
                 shutil.rmtree(child)
