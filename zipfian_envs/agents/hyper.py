@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import math
 import re
+from collections.abc import Iterable
 from typing import Any
 
 # Constructor keywords zipfian-train sets itself, and the flag that sets each.
@@ -62,14 +63,24 @@ def takes_any_keyword(algo_cls: type) -> bool:
     return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
 
+def _is_integer(value: Any) -> bool:
+    """An int, not a bool (``1e6`` is a float: SB3 would size its buffers with it and fail)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _bounds_text(low: float | None, high: float | None, low_open: bool) -> str:
     if high is None:
         return f"> {low}" if low_open else f">= {low}"
     return f"in ({low}, {high}]" if low_open else f"in [{low}, {high}]"
 
 
-def check_value(name: str, value: Any) -> str | None:
-    """The problem with ``--hp name=value`` as a one-line message, or None if it is in range."""
+def check_value(
+    name: str,
+    value: Any,
+    ranges: dict[str, tuple[str, float | None, float | None, bool]] = RANGES,
+    optional: tuple[str, ...] = OPTIONAL,
+) -> str | None:
+    """The problem with ``--hp name=value`` as a one-line message, or None if it is in range (``ranges``)."""
     if name == "policy_kwargs":
         example = "{'net_arch': [64]}"
         return None if isinstance(value, dict) else f"--hp policy_kwargs must be a dict, e.g. {example}, got {value!r}"
@@ -77,13 +88,13 @@ def check_value(name: str, value: Any) -> str | None:
         return None if isinstance(value, dict) else f"--hp {name} must be a dict, e.g. {{}}, got {value!r}"
     if name.endswith("_class"):
         return f"--hp {name} takes a Python class, which the command line cannot give; drop it"
-    if name not in RANGES or (name in OPTIONAL and value is None):
+    if name not in ranges or (name in optional and value is None):
         return None
-    kind, low, high, low_open = RANGES[name]
+    kind, low, high, low_open = ranges[name]
     real = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if kind == "int" and not (real and float(value).is_integer()):
+    if kind == "int" and not _is_integer(value):
         return f"--hp {name} must be an integer {_bounds_text(low, high, low_open)}, got {value!r}"
-    if not real or not math.isfinite(value):
+    if not real or not (isinstance(value, int) or math.isfinite(value)):  # isfinite(10**400) overflows
         return f"--hp {name} must be a finite number {_bounds_text(low, high, low_open)}, got {value!r}"
     too_low = low is not None and (value <= low if low_open else value < low)
     if too_low or (high is not None and value > high):
@@ -107,23 +118,28 @@ def check_overrides(algo: str, algo_cls: type, overrides: dict[str, Any]) -> str
     return None
 
 
-def check_type(name: str, value: Any, default: Any) -> str | None:
-    """The problem with ``--hp name=value`` against the type of the constructor's default, or None.
+def check_type(
+    name: str, value: Any, default: Any, ranged: Iterable[str] = RANGES, flag: str = "--hp"
+) -> str | None:
+    """The problem with ``flag name=value`` against the type of the constructor's default, or None.
 
     A bool default wants ``True``/``False`` (``normalize_advantage=no`` is a non-empty string, so true),
     an int default an integer, a float default a finite number; other defaults (None, str) take anything.
     """
-    if name in RANGES or name == "policy_kwargs" or default is None:
+    if name in ranged or name == "policy_kwargs" or default is None:
         return None
     if isinstance(default, bool):
-        return None if isinstance(value, bool) else f"--hp {name} must be True or False, got {value!r}"
+        return None if isinstance(value, bool) else f"{flag} {name} must be True or False, got {value!r}"
     real = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if isinstance(default, int) and not (real and float(value).is_integer() and math.isfinite(value)):
-        return f"--hp {name} must be an integer, got {value!r}"
-    if isinstance(default, float) and not (real and math.isfinite(value)):
-        return f"--hp {name} must be a finite number, got {value!r}"
+    if isinstance(default, int) and not _is_integer(value):
+        return f"{flag} {name} must be an integer, got {value!r}"
+    if isinstance(default, float) and not (real and (isinstance(value, int) or math.isfinite(value))):
+        return f"{flag} {name} must be a finite number, got {value!r}"
     if isinstance(default, str) and not isinstance(value, str):
-        return f"--hp {name} must be a string, got {value!r}"
+        return f"{flag} {name} must be a string, got {value!r}"
+    for kind, word in ((dict, "a dict"), (list, "a list")):
+        if isinstance(default, kind) and not isinstance(value, kind):
+            return f"{flag} {name} must be {word}, got {value!r}"
     return None
 
 

@@ -25,6 +25,7 @@ import argparse
 import csv
 import dataclasses
 import importlib.util
+import inspect
 import json
 import os
 import sys
@@ -62,6 +63,30 @@ TRAINING_DEFAULTS: dict[str, dict[str, Any]] = {
     "appo": {"lr": 5e-4, "train_batch_size_per_learner": 512, "entropy_coeff": 0.0},
     "impala": {"lr": 5e-4, "train_batch_size_per_learner": 512, "entropy_coeff": 0.0},
 }
+# --hp ranges of RLlib's training() keywords (as zipfian_envs.agents.hyper.RANGES for SB3's).
+RLLIB_RANGES: dict[str, tuple[str, float | None, float | None, bool]] = {
+    "gamma": ("real", 0.0, 1.0, True),
+    "lr": ("real", 0.0, None, True),
+    "lambda_": ("real", 0.0, 1.0, False),
+    "clip_param": ("real", 0.0, None, True),
+    "vf_clip_param": ("real", 0.0, None, True),
+    "entropy_coeff": ("real", 0.0, None, False),
+    "vf_loss_coeff": ("real", 0.0, None, False),
+    "kl_coeff": ("real", 0.0, None, False),
+    "kl_target": ("real", 0.0, None, True),
+    "grad_clip": ("real", 0.0, None, True),
+    "tau": ("real", 0.0, 1.0, True),
+    "train_batch_size": ("int", 1, None, False),
+    "train_batch_size_per_learner": ("int", 1, None, False),
+    "minibatch_size": ("int", 1, None, False),
+    "num_epochs": ("int", 1, None, False),
+}
+# Keywords whose default None (off, or "the whole batch") may also be given.
+RLLIB_OPTIONAL = ("grad_clip", "minibatch_size")
+# RLlib takes a learning-rate or entropy schedule as [[timestep, value], ...] in place of the number.
+RLLIB_SCHEDULES = ("lr", "entropy_coeff")
+# training() keywords this backend sets through its own flags.
+RLLIB_SET_BY_CLI = {"model": "--model"}
 # The Gridworld's 63x63 pixels: one 9x9 stride-9 convolution per cell (7x7 cells), then a 3x3 one.
 PIXEL_CONV_FILTERS = [[32, 9, 9], [64, 3, 1]]
 
@@ -116,7 +141,107 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args.first_person_encoder = args.encoder == "auto" and _is_first_person(args.observation_space)
     if args.cue_match and not args.grid_encoder:
         parser.error("--cue-match needs symbolic Gridworld observations (--obs-mode symbolic) and --encoder auto")
+    if importlib.util.find_spec("ray") is not None:  # without Ray, run_rllib exits 1 with the install hint
+        problem = check_training_overrides(args.algo, args.hp_overrides) or check_model_overrides(args.model_overrides)
+        if problem:
+            parser.error(problem)
     return args
+
+
+def config_class(algo: str) -> Any:
+    """The RLlib AlgorithmConfig class of ``algo`` (ppo, appo, impala)."""
+    from ray.rllib.algorithms.appo import APPOConfig
+    from ray.rllib.algorithms.impala import IMPALAConfig
+    from ray.rllib.algorithms.ppo import PPOConfig
+
+    return {"ppo": PPOConfig, "appo": APPOConfig, "impala": IMPALAConfig}[algo]
+
+
+def training_keywords(config_cls: Any) -> dict[str, Any]:
+    """The keywords ``config_cls().training()`` takes (up its class chain), each with its default.
+
+    Deprecated keywords (default ``DEPRECATED_VALUE``, or no attribute on the config) are left out.
+    """
+    from ray._common.deprecation import DEPRECATED_VALUE
+
+    config = config_cls()
+    names: set[str] = set()
+    for klass in config_cls.__mro__:
+        method = klass.__dict__.get("training")
+        if method is not None:
+            names.update(n for n, p in inspect.signature(method).parameters.items() if p.kind is p.KEYWORD_ONLY)
+    keywords = {}
+    for name in sorted(names):
+        default = getattr(config, name, DEPRECATED_VALUE)
+        if not (isinstance(default, int) and not isinstance(default, bool) and default == DEPRECATED_VALUE):
+            keywords[name] = default
+    return keywords
+
+
+def check_training_overrides(algo: str, overrides: dict[str, Any]) -> str | None:
+    """The first problem with ``--hp`` overrides of RLlib's ``training()`` for ``algo``, or None.
+
+    A key must be a keyword of the algorithm config's ``training()``; a value must have its default's
+    type (``lr`` and ``entropy_coeff`` may be schedules) and lie in :data:`RLLIB_RANGES`; PPO's
+    ``minibatch_size`` may not exceed ``train_batch_size_per_learner``.
+    """
+    from zipfian_envs.agents.hyper import check_type, check_value
+
+    keywords = training_keywords(config_class(algo))
+    valid = [k for k in keywords if k not in RLLIB_SET_BY_CLI]
+    for name, value in overrides.items():
+        if name in RLLIB_SET_BY_CLI:
+            return f"--hp {name} is set by zipfian-train --backend rllib itself ({RLLIB_SET_BY_CLI[name]}); use that"
+        if name not in valid:
+            if name in _model_fields():
+                return f"--hp {name} is a model setting; give it as --model {name}=..."
+            return f"unknown --hp key {name!r} for rllib {algo} (AlgorithmConfig.training()); valid: {', '.join(valid)}"
+        if name in RLLIB_SCHEDULES and _is_schedule(value):
+            continue
+        problem = check_value(name, value, RLLIB_RANGES, RLLIB_OPTIONAL) or check_type(
+            name, value, keywords[name], RLLIB_RANGES
+        )
+        if problem:
+            return problem
+    settings = {**TRAINING_DEFAULTS[algo], **overrides}
+    minibatch, batch = settings.get("minibatch_size"), settings.get("train_batch_size_per_learner")
+    if algo == "ppo" and isinstance(minibatch, int) and isinstance(batch, int) and minibatch > batch:
+        return (f"--hp minibatch_size={minibatch} exceeds train_batch_size_per_learner={batch}; "
+                "lower minibatch_size or raise train_batch_size_per_learner")  # fmt: skip
+    return None
+
+
+def _is_schedule(value: Any) -> bool:
+    """``[[timestep, value], ...]``: pairs of numbers, the first timestep 0 (what RLlib's Scheduler takes)."""
+    if not isinstance(value, (list, tuple)) or not value:
+        return False
+    pairs = [p for p in value if isinstance(p, (list, tuple)) and len(p) == 2]
+    numbers = all(isinstance(x, (int, float)) and not isinstance(x, bool) for p in pairs for x in p)
+    return len(pairs) == len(value) and numbers and pairs[0][0] == 0
+
+
+def _model_fields() -> list[str]:
+    """The field names of RLlib's ``DefaultModelConfig`` (what ``--model`` sets), sorted."""
+    from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
+
+    return sorted(f.name for f in dataclasses.fields(DefaultModelConfig))
+
+
+def check_model_overrides(overrides: dict[str, Any]) -> str | None:
+    """The first problem with ``--model`` overrides (a ``DefaultModelConfig`` field and its type), or None."""
+    from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
+
+    from zipfian_envs.agents.hyper import check_type
+
+    defaults = DefaultModelConfig()
+    valid = _model_fields()
+    for name, value in overrides.items():
+        if name not in valid:
+            return f"unknown --model key {name!r} (DefaultModelConfig); valid: {', '.join(valid)}"
+        problem = check_type(name, value, getattr(defaults, name), (), flag="--model")
+        if problem:
+            return problem
+    return None
 
 
 def _is_symbolic_grid(space: Any) -> bool:
@@ -158,15 +283,12 @@ def make_rllib_env(env_config: dict[str, Any]) -> Any:
 
 def build_config(args: argparse.Namespace) -> Any:
     """The RLlib AlgorithmConfig of a run: env creator, runners, training defaults with ``--hp``, model."""
-    from ray.rllib.algorithms.appo import APPOConfig
-    from ray.rllib.algorithms.impala import IMPALAConfig
-    from ray.rllib.algorithms.ppo import PPOConfig
     from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
     from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
     from zipfian_envs.agents.rllib_policy import float_observations
 
-    config_cls = {"ppo": PPOConfig, "appo": APPOConfig, "impala": IMPALAConfig}[args.algo]
+    config_cls = config_class(args.algo)
     model: dict[str, Any] = {"fcnet_hiddens": [256, 256]}
     if len(float_observations(args.observation_space)[0].shape) == 3:
         model["conv_filters"] = PIXEL_CONV_FILTERS
