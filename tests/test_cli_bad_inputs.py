@@ -25,6 +25,7 @@ EVAL = ["zipfian_envs.evaluation.cli", "--episodes", "2", "--no-plot", "--no-pro
 SWEEP = ["zipfian_envs.agents.sweep", "--dry-run", "--steps", "64"]
 PLAY = ["zipfian_envs.tools.play", "Gridworld-v0"]
 BOARD = ["zipfian_envs.evaluation.leaderboard"]
+MERGE = ["zipfian_envs.agents.results", "--out", "merged"]
 
 
 def _env() -> dict[str, str]:
@@ -56,6 +57,11 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "cut.json").write_text(RESULT.read_text()[:500])
     records = (ROOT / "results" / "records" / "Gridworld-v0_zipf_2_random_seed0.csv").read_bytes()
     (root / "cut.csv").write_bytes(records[: len(records) // 2 + 7])
+    for folder, text in (("runs_cut", '{"env": "Zipfian/Gridworld-v0", "trai'), ("runs_list", "[1, 2]"),
+                         ("runs_shape", '{"training": {"steps": 64}, "env": 3}')):  # fmt: skip
+        (root / folder / "run").mkdir(parents=True)
+        (root / folder / "run" / "config.json").write_text(text)
+    (root / "runs_cut" / "run" / "model.zip").write_bytes(b"")
     return root
 
 
@@ -73,6 +79,8 @@ CASES = {
     "train steps": (["zipfian_envs.agents.train", "--algo", "ppo", "--steps", "-5", "--out", "r"], "--steps must be"),
     "train algo": (["zipfian_envs.agents.train", "--algo", "nope", "--steps", "5", "--out", "r"], "invalid choice"),
     "train level": ([*TRAIN, "--out", "r", "--level", "zipf_minus"], "zipf_minus"),
+    "train resume broken config": ([*TRAIN, "--out", "runs_cut/run", "--resume", "runs_cut/run/model.zip"],
+                                   "runs_cut/run/config.json: not a readable JSON file"),
     "train env size": ([*TRAIN, "--out", "r", "--env-kwarg", "num_maps=100000000"], "num_maps"),
     "train one-step rollout": ([*TRAIN, "--out", "r", "--n-envs", "1", "--hp", "n_steps=1"], "n_steps * n_envs >= 2"),
     "train minibatch of one": ([*TRAIN, "--out", "r", "--hp", "batch_size=1"], "batch_size >= 2"),
@@ -103,6 +111,11 @@ CASES = {
     "board cut json": ([*BOARD, "cut.json"], "not a JSON file"),
     "board same file twice": ([*BOARD, str(RESULT), str(RESULT)], "give each result once"),
     "board flag": ([*BOARD, "--nope"], "arguments are required: results"),
+    # the results merge (python -m zipfian_envs.agents.results): a run folder's config.json
+    "merge cut config": ([*MERGE, "--runs", "runs_cut"], "runs_cut/run/config.json: not a readable JSON file"),
+    "merge config list": ([*MERGE, "--runs", "runs_list"], "a run config is a JSON object, got list"),
+    "merge config field": ([*MERGE, "--runs", "runs_shape"], "config.json: field env must be str, got 3"),
+    "merge bad regex": ([*MERGE, "--runs", ".", "--only", "["], "bad regular expression"),
     # zipfian-sweep
     "sweep algo": ([*SWEEP, "--algo", "nope"], "invalid choice: 'nope'"),
     "sweep env": ([*SWEEP, "--algo", "ppo", "--env", "Zipfian/Nope-v0"], "unknown env id"),

@@ -136,6 +136,46 @@ def write_config(out: Path, config: dict[str, Any]) -> Path:
     return atomic_write_text(out / "config.json", json.dumps(jsonable(config), indent=2) + "\n")
 
 
+def load_run_config(path: Path) -> dict[str, Any]:
+    """Read a run's ``config.json``; SchemaError naming the file and the field if it is not one.
+
+    It must be a JSON object; a finished run's (one with ``training``) must also hold the fields the
+    results merge reads, with their types (:data:`RUN_CONFIG_FIELDS`).
+    """
+    from zipfian_envs.evaluation.errors import SchemaError
+
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise SchemaError(f"{path}: not a readable JSON file ({' '.join(str(exc).split())})") from None
+    if not isinstance(config, dict):
+        raise SchemaError(f"{path}: a run config is a JSON object, got {type(config).__name__}")
+    if "training" not in config:
+        return config  # an unfinished run: readers skip it
+    for field, kinds in {**RUN_CONFIG_FIELDS, **OPTIONAL_RUN_CONFIG_FIELDS}.items():
+        if field not in config:
+            if field in RUN_CONFIG_FIELDS:
+                raise SchemaError(f"{path}: field {field} is missing")
+            continue
+        value = config[field]
+        if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
+            names = " or ".join("null" if k is type(None) else k.__name__ for k in kinds)
+            raise SchemaError(f"{path}: field {field} must be {names}, got {value!r}"[:300])
+    return config
+
+
+# The fields of a finished run's config.json that the results merge reads, and their types.
+RUN_CONFIG_FIELDS: dict[str, tuple[type, ...]] = {
+    "env": (str,), "env_kwargs": (dict,), "level": (str, type(None)), "algo": (str,),
+    "observation_kind": (str,), "seed": (int,), "training": (dict,),
+}  # fmt: skip
+OPTIONAL_RUN_CONFIG_FIELDS: dict[str, tuple[type, ...]] = {
+    "argv": (list,), "frame_stack": (int,), "cue_match": (bool,), "novelty_bonus": (int, float),
+    "fresh_maps": (int, float), "preset": (dict,), "hp_overrides": (dict,), "backend": (str,),
+    "training_config": (dict,), "model_overrides": (dict,),
+}  # fmt: skip
+
+
 def agent_name(
     algo: str, kind: str, frame_stack: int = 1, cue_match: bool = False, novelty: bool = False, fresh_maps: bool = False
 ) -> str:

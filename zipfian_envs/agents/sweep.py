@@ -36,9 +36,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from zipfian_envs.agents.cli import load_run_config
 from zipfian_envs.agents.rllib_backend import init_ray, require_ray
 from zipfian_envs.core.cli import OneLineParser
 from zipfian_envs.core.files import RunFolderError, atomic_write_text, check_out_folder, incomplete_folder
+from zipfian_envs.evaluation.errors import SchemaError
 
 SECTIONS = ("sweep", "grid", "train", "results")
 SWEEP_KEYS = ("name", "out", "cpus_per_trial", "num_cpus", "address", "max_concurrent")
@@ -241,8 +243,8 @@ def is_finished(run_dir: Path) -> bool:
     if not config_path.is_file() or incomplete_folder(run_dir, depth=1) is not None:
         return False
     try:
-        finished = "training" in json.loads(config_path.read_text())
-    except json.JSONDecodeError:
+        finished = "training" in load_run_config(config_path)
+    except SchemaError:  # a broken config.json: the trial is redone
         return False
     return finished and len([p for p in run_dir.glob("*.json") if p.name != "config.json"]) == 1
 

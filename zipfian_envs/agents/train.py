@@ -41,6 +41,7 @@ from zipfian_envs.agents.cli import (
     check_run_arguments,
     evaluate_model,
     jsonable,
+    load_run_config,
     run_parser,
     write_config,
     write_results,
@@ -51,6 +52,7 @@ from zipfian_envs.agents.hyper import DEVICES, check_combination, check_device, 
 from zipfian_envs.agents.presets import ALGOS, get_preset, policy_name
 from zipfian_envs.core.cli import OneLineParser
 from zipfian_envs.core.files import RunFolderError, atomic_save, claim_run_folder, finish_run_folder
+from zipfian_envs.evaluation.errors import SchemaError
 from zipfian_envs.registration import NAMESPACE
 from zipfian_envs.vector import to_sb3
 
@@ -246,6 +248,13 @@ def run(argv: list[str]) -> dict[str, Any]:
     set_random_seed(args.seed)
     n_envs = args.n_envs or args.preset.n_envs
     claim(args, argv, check_only=True)  # a used --out is refused before the envs are built
+    args.saved_config = None
+    if args.resume is not None and (args.out / "config.json").is_file():
+        try:  # the config a resumed run goes on from (or, with nothing left to train, re-records)
+            args.saved_config = load_run_config(args.out / "config.json")
+        except SchemaError as exc:
+            print(f"zipfian-train: error: {exc}; redo the run with --overwrite", file=sys.stderr)
+            raise SystemExit(2) from None
 
     env = make_training_env(args, n_envs)
     novelty = None
@@ -307,7 +316,7 @@ def run(argv: list[str]) -> dict[str, Any]:
         "torch": torch.__version__,
     }
     if evaluate_only:
-        saved = json.loads(config_path.read_text())
+        saved = args.saved_config
         train_info = saved.get("training")
         # A run stopped at a checkpoint, or an earlier checkpoint of a finished run (its config.json
         # copied here): record what the evaluated checkpoint is, not the run's final model.
