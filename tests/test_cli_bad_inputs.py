@@ -62,6 +62,8 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (root / folder / "run").mkdir(parents=True)
         (root / folder / "run" / "config.json").write_text(text)
     (root / "runs_cut" / "run" / "model.zip").write_bytes(b"")
+    (root / "shared").mkdir()  # a --results-dir that holds the result a default PPO run would write
+    (root / "shared" / "Gridworld-v0_zipf_2_ppo-symbolic_seed0.json").write_bytes(RESULT.read_bytes())
     return root
 
 
@@ -81,6 +83,9 @@ CASES = {
     "train level": ([*TRAIN, "--out", "r", "--level", "zipf_minus"], "zipf_minus"),
     "train resume broken config": ([*TRAIN, "--out", "runs_cut/run", "--resume", "runs_cut/run/model.zip"],
                                    "runs_cut/run/config.json: not a readable JSON file"),
+    "train results-dir taken": ([*TRAIN, "--out", "r", "--results-dir", "shared"],
+                                "already holds Gridworld-v0_zipf_2_ppo-symbolic_seed0.json"),
+    "train results-dir is a file": ([*TRAIN, "--out", "r", "--results-dir", "a_file"], "a_file is a file"),
     "train env size": ([*TRAIN, "--out", "r", "--env-kwarg", "num_maps=100000000"], "num_maps"),
     "train one-step rollout": ([*TRAIN, "--out", "r", "--n-envs", "1", "--hp", "n_steps=1"], "n_steps * n_envs >= 2"),
     "train minibatch of one": ([*TRAIN, "--out", "r", "--hp", "batch_size=1"], "batch_size >= 2"),

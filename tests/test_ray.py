@@ -396,6 +396,17 @@ def test_rllib_hp_and_model_keys_are_checked_before_ray_starts(tmp_path, capsys,
     assert not out.exists()
 
 
+def test_rllib_results_dir_keeps_a_result_of_the_run_name_unless_overwrite(tmp_path, capsys):
+    (tmp_path / "Gridworld-v0_zipf_2_rllib-ppo-lstm-symbolic_seed1.json").write_text("{}")
+    argv = ["--algo", "ppo", "--obs-mode", "symbolic", "--steps", "64", "--out", str(tmp_path / "r"), "--seed", "1",
+            "--model", "use_lstm=True", "--results-dir", str(tmp_path)]  # fmt: skip
+    with pytest.raises(SystemExit) as exit_info:
+        rllib_backend.parse_args(argv)
+    assert exit_info.value.code == 2
+    assert "already holds Gridworld-v0_zipf_2_rllib-ppo-lstm-symbolic_seed1.json" in capsys.readouterr().err
+    assert rllib_backend.parse_args([*argv, "--overwrite"]).overwrite
+
+
 def test_rllib_good_overrides_pass_the_checks():
     args = rllib_backend.parse_args(["--algo", "ppo", "--obs-mode", "symbolic", "--steps", "64", "--out", "x",
                                      "--hp", "lr=[[0, 1e-3], [1000, 1e-4]]", "--hp", "lambda_=0.9",

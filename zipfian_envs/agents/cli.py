@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from zipfian_envs.core.cli import OneLineParser, parse_key_values
-from zipfian_envs.core.files import atomic_write_text
+from zipfian_envs.core.files import RunFolderError, atomic_write_text
 from zipfian_envs.registration import NAMESPACE, SELECTION_KEYWORDS, selection_kwargs
 
 PROTOCOLS = ("zipfian", "uniform", "rare")
@@ -58,13 +59,16 @@ def add_run_arguments(
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, required=True, help="run directory, e.g. runs/NAME")
     p.add_argument("--resume", type=Path, default=None, help=resume_help)
-    p.add_argument("--overwrite", action="store_true", help="empty a used --out run folder first (else it is refused)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="empty a used --out run folder first (else it is refused), and replace this run's "
+                        "result in --results-dir (else a result of its name there is refused)")  # fmt: skip
     p.add_argument("--checkpoint-every", type=int, default=100_000, help=checkpoint_help)
     p.add_argument("--eval-every", type=int, default=0, help="steps between harness evaluations (0: off)")
     p.add_argument("--eval-episodes", type=int, default=100, help="episodes per protocol in periodic evals")
     p.add_argument("--final-episodes", type=int, default=500, help="episodes per protocol in the final eval (0: skip)")
     p.add_argument("--min-episodes-per-rank", type=int, default=10, help="uniform-protocol floor per rank")
-    p.add_argument("--results-dir", type=Path, default=None, help="also write the result JSON here")
+    p.add_argument("--results-dir", type=Path, default=None,
+                   help="also write the result JSON here (one of this run's name there: see --overwrite)")  # fmt: skip
     p.add_argument("--stochastic-eval", action="store_true", help="sample actions in evaluation (default: greedy)")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     p.add_argument("--no-progress", action="store_true", help="no progress bar or per-iteration lines")
@@ -186,6 +190,35 @@ def agent_name(
     return f"{algo}-{kind}{suffixes}" + (f"-stack{frame_stack}" if frame_stack > 1 else "")
 
 
+def result_name(args: argparse.Namespace, algo: str | None = None) -> str:
+    """The agent name of a run's result (and its file name): :func:`agent_name` of the run's flags."""
+    return agent_name(
+        algo or args.algo,
+        args.kind,
+        getattr(args, "frame_stack", 1),
+        getattr(args, "cue_match", False),
+        getattr(args, "novelty_bonus", 0.0) > 0,
+        getattr(args, "fresh_maps", 0.0) > 0,
+    )
+
+
+def results_dir_target(args: argparse.Namespace, algo: str | None = None) -> Path | None:
+    """The result JSON this run will write into ``--results-dir`` (None without one, or when it is ``--out``)."""
+    from zipfian_envs.evaluation.report import file_stem
+
+    if args.results_dir is None or args.results_dir.resolve() == args.out.resolve():
+        return None
+    return args.results_dir / f"{file_stem(args.env, args.training_level, result_name(args, algo), args.seed)}.json"
+
+
+def check_results_dir(parser: argparse.ArgumentParser, args: argparse.Namespace, algo: str | None = None) -> None:
+    """Refuse (one line, exit 2) a ``--results-dir`` that already holds this run's result, unless ``--overwrite``."""
+    target = results_dir_target(args, algo)
+    if target is not None and target.exists() and not args.overwrite:
+        parser.error(f"--results-dir {args.results_dir} already holds {target.name} (a result of this run's name); "
+                     "pass --overwrite to replace it, or give another --results-dir")  # fmt: skip
+
+
 def evaluate_model(
     model: Any, args: argparse.Namespace, episodes: int, seed: int, protocols: tuple[str, ...] = PROTOCOLS
 ) -> dict[str, list[dict[str, Any]]]:
@@ -225,19 +258,20 @@ def write_results(model: Any, args: argparse.Namespace, train_info: dict[str, An
             record["train_seed"] = args.seed
     summary = {p: success_by_bin(r) for p, r in by_protocol.items()}
     print(json.dumps({"final_eval": summary}), flush=True)
-    name = agent_name(
-        args.algo,
-        args.kind,
-        getattr(args, "frame_stack", 1),
-        getattr(args, "cue_match", False),
-        getattr(args, "novelty_bonus", 0.0) > 0,
-        getattr(args, "fresh_maps", 0.0) > 0,
-    )
+    name = result_name(args)
     env_kwargs = {k: v for k, v in args.env_kwargs.items() if k not in SELECTION_KEYWORDS}
+    shared = results_dir_target(args)
     paths = []
-    for out_dir in (args.out, args.results_dir):
-        if out_dir is not None:  # the run owns --out; --results-dir keeps the latest result of each run name
+    # The run owns --out; --results-dir is shared: a result of this run's name there is replaced only
+    # with --overwrite (checked before training; write_result checks again, for a run that wrote one since).
+    for out_dir, overwrite in ((args.out, True), (args.results_dir if shared else None, args.overwrite)):
+        if out_dir is None:
+            continue
+        try:
             paths.append(write_result(out_dir, by_protocol, env_id=args.env, level=args.training_level,
                                       env_kwargs=env_kwargs, policy_name=name, seeds=[args.seed],
-                                      extra={"training": train_info}, overwrite=True))  # fmt: skip
+                                      extra={"training": train_info}, overwrite=overwrite))  # fmt: skip
+        except RunFolderError as exc:
+            print(f"zipfian-train: error: {exc} (the result in --out {args.out} is kept)", file=sys.stderr)
+            raise SystemExit(2) from None
     return paths

@@ -35,6 +35,7 @@ from typing import Any
 
 from zipfian_envs.agents.cli import (
     add_run_arguments,
+    check_results_dir,
     check_run_arguments,
     evaluate_model,
     jsonable,
@@ -141,6 +142,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args.first_person_encoder = args.encoder == "auto" and _is_first_person(args.observation_space)
     if args.cue_match and not args.grid_encoder:
         parser.error("--cue-match needs symbolic Gridworld observations (--obs-mode symbolic) and --encoder auto")
+    args.kind = _observation_kind(args.observation_space)
+    check_results_dir(parser, args, run_algo_name(args))
     if importlib.util.find_spec("ray") is not None:  # without Ray, run_rllib exits 1 with the install hint
         problem = check_training_overrides(args.algo, args.hp_overrides) or check_model_overrides(args.model_overrides)
         if problem:
@@ -242,6 +245,13 @@ def check_model_overrides(overrides: dict[str, Any]) -> str | None:
         if problem:
             return problem
     return None
+
+
+def _observation_kind(space: Any) -> str:
+    """The observation kind of ``space`` (symbolic, pixels, dict, vector), as result names spell it."""
+    from zipfian_envs.agents.extractors import observation_kind
+
+    return observation_kind(space)
 
 
 def _is_symbolic_grid(space: Any) -> bool:

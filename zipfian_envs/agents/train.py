@@ -38,6 +38,7 @@ from zipfian_envs.agents.callbacks import AtomicCheckpointCallback, HarnessEvalC
 from zipfian_envs.agents.cli import (
     BACKENDS,
     add_run_arguments,
+    check_results_dir,
     check_run_arguments,
     evaluate_model,
     jsonable,
@@ -139,6 +140,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.fresh_maps and round(n_envs * args.fresh_maps) == n_envs:
         parser.error(f"--fresh-maps {args.fresh_maps} leaves none of {n_envs} envs on the configured maps; "
                      "lower it or raise --n-envs")  # fmt: skip
+    check_results_dir(parser, args)
     if args.resume is None:  # a resumed model keeps the settings it was saved with
         settings = {**args.preset.algo_kwargs, **args.hp_overrides}
         problem = check_combination(args.algo, ALGOS[args.algo], settings, n_envs)
