@@ -29,11 +29,20 @@ BACKENDS = ("sb3", "rllib")
 # Flags that must be >= 1 and >= 0 on every backend.
 POSITIVE_FLAGS = ("steps", "threads", "eval_episodes")
 NON_NEGATIVE_FLAGS = ("seed", "checkpoint_every", "eval_every", "final_episodes", "min_episodes_per_rank")
+# SB3 and RLlib seed NumPy's global generator with the training seed (np.random.seed: 0..2**32 - 1).
+MAX_SEED = 2**32 - 1
 
 
 def run_parser(prog: str, description: str) -> argparse.ArgumentParser:
     """A training parser: one-line usage errors with exit status 2."""
     return OneLineParser(prog=prog, description=description)
+
+
+def path_argument(text: str) -> Path:
+    """A path flag's value; an empty one is a usage error (``Path("")`` would quietly be the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"empty path {text!r}; give a file or folder path")
+    return Path(text)
 
 
 def add_run_arguments(
@@ -57,8 +66,8 @@ def add_run_arguments(
     p.add_argument("--cue-match", action="store_true", help=cue_match_help)
     p.add_argument("--steps", type=int, required=True, help="total environment steps (resume trains the rest)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", type=Path, required=True, help="run directory, e.g. runs/NAME")
-    p.add_argument("--resume", type=Path, default=None, help=resume_help)
+    p.add_argument("--out", type=path_argument, required=True, help="run directory, e.g. runs/NAME")
+    p.add_argument("--resume", type=path_argument, default=None, help=resume_help)
     p.add_argument("--overwrite", action="store_true",
                    help="empty a used --out run folder first (else it is refused), and replace this run's "
                         "result in --results-dir (else a result of its name there is refused)")  # fmt: skip
@@ -67,7 +76,7 @@ def add_run_arguments(
     p.add_argument("--eval-episodes", type=int, default=100, help="episodes per protocol in periodic evals")
     p.add_argument("--final-episodes", type=int, default=500, help="episodes per protocol in the final eval (0: skip)")
     p.add_argument("--min-episodes-per-rank", type=int, default=10, help="uniform-protocol floor per rank")
-    p.add_argument("--results-dir", type=Path, default=None,
+    p.add_argument("--results-dir", type=path_argument, default=None,
                    help="also write the result JSON here (one of this run's name there: see --overwrite)")  # fmt: skip
     p.add_argument("--stochastic-eval", action="store_true", help="sample actions in evaluation (default: greedy)")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
@@ -96,6 +105,8 @@ def check_run_arguments(parser: argparse.ArgumentParser, args: argparse.Namespac
     for name in NON_NEGATIVE_FLAGS:
         if getattr(args, name) < 0:
             parser.error(f"--{name.replace('_', '-')} must be >= 0, got {getattr(args, name)}")
+    if args.seed > MAX_SEED:
+        parser.error(f"--seed must be in 0..{MAX_SEED} (NumPy's seed range), got {args.seed}")
     for flag in ("out", "results_dir"):
         path = getattr(args, flag)
         if path is not None and path.exists() and not path.is_dir():

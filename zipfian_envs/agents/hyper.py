@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import os
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -171,6 +172,51 @@ def check_combination(algo: str, algo_cls: type, kwargs: dict[str, Any], n_envs:
     episodic = isinstance(train_freq, (list, tuple)) and len(train_freq) == 2 and train_freq[1] == "episode"
     if episodic and n_envs > 1:
         return f"--hp train_freq={train_freq!r} (per episode) works with one env only; give --n-envs 1, got {n_envs}"
+    return None
+
+
+def machine_memory() -> int | None:
+    """This machine's physical memory in bytes (None where the platform does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _observation_bytes(space: Any) -> int:
+    """Bytes of one observation of ``space`` (a Dict's parts summed), as SB3's buffers store it."""
+    if isinstance(getattr(space, "spaces", None), dict):
+        return sum(_observation_bytes(part) for part in space.spaces.values())
+    shape = getattr(space, "shape", None) or (1,)
+    itemsize = getattr(getattr(space, "dtype", None), "itemsize", 8)
+    return int(math.prod(shape)) * itemsize
+
+
+def check_memory(
+    algo: str, algo_cls: type, kwargs: dict[str, Any], n_envs: int, frame_stack: int, observation_space: Any
+) -> str | None:
+    """The problem with settings whose buffers would not fit in this machine's memory, or None.
+
+    On-policy algorithms keep ``n_steps * n_envs`` observations (the rollout), off-policy ones
+    ``buffer_size`` (twice: observations and next observations), each ``frame_stack`` frames deep;
+    ``n_steps=10**12`` used to fail inside NumPy with a traceback (or be killed for memory).
+    """
+    total = machine_memory()
+    if total is None:
+        return None
+    frame = _observation_bytes(observation_space) * frame_stack
+    keywords = constructor_keywords(algo_cls)
+    if "buffer_size" in keywords or "buffer_size" in kwargs:
+        count = kwargs.get("buffer_size", _default(algo_cls, "buffer_size")) or 0
+        what, need = f"a replay buffer of buffer_size={count}", 2 * count * frame
+    else:
+        n_steps = kwargs.get("n_steps", _default(algo_cls, "n_steps")) or 0
+        what, need = f"a rollout of n_steps * n_envs = {n_steps} * {n_envs}", n_steps * n_envs * frame
+    need += n_envs * frame  # the envs' current (stacked) observations
+    if need > total:
+        return (f"{algo} would need about {need / 2**30:,.1f} GiB for {what} of {frame:,}-byte observations "
+                f"(--frame-stack {frame_stack}), more than this machine's {total / 2**30:,.1f} GiB; "
+                "lower --hp n_steps / buffer_size, --n-envs or --frame-stack")  # fmt: skip
     return None
 
 

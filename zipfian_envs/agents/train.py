@@ -49,8 +49,9 @@ from zipfian_envs.agents.cli import (
 )
 from zipfian_envs.agents.exploration import ConcatVecEnv, EpisodicNoveltyBonus, fresh_map_kwargs
 from zipfian_envs.agents.extractors import extractor_for, observation_kind
-from zipfian_envs.agents.hyper import DEVICES, check_combination, check_device, check_overrides
+from zipfian_envs.agents.hyper import DEVICES, check_combination, check_device, check_memory, check_overrides
 from zipfian_envs.agents.presets import ALGOS, get_preset, policy_name
+from zipfian_envs.core.checks import MAX_NUM_ENVS
 from zipfian_envs.core.cli import OneLineParser
 from zipfian_envs.core.files import RunFolderError, atomic_save, claim_run_folder, finish_run_folder
 from zipfian_envs.evaluation.errors import SchemaError
@@ -102,8 +103,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.frame_stack < 1:
         parser.error(f"--frame-stack must be >= 1, got {args.frame_stack}")
-    if args.n_envs is not None and args.n_envs < 1:
-        parser.error(f"--n-envs must be >= 1, got {args.n_envs}")
+    if args.n_envs is not None and not 1 <= args.n_envs <= MAX_NUM_ENVS:
+        parser.error(f"--n-envs must be in 1..{MAX_NUM_ENVS} (the documented limit), got {args.n_envs}")
     if args.resume is not None and not args.resume.is_file():
         parser.error(f"--resume checkpoint {str(args.resume)!r} does not exist")
     check_run_arguments(parser, args).close()
@@ -143,7 +144,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     check_results_dir(parser, args)
     if args.resume is None:  # a resumed model keeps the settings it was saved with
         settings = {**args.preset.algo_kwargs, **args.hp_overrides}
-        problem = check_combination(args.algo, ALGOS[args.algo], settings, n_envs)
+        problem = check_combination(args.algo, ALGOS[args.algo], settings, n_envs) or check_memory(
+            args.algo, ALGOS[args.algo], settings, n_envs, args.frame_stack, args.observation_space
+        )
         if problem:
             parser.error(problem)
     return args
@@ -267,7 +270,7 @@ def run(argv: list[str]) -> dict[str, Any]:
     has_tb = importlib.util.find_spec("tensorboard") is not None
     try:  # the model is built before --out is claimed: settings only SB3 can check leave no folder behind
         model = build_model(args, env, str(args.out / "tb") if has_tb else None)
-    except (TypeError, ValueError, AssertionError, KeyError) as exc:
+    except (TypeError, ValueError, AssertionError, KeyError, RuntimeError, MemoryError) as exc:
         env.close()
         message = " ".join(str(exc).split()) or type(exc).__name__
         print(f"zipfian-train: error: {args.algo} rejects these settings (--hp, --resume): {message}", file=sys.stderr)
