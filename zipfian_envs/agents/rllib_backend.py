@@ -44,6 +44,7 @@ from zipfian_envs.agents.cli import (
     write_config,
     write_results,
 )
+from zipfian_envs.core.checks import MAX_NUM_ENVS
 from zipfian_envs.core.files import RunFolderError, atomic_write_text, claim_run_folder, finish_run_folder
 
 ENV_NAME = "zipfian_envs"
@@ -130,10 +131,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.num_envs_per_env_runner < 1:
-        parser.error(f"--num-envs-per-env-runner must be >= 1, got {args.num_envs_per_env_runner}")
+    if not 1 <= args.num_envs_per_env_runner <= MAX_NUM_ENVS:
+        parser.error(f"--num-envs-per-env-runner must be in 1..{MAX_NUM_ENVS}, got {args.num_envs_per_env_runner}")
     if args.num_env_runners < 0:
         parser.error(f"--num-env-runners must be >= 0, got {args.num_env_runners}")
+    if args.num_cpus is not None and args.num_cpus < 1:
+        parser.error(f"--num-cpus must be >= 1, got {args.num_cpus}")
+    if args.address is not None and not args.address.strip():
+        parser.error("--address is empty; give auto or ray://host:port, or leave it out for a local Ray")
     if args.resume is not None and not args.resume.is_dir():
         parser.error(f"--resume checkpoint folder {str(args.resume)!r} does not exist")
     check_run_arguments(parser, args).close()
@@ -374,13 +379,20 @@ def run_rllib(argv: list[str]) -> dict[str, Any]:
 
     torch.set_num_threads(args.threads)
     args.kind = observation_kind(args.observation_space)
-    try:
-        claim_run_folder(args.out, tool="zipfian-train", argv=argv, resume=args.resume is not None,
-                         overwrite=args.overwrite)  # fmt: skip
-    except RunFolderError as exc:
-        print(f"zipfian-train: error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
-    ray_init_s = init_ray(args.address, args.num_cpus)
+    for check_only in (True, False):  # a used --out is refused before Ray starts; the folder is taken after
+        try:
+            claim_run_folder(args.out, tool="zipfian-train", argv=argv, resume=args.resume is not None,
+                             overwrite=args.overwrite, check_only=check_only)  # fmt: skip
+        except RunFolderError as exc:
+            print(f"zipfian-train: error: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
+        if check_only:
+            try:
+                ray_init_s = init_ray(args.address, args.num_cpus)
+            except (ConnectionError, ValueError, RuntimeError) as exc:  # e.g. no cluster at --address
+                message = " ".join(str(exc).split())[:300]
+                print(f"zipfian-train --backend rllib: error: Ray did not start ({message})", file=sys.stderr)
+                raise SystemExit(2) from None
     register_env(ENV_NAME, make_rllib_env)
     config = build_config(args)
     algo = config.build_algo()
