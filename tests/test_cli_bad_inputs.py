@@ -155,6 +155,9 @@ CASES = {
     "play scale": ([*PLAY, "--scale", "0"], "--scale must be in 1..32"),
     "play id": (["zipfian_envs.tools.play", "Nope-v0"], "unknown environment id"),
     "play seed type": ([*PLAY, "--seed", "x"], "invalid int value"),
+    "play empty level": ([*PLAY, "--level", ""], "unknown distribution ''"),
+    "play record under a file": ([*PLAY, "--record", "a_file/x.csv"], "a_file is a file, not a folder"),
+    "play record holds episodes": ([*PLAY, "--record", "cut.csv"], "already holds episodes; pass --overwrite"),
 }
 
 
