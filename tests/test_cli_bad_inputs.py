@@ -62,6 +62,8 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (root / folder / "run").mkdir(parents=True)
         (root / folder / "run" / "config.json").write_text(text)
     (root / "runs_cut" / "run" / "model.zip").write_bytes(b"")
+    (root / "garbage.toml").write_bytes(b"\x8b\x00\xff binary")
+    (root / "flag.toml").write_text('[grid]\nalgo = ["ppo"]\n[train]\nsteps = 64\nstochastic_eval = "yes"\n')
     (root / "shared").mkdir()  # a --results-dir that holds the result a default PPO run would write
     (root / "shared" / "Gridworld-v0_zipf_2_ppo-symbolic_seed0.json").write_bytes(RESULT.read_bytes())
     return root
@@ -150,6 +152,11 @@ CASES = {
     "sweep cpus": ([*SWEEP, "--algo", "ppo", "--cpus-per-trial", "0"], "--cpus-per-trial must be a number > 0"),
     "sweep seeds": ([*SWEEP, "--algo", "ppo", "--seeds", "-1"], "--seed must be >= 0"),
     "sweep config": (["zipfian_envs.agents.sweep", "missing.toml"], "config file not found"),
+    "sweep binary config": (["zipfian_envs.agents.sweep", "--dry-run", "garbage.toml"], "not a readable text file"),
+    "sweep flag value": (["zipfian_envs.agents.sweep", "--dry-run", "flag.toml"],
+                         "[train] stochastic_eval is an on/off flag: give true or false, got 'yes'"),
+    "sweep empty out": ([*SWEEP, "--algo", "ppo", "--out", ""], "argument --out: empty path"),
+    "sweep seed huge": ([*SWEEP, "--algo", "ppo", "--seeds", str(2**64)], "--seed must be in 0..4294967295"),
     # zipfian-play
     "play seed": ([*PLAY, "--seed", "-1"], "--seed must be >= 0"),
     "play scale": ([*PLAY, "--scale", "0"], "--scale must be in 1..32"),
