@@ -126,11 +126,25 @@ def check_run_arguments(parser: argparse.ArgumentParser, args: argparse.Namespac
             probe = gym.make(args.env, **args.env_kwargs)
     except (ValueError, TypeError, gym.error.Error) as exc:
         parser.error(f"bad env arguments for {args.env}: {exc}".replace("\n", " "))
+    check_episode_counts(parser, args, probe)
     # The level as given (a Playroom reference name like put/put_on_bed_tray_frequent also pins the
     # task, which the env's own short `level` attribute drops); else the one the env runs at.
     args.training_level = args.level if args.level is not None else getattr(probe.unwrapped, "distribution", None)
     args.observation_space = probe.observation_space
     return probe
+
+
+def check_episode_counts(parser: argparse.ArgumentParser, args: argparse.Namespace, probe: Any) -> None:
+    """Refuse evaluation sizes the harness cannot plan (more than MAX_EPISODES of a protocol), before training."""
+    from zipfian_envs.evaluation import protocols
+
+    num_items = int(probe.reset(seed=0)[1].get("num_items", 1))
+    for flag in ("eval_episodes", "final_episodes"):
+        count = protocols.uniform_episode_count(getattr(args, flag), num_items, args.min_episodes_per_rank)
+        if max(count, getattr(args, flag)) > protocols.MAX_EPISODES:
+            parser.error(f"--{flag.replace('_', '-')} {getattr(args, flag)} with --min-episodes-per-rank "
+                         f"{args.min_episodes_per_rank} ({num_items} items) plans {max(count, getattr(args, flag)):,} "
+                         f"episodes of a protocol; at most {protocols.MAX_EPISODES:,}")  # fmt: skip
 
 
 def jsonable(value: Any) -> Any:

@@ -89,10 +89,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# Episodes per protocol of one evaluation (the README's "Limits"): 10**8 is ~a day of the fastest env.
-MAX_EPISODES = 100_000_000
-
-
 def _planned(env_id: str, kwargs: dict[str, Any], protocol: str, args: argparse.Namespace) -> int:
     """Episodes a protocol will run (the uniform one rounds up to whole passes over the items)."""
     if protocol != "uniform":
@@ -230,9 +226,10 @@ def run(args: argparse.Namespace) -> int:
 
     planned = {p: _planned(args.env, kwargs, p, args) for p in args.protocols}
     for protocol, count in planned.items():
-        if count > MAX_EPISODES:  # the harness plans every episode's target up front
-            raise EvaluationError(f"--episodes {args.episodes}, --min-episodes-per-rank {args.min_episodes_per_rank}: "
-                                  f"{count:,} {protocol} episodes; at most {MAX_EPISODES:,} per protocol")  # fmt: skip
+        if count > proto.MAX_EPISODES:  # the harness plans every episode's target up front
+            floor = args.min_episodes_per_rank
+            raise EvaluationError(f"--episodes {args.episodes}, --min-episodes-per-rank {floor}: {count:,} "
+                                  f"{protocol} episodes; at most {proto.MAX_EPISODES:,} a protocol")  # fmt: skip
     total = sum(planned.values()) * len(policies)
     records_by_protocol: dict[str, list[dict[str, Any]]] = {p: [] for p in args.protocols}
     with tqdm(total=total, unit="ep", desc=name, disable=args.no_progress, file=sys.stderr) as bar:
