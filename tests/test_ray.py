@@ -407,6 +407,15 @@ def test_rllib_results_dir_keeps_a_result_of_the_run_name_unless_overwrite(tmp_p
     assert rllib_backend.parse_args([*argv, "--overwrite"]).overwrite
 
 
+def test_rllib_resume_needs_an_algorithm_checkpoint(tmp_path, capsys):
+    (tmp_path / "not_a_checkpoint").mkdir()
+    with pytest.raises(SystemExit) as exit_info:
+        rllib_backend.parse_args(["--algo", "ppo", "--obs-mode", "symbolic", "--steps", "64", "--out", str(tmp_path),
+                                  "--resume", str(tmp_path / "not_a_checkpoint")])  # fmt: skip
+    assert exit_info.value.code == 2
+    assert "is not an RLlib Algorithm checkpoint (no rllib_checkpoint.json)" in capsys.readouterr().err
+
+
 def test_rllib_good_overrides_pass_the_checks():
     args = rllib_backend.parse_args(["--algo", "ppo", "--obs-mode", "symbolic", "--steps", "64", "--out", "x",
                                      "--hp", "lr=[[0, 1e-3], [1000, 1e-4]]", "--hp", "lambda_=0.9",

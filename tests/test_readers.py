@@ -237,7 +237,8 @@ def test_a_broken_run_config_is_refused_naming_the_file_and_the_field(
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"{path}: " in err and "Traceback" not in err
-    assert not sweep.is_finished(path.parent)  # a sweep --resume redoes the trial
+    if "training" not in text:  # not JSON, or not an object: a sweep --resume redoes the trial
+        assert not sweep.is_finished(path.parent)
 
 
 def test_an_unfinished_or_valid_run_config_loads(tmp_path: Path) -> None:

@@ -165,11 +165,11 @@ def write_config(out: Path, config: dict[str, Any]) -> Path:
     return atomic_write_text(out / "config.json", json.dumps(jsonable(config), indent=2) + "\n")
 
 
-def load_run_config(path: Path) -> dict[str, Any]:
+def load_run_config(path: Path, fields: bool = True) -> dict[str, Any]:
     """Read a run's ``config.json``; SchemaError naming the file and the field if it is not one.
 
-    It must be a JSON object; a finished run's (one with ``training``) must also hold the fields the
-    results merge reads, with their types (:data:`RUN_CONFIG_FIELDS`).
+    It must be a JSON object; with ``fields``, a finished run's (one with ``training``) must also hold
+    the fields the results merge reads, with their types (:data:`RUN_CONFIG_FIELDS`).
     """
     from zipfian_envs.evaluation.errors import SchemaError
 
@@ -179,7 +179,7 @@ def load_run_config(path: Path) -> dict[str, Any]:
         raise SchemaError(f"{path}: not a readable JSON file ({' '.join(str(exc).split())})") from None
     if not isinstance(config, dict):
         raise SchemaError(f"{path}: a run config is a JSON object, got {type(config).__name__}")
-    if "training" not in config:
+    if "training" not in config or not fields:
         return config  # an unfinished run: readers skip it
     for field, kinds in {**RUN_CONFIG_FIELDS, **OPTIONAL_RUN_CONFIG_FIELDS}.items():
         if field not in config:

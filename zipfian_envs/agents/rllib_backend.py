@@ -49,6 +49,8 @@ from zipfian_envs.core.files import RunFolderError, atomic_write_text, claim_run
 
 ENV_NAME = "zipfian_envs"
 RLLIB_ALGOS = ("ppo", "appo", "impala")
+# What Algorithm.save_to_path writes first in a checkpoint folder (Algorithm.METADATA_FILE_NAME).
+CHECKPOINT_FILE = "rllib_checkpoint.json"
 INSTALL_HINT = "pip install 'zipfian-envs[ray]'"
 # Small-batch defaults sized for a 2-core machine; --hp overrides any of them. APPO and IMPALA do not
 # normalise advantages (PPO does), so with the Gridworld's 0/1 rewards an entropy bonus of 0.01
@@ -141,6 +143,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         parser.error("--address is empty; give auto or ray://host:port, or leave it out for a local Ray")
     if args.resume is not None and not args.resume.is_dir():
         parser.error(f"--resume checkpoint folder {str(args.resume)!r} does not exist")
+    if args.resume is not None and not (args.resume / CHECKPOINT_FILE).is_file():
+        parser.error(f"--resume {args.resume} is not an RLlib Algorithm checkpoint (no {CHECKPOINT_FILE}); "
+                     "give a run's checkpoint/ folder")  # fmt: skip
     check_run_arguments(parser, args).close()
     args.model_overrides = key_values(parser, args.model, "--model")
     args.grid_encoder = args.encoder == "auto" and _is_symbolic_grid(args.observation_space)

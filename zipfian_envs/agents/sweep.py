@@ -265,8 +265,8 @@ def is_finished(run_dir: Path) -> bool:
     if not config_path.is_file() or incomplete_folder(run_dir, depth=1) is not None:
         return False
     try:
-        finished = "training" in load_run_config(config_path)
-    except SchemaError:  # a broken config.json: the trial is redone
+        finished = "training" in load_run_config(config_path, fields=False)  # the merge checks the fields
+    except SchemaError:  # not a JSON object: the trial is redone
         return False
     return finished and len([p for p in run_dir.glob("*.json") if p.name != "config.json"]) == 1
 
