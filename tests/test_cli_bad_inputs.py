@@ -129,6 +129,8 @@ CASES = {
     "eval empty policy": ([*EVAL, "--policy", ""], "--policy has an empty value"),
     "eval too many episodes": ([*EVAL, "--episodes", str(10**12)], "at most 100,000,000 a protocol"),
     "eval rank floor huge": ([*EVAL, "--min-episodes-per-rank", str(10**10)], "at most 100,000,000 a protocol"),
+    "eval algo form": ([*EVAL, "--policy", "a_file", "--algo", ":"], "give module:Class"),
+    "eval result as records": ([*EVAL, "--from-records", "five.json"], "a .json file is not a records file"),
     # zipfian-leaderboard
     "board markdown folder": ([*BOARD, str(RESULT), "--markdown", "used"], "--markdown used is a folder"),
     "board empty csv": ([*BOARD, str(RESULT), "--csv", ""], "--csv is empty"),
@@ -166,6 +168,7 @@ CASES = {
     "play seed type": ([*PLAY, "--seed", "x"], "invalid int value"),
     "play empty level": ([*PLAY, "--level", ""], "unknown distribution ''"),
     "play record under a file": ([*PLAY, "--record", "a_file/x.csv"], "a_file is a file, not a folder"),
+    "play record as json": ([*PLAY, "--record", "human.json"], "name the file .csv or .jsonl"),
     "play record holds episodes": ([*PLAY, "--record", "cut.csv"], "already holds episodes; pass --overwrite"),
 }
 

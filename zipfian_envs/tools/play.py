@@ -419,6 +419,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             check_output_file(args.record, "--record")
         except RunFolderError as error:
             return _fail(str(error))
+        if Path(args.record).suffix.lower() == ".json":  # records are CSV or JSON lines; .json names a result
+            return _fail(f"--record {args.record}: records are CSV or JSON lines; name the file .csv or .jsonl")
         if Path(args.record).is_file() and Path(args.record).stat().st_size and not args.overwrite:
             # The file is rewritten whole after each episode: an earlier session's episodes would be lost.
             return _fail(f"--record {args.record} already holds episodes; pass --overwrite to replace them, "
