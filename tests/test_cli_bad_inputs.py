@@ -25,6 +25,7 @@ EVAL = ["zipfian_envs.evaluation.cli", "--episodes", "2", "--no-plot", "--no-pro
 SWEEP = ["zipfian_envs.agents.sweep", "--dry-run", "--steps", "64"]
 PLAY = ["zipfian_envs.tools.play", "Gridworld-v0"]
 BOARD = ["zipfian_envs.evaluation.leaderboard"]
+MERGE = ["zipfian_envs.agents.results", "--out", "merged"]
 
 
 def _env() -> dict[str, str]:
@@ -56,6 +57,15 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "cut.json").write_text(RESULT.read_text()[:500])
     records = (ROOT / "results" / "records" / "Gridworld-v0_zipf_2_random_seed0.csv").read_bytes()
     (root / "cut.csv").write_bytes(records[: len(records) // 2 + 7])
+    for folder, text in (("runs_cut", '{"env": "Zipfian/Gridworld-v0", "trai'), ("runs_list", "[1, 2]"),
+                         ("runs_shape", '{"training": {"steps": 64}, "env": 3}')):  # fmt: skip
+        (root / folder / "run").mkdir(parents=True)
+        (root / folder / "run" / "config.json").write_text(text)
+    (root / "runs_cut" / "run" / "model.zip").write_bytes(b"")
+    (root / "garbage.toml").write_bytes(b"\x8b\x00\xff binary")
+    (root / "flag.toml").write_text('[grid]\nalgo = ["ppo"]\n[train]\nsteps = 64\nstochastic_eval = "yes"\n')
+    (root / "shared").mkdir()  # a --results-dir that holds the result a default PPO run would write
+    (root / "shared" / "Gridworld-v0_zipf_2_ppo-symbolic_seed0.json").write_bytes(RESULT.read_bytes())
     return root
 
 
@@ -73,7 +83,37 @@ CASES = {
     "train steps": (["zipfian_envs.agents.train", "--algo", "ppo", "--steps", "-5", "--out", "r"], "--steps must be"),
     "train algo": (["zipfian_envs.agents.train", "--algo", "nope", "--steps", "5", "--out", "r"], "invalid choice"),
     "train level": ([*TRAIN, "--out", "r", "--level", "zipf_minus"], "zipf_minus"),
+    "train resume broken config": ([*TRAIN, "--out", "runs_cut/run", "--resume", "runs_cut/run/model.zip"],
+                                   "runs_cut/run/config.json: not a readable JSON file"),
+    "train results-dir taken": ([*TRAIN, "--out", "r", "--results-dir", "shared"],
+                                "already holds Gridworld-v0_zipf_2_ppo-symbolic_seed0.json"),
+    "train results-dir is a file": ([*TRAIN, "--out", "r", "--results-dir", "a_file"], "a_file is a file"),
+    "train n-envs huge": ([*TRAIN, "--out", "r", "--n-envs", "100000"], "--n-envs must be in 1..65536"),
+    "train seed huge": ([*TRAIN, "--out", "r", "--seed", str(2**64)], "--seed must be in 0..4294967295"),
+    "train rollout too big": ([*TRAIN, "--out", "r", "--hp", "n_steps=1000000000000"], "more than this machine's"),
+    "train frame stack too big": ([*TRAIN, "--out", "r", "--frame-stack", "1000000"], "more than this machine's"),
+    "train replay too big": ([*TRAIN, "--algo", "dqn", "--out", "r", "--hp", "buffer_size=10**11"], "an integer"),
+    "train replay too big int": ([*TRAIN, "--algo", "dqn", "--out", "r", "--hp", "buffer_size=100000000000"],
+                                 "replay buffer of buffer_size=100000000000"),
+    "train net too big": ([*TRAIN, "--out", "r", "--hp", "policy_kwargs={'net_arch': [100000000]}"],
+                          "ppo rejects these settings"),
+    "train resume not a model": ([*TRAIN, "--out", "r", "--resume", "a_file"], "wasn't a zip-file"),
+    "train empty out": ([*TRAIN, "--out", ""], "argument --out: empty path"),
+    "train empty results-dir": ([*TRAIN, "--out", "r", "--results-dir", ""], "argument --results-dir: empty path"),
+    "train final episodes huge": ([*TRAIN, "--out", "r", "--final-episodes", str(10**12)], "at most 100,000,000"),
+    "train rank floor huge": ([*TRAIN, "--out", "r", "--min-episodes-per-rank", str(10**10)], "at most 100,000,000"),
     "train env size": ([*TRAIN, "--out", "r", "--env-kwarg", "num_maps=100000000"], "num_maps"),
+    "train one-step rollout": ([*TRAIN, "--out", "r", "--n-envs", "1", "--hp", "n_steps=1"], "n_steps * n_envs >= 2"),
+    "train minibatch of one": ([*TRAIN, "--out", "r", "--hp", "batch_size=1"], "batch_size >= 2"),
+    "train hp bool": ([*TRAIN, "--out", "r", "--hp", "normalize_advantage=no"], "must be True or False, got 'no'"),
+    "train hp nan": ([*TRAIN, "--out", "r", "--hp", "gamma=nan"], "gamma must be a finite number"),
+    "train hp inf": ([*TRAIN, "--out", "r", "--hp", "learning_rate=inf"], "learning_rate must be a finite number"),
+    "train hp list": ([*TRAIN, "--out", "r", "--hp", "n_epochs=[1, 2]"], "n_epochs must be an integer"),
+    "train hp text": ([*TRAIN, "--out", "r", "--hp", "target_kl=abc"], "target_kl must be a finite number"),
+    "train hp class": ([*TRAIN, "--out", "r", "--hp", "rollout_buffer_class=x"], "cannot give"),
+    "train policy_kwargs": ([*TRAIN, "--out", "r", "--hp", "policy_kwargs={'net_arch': 'x'}"], "ppo rejects these"),
+    "train episodic train_freq": ([*TRAIN, "--algo", "dqn", "--out", "r", "--hp", "train_freq=(1, 'episode')"],
+                                  "works with one env only"),
     # zipfian-eval
     "eval seed": ([*EVAL, "--seed", "-1"], "--seed must be >= 0, got -1"),
     "eval episodes": ([*EVAL, "--episodes", "0"], "--episodes must be >= 1, got 0"),
@@ -84,7 +124,18 @@ CASES = {
     "eval confidence": ([*EVAL, "--confidence", "2"], "--confidence"),
     "eval cut records": ([*EVAL, "--from-records", "cut.csv"], "cut.csv:"),
     "eval protocol": ([*EVAL, "--protocols", "nope"], "invalid choice"),
+    "eval empty out": ([*EVAL, "--out", ""], "--out is empty"),
+    "eval out under a file": ([*EVAL, "--out", "a_file/sub"], "a_file is a file, not a folder"),
+    "eval empty policy": ([*EVAL, "--policy", ""], "--policy has an empty value"),
+    "eval too many episodes": ([*EVAL, "--episodes", str(10**12)], "at most 100,000,000 a protocol"),
+    "eval rank floor huge": ([*EVAL, "--min-episodes-per-rank", str(10**10)], "at most 100,000,000 a protocol"),
+    "eval algo form": ([*EVAL, "--policy", "a_file", "--algo", ":"], "give module:Class"),
+    "eval result as records": ([*EVAL, "--from-records", "five.json"], "a .json file is not a records file"),
     # zipfian-leaderboard
+    "board markdown folder": ([*BOARD, str(RESULT), "--markdown", "used"], "--markdown used is a folder"),
+    "board empty csv": ([*BOARD, str(RESULT), "--csv", ""], "--csv is empty"),
+    "board plot type": ([*BOARD, str(RESULT), "--plot", "plot"], "unknown file type '(none)'; valid: .png"),
+    "board markdown under a file": ([*BOARD, str(RESULT), "--markdown", "a_file/x.md"], "a_file is a file"),
     "board missing file": ([*BOARD, "absent.json"], "result file not found"),
     "board success 5": ([*BOARD, "five.json"], "headline.rare_success"),
     "board nan": ([*BOARD, "nan.json"], "headline.rare_common_ratio must be finite"),
@@ -92,6 +143,11 @@ CASES = {
     "board cut json": ([*BOARD, "cut.json"], "not a JSON file"),
     "board same file twice": ([*BOARD, str(RESULT), str(RESULT)], "give each result once"),
     "board flag": ([*BOARD, "--nope"], "arguments are required: results"),
+    # the results merge (python -m zipfian_envs.agents.results): a run folder's config.json
+    "merge cut config": ([*MERGE, "--runs", "runs_cut"], "runs_cut/run/config.json: not a readable JSON file"),
+    "merge config list": ([*MERGE, "--runs", "runs_list"], "a run config is a JSON object, got list"),
+    "merge config field": ([*MERGE, "--runs", "runs_shape"], "config.json: field env must be str, got 3"),
+    "merge bad regex": ([*MERGE, "--runs", ".", "--only", "["], "bad regular expression"),
     # zipfian-sweep
     "sweep algo": ([*SWEEP, "--algo", "nope"], "invalid choice: 'nope'"),
     "sweep env": ([*SWEEP, "--algo", "ppo", "--env", "Zipfian/Nope-v0"], "unknown env id"),
@@ -100,11 +156,20 @@ CASES = {
     "sweep cpus": ([*SWEEP, "--algo", "ppo", "--cpus-per-trial", "0"], "--cpus-per-trial must be a number > 0"),
     "sweep seeds": ([*SWEEP, "--algo", "ppo", "--seeds", "-1"], "--seed must be >= 0"),
     "sweep config": (["zipfian_envs.agents.sweep", "missing.toml"], "config file not found"),
+    "sweep binary config": (["zipfian_envs.agents.sweep", "--dry-run", "garbage.toml"], "not a readable text file"),
+    "sweep flag value": (["zipfian_envs.agents.sweep", "--dry-run", "flag.toml"],
+                         "[train] stochastic_eval is an on/off flag: give true or false, got 'yes'"),
+    "sweep empty out": ([*SWEEP, "--algo", "ppo", "--out", ""], "argument --out: empty path"),
+    "sweep seed huge": ([*SWEEP, "--algo", "ppo", "--seeds", str(2**64)], "--seed must be in 0..4294967295"),
     # zipfian-play
     "play seed": ([*PLAY, "--seed", "-1"], "--seed must be >= 0"),
     "play scale": ([*PLAY, "--scale", "0"], "--scale must be in 1..32"),
     "play id": (["zipfian_envs.tools.play", "Nope-v0"], "unknown environment id"),
     "play seed type": ([*PLAY, "--seed", "x"], "invalid int value"),
+    "play empty level": ([*PLAY, "--level", ""], "unknown distribution ''"),
+    "play record under a file": ([*PLAY, "--record", "a_file/x.csv"], "a_file is a file, not a folder"),
+    "play record as json": ([*PLAY, "--record", "human.json"], "name the file .csv or .jsonl"),
+    "play record holds episodes": ([*PLAY, "--record", "cut.csv"], "already holds episodes; pass --overwrite"),
 }
 
 

@@ -363,6 +363,68 @@ def test_cue_match_needs_the_symbolic_grid_encoder(capsys):
                                   "--encoder", "rllib", "--cue-match"])  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--hp", "foo=1"], "unknown --hp key 'foo' for rllib ppo (AlgorithmConfig.training()); valid: "),
+        (["--hp", "num_sgd_iter=3"], "unknown --hp key 'num_sgd_iter'"),  # deprecated: num_epochs
+        (["--hp", "vf_share_layers=True"], "a model setting; give it as --model vf_share_layers"),
+        (["--hp", "model={}"], "use that"),
+        (["--hp", "lr=0"], "--hp lr must be > 0.0, got 0"),
+        (["--hp", "lr=abc"], "--hp lr must be a finite number"),
+        (["--hp", "gamma=nan"], "--hp gamma must be a finite number in (0.0, 1.0]"),
+        (["--hp", "num_epochs=2.5"], "--hp num_epochs must be an integer >= 1"),
+        (["--hp", "use_gae=maybe"], "--hp use_gae must be True or False, got 'maybe'"),
+        (["--hp", "learner_class=x"], "cannot give"),
+        (["--hp", "learner_config_dict=3"], "--hp learner_config_dict must be a dict"),
+        (["--hp", "minibatch_size=4096"], "minibatch_size=4096 exceeds train_batch_size_per_learner=2048"),
+        (["--algo", "appo", "--hp", "vtrace=1"], "--hp vtrace must be True or False"),
+        (["--model", "foo=1"], "unknown --model key 'foo' (DefaultModelConfig); valid: "),
+        (["--model", "use_lstm=yes"], "--model use_lstm must be True or False"),
+        (["--model", "fcnet_hiddens=64"], "--model fcnet_hiddens must be a list"),
+    ],
+)
+def test_rllib_hp_and_model_keys_are_checked_before_ray_starts(tmp_path, capsys, monkeypatch, extra, message):
+    monkeypatch.setattr(rllib_backend, "init_ray", lambda *a: pytest.fail("Ray was started"))
+    out = tmp_path / "r"
+    with pytest.raises(SystemExit) as exit_info:
+        run(["--backend", "rllib", "--algo", "ppo", "--obs-mode", "symbolic", "--steps", "64", "--out", str(out),
+             *extra])  # fmt: skip
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and message in err, err
+    assert not out.exists()
+
+
+def test_rllib_results_dir_keeps_a_result_of_the_run_name_unless_overwrite(tmp_path, capsys):
+    (tmp_path / "Gridworld-v0_zipf_2_rllib-ppo-lstm-symbolic_seed1.json").write_text("{}")
+    argv = ["--algo", "ppo", "--obs-mode", "symbolic", "--steps", "64", "--out", str(tmp_path / "r"), "--seed", "1",
+            "--model", "use_lstm=True", "--results-dir", str(tmp_path)]  # fmt: skip
+    with pytest.raises(SystemExit) as exit_info:
+        rllib_backend.parse_args(argv)
+    assert exit_info.value.code == 2
+    assert "already holds Gridworld-v0_zipf_2_rllib-ppo-lstm-symbolic_seed1.json" in capsys.readouterr().err
+    assert rllib_backend.parse_args([*argv, "--overwrite"]).overwrite
+
+
+def test_rllib_resume_needs_an_algorithm_checkpoint(tmp_path, capsys):
+    (tmp_path / "not_a_checkpoint").mkdir()
+    with pytest.raises(SystemExit) as exit_info:
+        rllib_backend.parse_args(["--algo", "ppo", "--obs-mode", "symbolic", "--steps", "64", "--out", str(tmp_path),
+                                  "--resume", str(tmp_path / "not_a_checkpoint")])  # fmt: skip
+    assert exit_info.value.code == 2
+    assert "is not an RLlib Algorithm checkpoint (no rllib_checkpoint.json)" in capsys.readouterr().err
+
+
+def test_rllib_good_overrides_pass_the_checks():
+    args = rllib_backend.parse_args(["--algo", "ppo", "--obs-mode", "symbolic", "--steps", "64", "--out", "x",
+                                     "--hp", "lr=[[0, 1e-3], [1000, 1e-4]]", "--hp", "lambda_=0.9",
+                                     "--hp", "grad_clip=None", "--model", "fcnet_hiddens=[64, 64]",
+                                     "--model", "use_lstm=True"])  # fmt: skip
+    assert args.hp_overrides["lr"] == [[0, 1e-3], [1000, 1e-4]] and args.model_overrides["use_lstm"] is True
+    assert "vtrace" in rllib_backend.training_keywords(rllib_backend.config_class("appo"))
+
+
 def test_rllib_appo_lstm_learns_tiny_gridworld(tmp_path):
     """The recurrent agent (APPO, LSTM over the embedding encoder) learns the one-room Gridworld in ~30k steps."""
     out = tmp_path / "appo_lstm"

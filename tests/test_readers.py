@@ -201,3 +201,50 @@ def test_valid_files_still_load(records_file: Path, tmp_path: Path) -> None:
     assert load_result(SINGLE)["policy"] == "random"
     doc = copy.deepcopy(_doc(SEEDS))
     validate_result(doc, SEEDS)
+
+
+FINISHED_CONFIG = {"env": "Zipfian/Gridworld-v0", "env_kwargs": {}, "level": "zipf_2", "algo": "ppo",
+                   "observation_kind": "symbolic", "seed": 0, "training": {"steps": 64}}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"env": "Zipfian/Gridworld-v0", "trai', "not a readable JSON file"),
+        ("", "not a readable JSON file"),
+        ("[1, 2]", "a run config is a JSON object, got list"),
+        ("3", "a run config is a JSON object, got int"),
+        (json.dumps({**FINISHED_CONFIG, "seed": "0"}), "field seed must be int, got '0'"),
+        (json.dumps({**FINISHED_CONFIG, "seed": True}), "field seed must be int, got True"),
+        (json.dumps({**FINISHED_CONFIG, "env_kwargs": []}), "field env_kwargs must be dict"),
+        (json.dumps({**FINISHED_CONFIG, "frame_stack": "4"}), "field frame_stack must be int"),
+        (json.dumps({k: v for k, v in FINISHED_CONFIG.items() if k != "algo"}), "field algo is missing"),
+    ],
+)
+def test_a_broken_run_config_is_refused_naming_the_file_and_the_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    from zipfian_envs.agents import results, sweep
+    from zipfian_envs.agents.cli import load_run_config
+
+    path = tmp_path / "runs" / "run" / "config.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(text)
+    with pytest.raises(SchemaError, match=message):
+        load_run_config(path)
+    with pytest.raises(SystemExit) as exit_info:  # the merge: one line naming the file, exit 2
+        results.main(["--runs", str(tmp_path / "runs"), "--out", str(tmp_path / "merged")])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{path}: " in err and "Traceback" not in err
+    if "training" not in text:  # not JSON, or not an object: a sweep --resume redoes the trial
+        assert not sweep.is_finished(path.parent)
+
+
+def test_an_unfinished_or_valid_run_config_loads(tmp_path: Path) -> None:
+    from zipfian_envs.agents.cli import load_run_config
+
+    path = tmp_path / "config.json"
+    for doc in ({"argv": []}, FINISHED_CONFIG, {**FINISHED_CONFIG, "level": None, "novelty_bonus": 0}):
+        path.write_text(json.dumps(doc))
+        assert load_run_config(path) == doc

@@ -93,3 +93,29 @@ def test_a_second_eval_into_the_same_out_is_refused_before_it_runs(
 def test_save_records_leaves_no_scratch_files(tmp_path: Path) -> None:
     save_records([{"env_id": "e", "success": True}], tmp_path / "r.csv")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.csv"]
+
+
+def test_results_dir_keeps_an_existing_result_unless_overwrite(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from zipfian_envs.agents import train
+
+    shared = tmp_path / "shared"
+    tiny = ["--algo", "ppo", "--obs-mode", "symbolic", "--env-kwarg", "rooms=1", "--env-kwarg", "num_objects=2",
+            "--env-kwarg", "num_maps=1", "--steps", "32", "--n-envs", "2", "--hp", "n_steps=16",
+            "--hp", "batch_size=32", "--final-episodes", "2", "--min-episodes-per-rank", "0",
+            "--checkpoint-every", "0", "--no-progress",
+            "--results-dir", str(shared)]  # fmt: skip
+    assert train.main([*tiny, "--out", str(tmp_path / "a")]) == 0
+    (result,) = shared.glob("*.json")
+    before = result.read_bytes()
+    with pytest.raises(SystemExit) as exit_info:  # a second run of the same name: refused before it trains
+        train.main([*tiny, "--out", str(tmp_path / "b")])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and f"already holds {result.name}" in err and "--overwrite" in err
+    assert not (tmp_path / "b").exists() and result.read_bytes() == before
+    assert train.main([*tiny, "--out", str(tmp_path / "b"), "--overwrite"]) == 0
+    assert load_result(result)["training"] != json.loads(before)["training"]  # the newer run's result
+    # --results-dir the same folder as --out: the run's own result, written once
+    assert train.main([*tiny, "--out", str(tmp_path / "c"), "--results-dir", str(tmp_path / "c")]) == 0

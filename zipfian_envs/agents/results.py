@@ -22,10 +22,12 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from zipfian_envs.agents.cli import agent_name
-from zipfian_envs.core.files import atomic_write_text, incomplete_folder
-from zipfian_envs.core.records import load_records
+from zipfian_envs.agents.cli import agent_name, load_run_config
+from zipfian_envs.core.cli import OneLineParser
+from zipfian_envs.core.files import RunFolderError, atomic_write_text, incomplete_folder
+from zipfian_envs.core.records import RecordError, load_records
 from zipfian_envs.evaluation import leaderboard
+from zipfian_envs.evaluation.errors import EvaluationError
 from zipfian_envs.evaluation.harness import evaluate_protocols
 from zipfian_envs.evaluation.policies import load_policy
 from zipfian_envs.evaluation.report import load_result, plot_success_by_rank, write_result
@@ -38,7 +40,7 @@ def find_runs(runs_dir: Path) -> list[dict[str, Any]]:
     runs = []
     for config_path in sorted(runs_dir.glob("*/config.json")):
         run_dir = config_path.parent
-        config = json.loads(config_path.read_text())
+        config = load_run_config(config_path)
         results = [p for p in run_dir.glob("*.json") if p.name != "config.json"]
         if "training" not in config or len(results) != 1 or incomplete_folder(run_dir, depth=1) is not None:
             continue
@@ -145,8 +147,20 @@ def merge_group(runs: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Merge runs, evaluate baselines, write leaderboards and the plot."""
-    parser = argparse.ArgumentParser(prog="python -m zipfian_envs.agents.results", description=__doc__.splitlines()[0])
+    """Merge runs, evaluate baselines, write leaderboards and the plot; a bad file exits 2 with one line."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return merge_runs(parser, args)
+    except (EvaluationError, RecordError, RunFolderError) as exc:  # SchemaError is an EvaluationError
+        parser.exit(2, f"{parser.prog}: error: {' '.join(str(exc).split())}\n")
+    except re.error as exc:  # --only or --plot-only
+        parser.exit(2, f"{parser.prog}: error: bad regular expression {exc.pattern!r}: {exc}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m zipfian_envs.agents.results``."""
+    parser = OneLineParser(prog="python -m zipfian_envs.agents.results", description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=Path, default=Path("runs"), help="directory of zipfian-train run folders")
     parser.add_argument("--out", type=Path, default=Path("results"))
     parser.add_argument("--plot-name", default="ppo_gridworld", help="file stem of the success-vs-rank plot")
@@ -156,8 +170,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--title", default="Success by target rank (uniform protocol), 95% CI", help="plot title")
     parser.add_argument("--agent-suffix", default="", help="appended to each merged agent's name (--agent-suffix=-25m)")
     parser.add_argument("--plot-only", default=None, help="regex on result folders (e.g. 'rooms-2') to plot")
-    args = parser.parse_args(argv)
+    return parser
 
+
+def merge_runs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """The merge itself: runs to grouped results, baselines, leaderboards and the plot."""
+    for pattern in (args.only, args.plot_only):
+        if pattern is not None:
+            re.compile(pattern)  # a bad one is refused before any work, matched or not
     runs = find_runs(args.runs)
     if args.only:
         runs = [r for r in runs if re.search(args.only, r["dir"].name)]

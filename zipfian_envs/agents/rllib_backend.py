@@ -25,6 +25,7 @@ import argparse
 import csv
 import dataclasses
 import importlib.util
+import inspect
 import json
 import os
 import sys
@@ -34,6 +35,7 @@ from typing import Any
 
 from zipfian_envs.agents.cli import (
     add_run_arguments,
+    check_results_dir,
     check_run_arguments,
     evaluate_model,
     jsonable,
@@ -42,10 +44,13 @@ from zipfian_envs.agents.cli import (
     write_config,
     write_results,
 )
+from zipfian_envs.core.checks import MAX_NUM_ENVS
 from zipfian_envs.core.files import RunFolderError, atomic_write_text, claim_run_folder, finish_run_folder
 
 ENV_NAME = "zipfian_envs"
 RLLIB_ALGOS = ("ppo", "appo", "impala")
+# What Algorithm.save_to_path writes first in a checkpoint folder (Algorithm.METADATA_FILE_NAME).
+CHECKPOINT_FILE = "rllib_checkpoint.json"
 INSTALL_HINT = "pip install 'zipfian-envs[ray]'"
 # Small-batch defaults sized for a 2-core machine; --hp overrides any of them. APPO and IMPALA do not
 # normalise advantages (PPO does), so with the Gridworld's 0/1 rewards an entropy bonus of 0.01
@@ -62,6 +67,30 @@ TRAINING_DEFAULTS: dict[str, dict[str, Any]] = {
     "appo": {"lr": 5e-4, "train_batch_size_per_learner": 512, "entropy_coeff": 0.0},
     "impala": {"lr": 5e-4, "train_batch_size_per_learner": 512, "entropy_coeff": 0.0},
 }
+# --hp ranges of RLlib's training() keywords (as zipfian_envs.agents.hyper.RANGES for SB3's).
+RLLIB_RANGES: dict[str, tuple[str, float | None, float | None, bool]] = {
+    "gamma": ("real", 0.0, 1.0, True),
+    "lr": ("real", 0.0, None, True),
+    "lambda_": ("real", 0.0, 1.0, False),
+    "clip_param": ("real", 0.0, None, True),
+    "vf_clip_param": ("real", 0.0, None, True),
+    "entropy_coeff": ("real", 0.0, None, False),
+    "vf_loss_coeff": ("real", 0.0, None, False),
+    "kl_coeff": ("real", 0.0, None, False),
+    "kl_target": ("real", 0.0, None, True),
+    "grad_clip": ("real", 0.0, None, True),
+    "tau": ("real", 0.0, 1.0, True),
+    "train_batch_size": ("int", 1, None, False),
+    "train_batch_size_per_learner": ("int", 1, None, False),
+    "minibatch_size": ("int", 1, None, False),
+    "num_epochs": ("int", 1, None, False),
+}
+# Keywords whose default None (off, or "the whole batch") may also be given.
+RLLIB_OPTIONAL = ("grad_clip", "minibatch_size")
+# RLlib takes a learning-rate or entropy schedule as [[timestep, value], ...] in place of the number.
+RLLIB_SCHEDULES = ("lr", "entropy_coeff")
+# training() keywords this backend sets through its own flags.
+RLLIB_SET_BY_CLI = {"model": "--model"}
 # The Gridworld's 63x63 pixels: one 9x9 stride-9 convolution per cell (7x7 cells), then a 3x3 one.
 PIXEL_CONV_FILTERS = [[32, 9, 9], [64, 3, 1]]
 
@@ -104,19 +133,135 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.num_envs_per_env_runner < 1:
-        parser.error(f"--num-envs-per-env-runner must be >= 1, got {args.num_envs_per_env_runner}")
+    if not 1 <= args.num_envs_per_env_runner <= MAX_NUM_ENVS:
+        parser.error(f"--num-envs-per-env-runner must be in 1..{MAX_NUM_ENVS}, got {args.num_envs_per_env_runner}")
     if args.num_env_runners < 0:
         parser.error(f"--num-env-runners must be >= 0, got {args.num_env_runners}")
+    if args.num_cpus is not None and args.num_cpus < 1:
+        parser.error(f"--num-cpus must be >= 1, got {args.num_cpus}")
+    if args.address is not None and not args.address.strip():
+        parser.error("--address is empty; give auto or ray://host:port, or leave it out for a local Ray")
     if args.resume is not None and not args.resume.is_dir():
         parser.error(f"--resume checkpoint folder {str(args.resume)!r} does not exist")
+    if args.resume is not None and not (args.resume / CHECKPOINT_FILE).is_file():
+        parser.error(f"--resume {args.resume} is not an RLlib Algorithm checkpoint (no {CHECKPOINT_FILE}); "
+                     "give a run's checkpoint/ folder")  # fmt: skip
     check_run_arguments(parser, args).close()
     args.model_overrides = key_values(parser, args.model, "--model")
     args.grid_encoder = args.encoder == "auto" and _is_symbolic_grid(args.observation_space)
     args.first_person_encoder = args.encoder == "auto" and _is_first_person(args.observation_space)
     if args.cue_match and not args.grid_encoder:
         parser.error("--cue-match needs symbolic Gridworld observations (--obs-mode symbolic) and --encoder auto")
+    args.kind = _observation_kind(args.observation_space)
+    check_results_dir(parser, args, run_algo_name(args))
+    if importlib.util.find_spec("ray") is not None:  # without Ray, run_rllib exits 1 with the install hint
+        problem = check_training_overrides(args.algo, args.hp_overrides) or check_model_overrides(args.model_overrides)
+        if problem:
+            parser.error(problem)
     return args
+
+
+def config_class(algo: str) -> Any:
+    """The RLlib AlgorithmConfig class of ``algo`` (ppo, appo, impala)."""
+    from ray.rllib.algorithms.appo import APPOConfig
+    from ray.rllib.algorithms.impala import IMPALAConfig
+    from ray.rllib.algorithms.ppo import PPOConfig
+
+    return {"ppo": PPOConfig, "appo": APPOConfig, "impala": IMPALAConfig}[algo]
+
+
+def training_keywords(config_cls: Any) -> dict[str, Any]:
+    """The keywords ``config_cls().training()`` takes (up its class chain), each with its default.
+
+    Deprecated keywords (default ``DEPRECATED_VALUE``, or no attribute on the config) are left out.
+    """
+    from ray._common.deprecation import DEPRECATED_VALUE
+
+    config = config_cls()
+    names: set[str] = set()
+    for klass in config_cls.__mro__:
+        method = klass.__dict__.get("training")
+        if method is not None:
+            names.update(n for n, p in inspect.signature(method).parameters.items() if p.kind is p.KEYWORD_ONLY)
+    keywords = {}
+    for name in sorted(names):
+        default = getattr(config, name, DEPRECATED_VALUE)
+        if not (isinstance(default, int) and not isinstance(default, bool) and default == DEPRECATED_VALUE):
+            keywords[name] = default
+    return keywords
+
+
+def check_training_overrides(algo: str, overrides: dict[str, Any]) -> str | None:
+    """The first problem with ``--hp`` overrides of RLlib's ``training()`` for ``algo``, or None.
+
+    A key must be a keyword of the algorithm config's ``training()``; a value must have its default's
+    type (``lr`` and ``entropy_coeff`` may be schedules) and lie in :data:`RLLIB_RANGES`; PPO's
+    ``minibatch_size`` may not exceed ``train_batch_size_per_learner``.
+    """
+    from zipfian_envs.agents.hyper import check_type, check_value
+
+    keywords = training_keywords(config_class(algo))
+    valid = [k for k in keywords if k not in RLLIB_SET_BY_CLI]
+    for name, value in overrides.items():
+        if name in RLLIB_SET_BY_CLI:
+            return f"--hp {name} is set by zipfian-train --backend rllib itself ({RLLIB_SET_BY_CLI[name]}); use that"
+        if name not in valid:
+            if name in _model_fields():
+                return f"--hp {name} is a model setting; give it as --model {name}=..."
+            return f"unknown --hp key {name!r} for rllib {algo} (AlgorithmConfig.training()); valid: {', '.join(valid)}"
+        if name in RLLIB_SCHEDULES and _is_schedule(value):
+            continue
+        problem = check_value(name, value, RLLIB_RANGES, RLLIB_OPTIONAL) or check_type(
+            name, value, keywords[name], RLLIB_RANGES
+        )
+        if problem:
+            return problem
+    settings = {**TRAINING_DEFAULTS[algo], **overrides}
+    minibatch, batch = settings.get("minibatch_size"), settings.get("train_batch_size_per_learner")
+    if algo == "ppo" and isinstance(minibatch, int) and isinstance(batch, int) and minibatch > batch:
+        return (f"--hp minibatch_size={minibatch} exceeds train_batch_size_per_learner={batch}; "
+                "lower minibatch_size or raise train_batch_size_per_learner")  # fmt: skip
+    return None
+
+
+def _is_schedule(value: Any) -> bool:
+    """``[[timestep, value], ...]``: pairs of numbers, the first timestep 0 (what RLlib's Scheduler takes)."""
+    if not isinstance(value, (list, tuple)) or not value:
+        return False
+    pairs = [p for p in value if isinstance(p, (list, tuple)) and len(p) == 2]
+    numbers = all(isinstance(x, (int, float)) and not isinstance(x, bool) for p in pairs for x in p)
+    return len(pairs) == len(value) and numbers and pairs[0][0] == 0
+
+
+def _model_fields() -> list[str]:
+    """The field names of RLlib's ``DefaultModelConfig`` (what ``--model`` sets), sorted."""
+    from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
+
+    return sorted(f.name for f in dataclasses.fields(DefaultModelConfig))
+
+
+def check_model_overrides(overrides: dict[str, Any]) -> str | None:
+    """The first problem with ``--model`` overrides (a ``DefaultModelConfig`` field and its type), or None."""
+    from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
+
+    from zipfian_envs.agents.hyper import check_type
+
+    defaults = DefaultModelConfig()
+    valid = _model_fields()
+    for name, value in overrides.items():
+        if name not in valid:
+            return f"unknown --model key {name!r} (DefaultModelConfig); valid: {', '.join(valid)}"
+        problem = check_type(name, value, getattr(defaults, name), (), flag="--model")
+        if problem:
+            return problem
+    return None
+
+
+def _observation_kind(space: Any) -> str:
+    """The observation kind of ``space`` (symbolic, pixels, dict, vector), as result names spell it."""
+    from zipfian_envs.agents.extractors import observation_kind
+
+    return observation_kind(space)
 
 
 def _is_symbolic_grid(space: Any) -> bool:
@@ -158,15 +303,12 @@ def make_rllib_env(env_config: dict[str, Any]) -> Any:
 
 def build_config(args: argparse.Namespace) -> Any:
     """The RLlib AlgorithmConfig of a run: env creator, runners, training defaults with ``--hp``, model."""
-    from ray.rllib.algorithms.appo import APPOConfig
-    from ray.rllib.algorithms.impala import IMPALAConfig
-    from ray.rllib.algorithms.ppo import PPOConfig
     from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
     from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
     from zipfian_envs.agents.rllib_policy import float_observations
 
-    config_cls = {"ppo": PPOConfig, "appo": APPOConfig, "impala": IMPALAConfig}[args.algo]
+    config_cls = config_class(args.algo)
     model: dict[str, Any] = {"fcnet_hiddens": [256, 256]}
     if len(float_observations(args.observation_space)[0].shape) == 3:
         model["conv_filters"] = PIXEL_CONV_FILTERS
@@ -242,13 +384,20 @@ def run_rllib(argv: list[str]) -> dict[str, Any]:
 
     torch.set_num_threads(args.threads)
     args.kind = observation_kind(args.observation_space)
-    try:
-        claim_run_folder(args.out, tool="zipfian-train", argv=argv, resume=args.resume is not None,
-                         overwrite=args.overwrite)  # fmt: skip
-    except RunFolderError as exc:
-        print(f"zipfian-train: error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
-    ray_init_s = init_ray(args.address, args.num_cpus)
+    for check_only in (True, False):  # a used --out is refused before Ray starts; the folder is taken after
+        try:
+            claim_run_folder(args.out, tool="zipfian-train", argv=argv, resume=args.resume is not None,
+                             overwrite=args.overwrite, check_only=check_only)  # fmt: skip
+        except RunFolderError as exc:
+            print(f"zipfian-train: error: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
+        if check_only:
+            try:
+                ray_init_s = init_ray(args.address, args.num_cpus)
+            except (ConnectionError, ValueError, RuntimeError) as exc:  # e.g. no cluster at --address
+                message = " ".join(str(exc).split())[:300]
+                print(f"zipfian-train --backend rllib: error: Ray did not start ({message})", file=sys.stderr)
+                raise SystemExit(2) from None
     register_env(ENV_NAME, make_rllib_env)
     config = build_config(args)
     algo = config.build_algo()

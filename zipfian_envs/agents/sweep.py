@@ -36,9 +36,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from zipfian_envs.agents.cli import load_run_config, path_argument
 from zipfian_envs.agents.rllib_backend import init_ray, require_ray
 from zipfian_envs.core.cli import OneLineParser
 from zipfian_envs.core.files import RunFolderError, atomic_write_text, check_out_folder, incomplete_folder
+from zipfian_envs.evaluation.errors import SchemaError
 
 SECTIONS = ("sweep", "grid", "train", "results")
 SWEEP_KEYS = ("name", "out", "cpus_per_trial", "num_cpus", "address", "max_concurrent")
@@ -85,13 +87,24 @@ def _train_option_names() -> set[str]:
     return (names | set(TABLE_OPTIONS)) - set(RESERVED)
 
 
+def _flag_option_names() -> set[str]:
+    """The zipfian-train options that are on/off flags (``--stochastic-eval``): a config gives them true or false."""
+    from zipfian_envs.agents import rllib_backend, train
+
+    return {action.dest for parser in (train.build_parser(), rllib_backend.build_parser())
+            for action in parser._actions if action.nargs == 0 and action.dest != "help"}  # fmt: skip
+
+
 def load_config(path: str | Path) -> dict[str, Any]:
     """Read a TOML or YAML sweep config into a plain dict (not yet checked)."""
     path = Path(path)
     if not path.is_file():
         raise SweepError(f"config file not found: {path}")
     suffix = path.suffix.lower()
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SweepError(f"{path}: not a readable text file ({' '.join(str(exc).split())})") from None
     if suffix == ".toml":
         if sys.version_info >= (3, 11):
             import tomllib
@@ -154,6 +167,14 @@ def check_config(data: dict[str, Any]) -> SweepConfig:
             raise SweepError(f"[train] {key} = {value!r} is a list; put axes to sweep under [grid]")
         if key in TABLE_OPTIONS and not isinstance(value, dict):
             raise SweepError(f"[train] {key} must be a table of KEY = VALUE, got {value!r}")
+    flags = _flag_option_names()
+    given = [(f"[train] {k}", v) for k, v in sections["train"].items() if k in flags]
+    given += [(f"[grid] {k}", v) for k, values in sections["grid"].items() if k in flags for v in values]
+    given += [(f"a [grid] variant's {k}", v) for variant in sections["grid"].get(VARIANT, [])
+              for k, v in variant.items() if k in flags]  # fmt: skip
+    for where, value in given:
+        if not isinstance(value, bool):
+            raise SweepError(f"{where} is an on/off flag: give true or false, got {value!r}")
     in_variants = all("algo" in v for v in sections["grid"].get(VARIANT, [{}])) and VARIANT in sections["grid"]
     if "algo" not in sections["grid"] and "algo" not in sections["train"] and not in_variants:
         raise SweepError("the config names no algo: set [grid] algo = [...] or [train] algo = ...")
@@ -223,7 +244,10 @@ def check_trials(trials: list[Trial], runs_dir: Path) -> None:
 
     for trial in trials:
         argv = [*to_argv(trial.options), "--out", str(runs_dir / trial.name)]
-        parse = rllib_backend.parse_args if trial.options.get("backend") == "rllib" else train.parse_args
+        rllib = trial.options.get("backend") == "rllib"
+        if rllib:
+            require_ray("zipfian-sweep")  # its checks need RLlib: without Ray, the install hint (exit 1)
+        parse = rllib_backend.parse_args if rllib else train.parse_args
         captured = io.StringIO()
         try:
             with contextlib.redirect_stderr(captured):
@@ -241,8 +265,8 @@ def is_finished(run_dir: Path) -> bool:
     if not config_path.is_file() or incomplete_folder(run_dir, depth=1) is not None:
         return False
     try:
-        finished = "training" in json.loads(config_path.read_text())
-    except json.JSONDecodeError:
+        finished = "training" in load_run_config(config_path, fields=False)  # the merge checks the fields
+    except SchemaError:  # not a JSON object: the trial is redone
         return False
     return finished and len([p for p in run_dir.glob("*.json") if p.name != "config.json"]) == 1
 
@@ -404,7 +428,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``zipfian-sweep`` argument parser."""
     p = OneLineParser(prog="zipfian-sweep", description="Run a grid of zipfian-train runs on Ray Tune and merge them.")
     p.add_argument("config", nargs="?", type=Path, help="sweep config (.toml, .yaml); see configs/")
-    p.add_argument("--out", type=Path, default=None, help="sweep folder (default: [sweep] out, else runs/sweeps/NAME)")
+    p.add_argument("--out", type=path_argument, default=None,
+                   help="sweep folder (default: [sweep] out, else runs/sweeps/NAME)")  # fmt: skip
     p.add_argument("--resume", action="store_true", help="run only the trials that have no result yet")
     p.add_argument("--address", default=None, help="join a running Ray cluster: auto or ray://host:port")
     p.add_argument("--cpus-per-trial", type=float, default=None, help="CPUs reserved per trial (default 1)")

@@ -38,19 +38,23 @@ from zipfian_envs.agents.callbacks import AtomicCheckpointCallback, HarnessEvalC
 from zipfian_envs.agents.cli import (
     BACKENDS,
     add_run_arguments,
+    check_results_dir,
     check_run_arguments,
     evaluate_model,
     jsonable,
+    load_run_config,
     run_parser,
     write_config,
     write_results,
 )
 from zipfian_envs.agents.exploration import ConcatVecEnv, EpisodicNoveltyBonus, fresh_map_kwargs
 from zipfian_envs.agents.extractors import extractor_for, observation_kind
-from zipfian_envs.agents.hyper import DEVICES, check_device, check_overrides
+from zipfian_envs.agents.hyper import DEVICES, check_combination, check_device, check_memory, check_overrides
 from zipfian_envs.agents.presets import ALGOS, get_preset, policy_name
+from zipfian_envs.core.checks import MAX_NUM_ENVS
 from zipfian_envs.core.cli import OneLineParser
 from zipfian_envs.core.files import RunFolderError, atomic_save, claim_run_folder, finish_run_folder
+from zipfian_envs.evaluation.errors import SchemaError
 from zipfian_envs.registration import NAMESPACE
 from zipfian_envs.vector import to_sb3
 
@@ -99,8 +103,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.frame_stack < 1:
         parser.error(f"--frame-stack must be >= 1, got {args.frame_stack}")
-    if args.n_envs is not None and args.n_envs < 1:
-        parser.error(f"--n-envs must be >= 1, got {args.n_envs}")
+    if args.n_envs is not None and not 1 <= args.n_envs <= MAX_NUM_ENVS:
+        parser.error(f"--n-envs must be in 1..{MAX_NUM_ENVS} (the documented limit), got {args.n_envs}")
     if args.resume is not None and not args.resume.is_file():
         parser.error(f"--resume checkpoint {str(args.resume)!r} does not exist")
     check_run_arguments(parser, args).close()
@@ -131,6 +135,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             fresh_map_kwargs(args.env_kwargs)
         except ValueError as exc:
             parser.error(str(exc))
+    args.kind = kind
+    args.preset = get_preset(args.algo, family_of(args.env), kind)
+    n_envs = args.n_envs or args.preset.n_envs
+    if args.fresh_maps and round(n_envs * args.fresh_maps) == n_envs:
+        parser.error(f"--fresh-maps {args.fresh_maps} leaves none of {n_envs} envs on the configured maps; "
+                     "lower it or raise --n-envs")  # fmt: skip
+    check_results_dir(parser, args)
+    if args.resume is None:  # a resumed model keeps the settings it was saved with
+        settings = {**args.preset.algo_kwargs, **args.hp_overrides}
+        problem = check_combination(args.algo, ALGOS[args.algo], settings, n_envs) or check_memory(
+            args.algo, ALGOS[args.algo], settings, n_envs, args.frame_stack, args.observation_space
+        )
+        if problem:
+            parser.error(problem)
     return args
 
 
@@ -237,10 +255,15 @@ def run(argv: list[str]) -> dict[str, Any]:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
     set_random_seed(args.seed)
-    args.kind = observation_kind(args.observation_space)
-    args.preset = get_preset(args.algo, family_of(args.env), args.kind)
     n_envs = args.n_envs or args.preset.n_envs
-    claim(args, argv)
+    claim(args, argv, check_only=True)  # a used --out is refused before the envs are built
+    args.saved_config = None
+    if args.resume is not None and (args.out / "config.json").is_file():
+        try:  # the config a resumed run goes on from (or, with nothing left to train, re-records)
+            args.saved_config = load_run_config(args.out / "config.json")
+        except SchemaError as exc:
+            print(f"zipfian-train: error: {exc}; redo the run with --overwrite", file=sys.stderr)
+            raise SystemExit(2) from None
 
     env = make_training_env(args, n_envs)
     novelty = None
@@ -249,7 +272,14 @@ def run(argv: list[str]) -> dict[str, Any]:
     if args.frame_stack > 1:
         env = VecFrameStack(env, args.frame_stack)
     has_tb = importlib.util.find_spec("tensorboard") is not None
-    model = build_model(args, env, str(args.out / "tb") if has_tb else None)
+    try:  # the model is built before --out is claimed: settings only SB3 can check leave no folder behind
+        model = build_model(args, env, str(args.out / "tb") if has_tb else None)
+    except (TypeError, ValueError, AssertionError, KeyError, RuntimeError, MemoryError) as exc:
+        env.close()
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"zipfian-train: error: {args.algo} rejects these settings (--hp, --resume): {message}", file=sys.stderr)
+        raise SystemExit(2) from None
+    claim(args, argv)
     formats = ["csv", "tensorboard"] if has_tb else ["csv"]
     done_steps = model.num_timesteps
     if novelty is not None:  # a resumed run continues the bonus's decay where the checkpoint left it
@@ -295,7 +325,7 @@ def run(argv: list[str]) -> dict[str, Any]:
         "torch": torch.__version__,
     }
     if evaluate_only:
-        saved = json.loads(config_path.read_text())
+        saved = args.saved_config
         train_info = saved.get("training")
         # A run stopped at a checkpoint, or an earlier checkpoint of a finished run (its config.json
         # copied here): record what the evaluated checkpoint is, not the run's final model.
@@ -331,11 +361,11 @@ def run(argv: list[str]) -> dict[str, Any]:
     return {"out": args.out, "training": train_info, "results": paths}
 
 
-def claim(args: argparse.Namespace, argv: list[str]) -> None:
+def claim(args: argparse.Namespace, argv: list[str], check_only: bool = False) -> None:
     """Take ``--out`` for this run (marked incomplete until it ends); a used folder is a usage error (exit 2)."""
     try:
         claim_run_folder(args.out, tool="zipfian-train", argv=argv, resume=args.resume is not None,
-                         overwrite=args.overwrite)  # fmt: skip
+                         overwrite=args.overwrite, check_only=check_only)  # fmt: skip
     except RunFolderError as exc:
         print(f"zipfian-train: error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -101,11 +101,35 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
 
 
 def check_out_folder(out: str | os.PathLike[str], flag: str = "--out") -> Path:
-    """``out`` as a Path if it is a folder or does not exist yet; RunFolderError if it is a file."""
+    """``out`` as a Path if it is a folder or does not exist yet; RunFolderError if it is a file or empty."""
+    if not str(out).strip():
+        raise RunFolderError(f"{flag} is empty; give a folder path")
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise RunFolderError(f"{flag} {out} is a file, not a folder; give a folder path")
+    for parent in out.parents:
+        if parent.exists() and not parent.is_dir():
+            raise RunFolderError(f"{flag} {out}: {parent} is a file, not a folder")
     return out
+
+
+def check_output_file(path: str | os.PathLike[str], flag: str, suffixes: Sequence[str] = ()) -> Path:
+    """``path`` as a Path a file can be written to; RunFolderError naming ``flag`` if it cannot.
+
+    Refused: an empty path, a folder, a path under a file, and (with ``suffixes``) another suffix.
+    """
+    if not str(path).strip():
+        raise RunFolderError(f"{flag} is empty; give a file path")
+    path = Path(path)
+    if path.is_dir():
+        raise RunFolderError(f"{flag} {path} is a folder; give a file path")
+    for parent in path.parents:
+        if parent.exists() and not parent.is_dir():
+            raise RunFolderError(f"{flag} {path}: {parent} is a file, not a folder")
+    if suffixes and path.suffix.lower().lstrip(".") not in suffixes:
+        raise RunFolderError(f"{flag} {path}: unknown file type {path.suffix or '(none)'!r}; valid: "
+                             f"{', '.join('.' + s for s in suffixes)}")  # fmt: skip
+    return path
 
 
 def _is_run_folder(out: Path) -> bool:
@@ -113,12 +137,19 @@ def _is_run_folder(out: Path) -> bool:
 
 
 def claim_run_folder(
-    out: str | os.PathLike[str], *, tool: str, argv: Sequence[str], resume: bool = False, overwrite: bool = False
+    out: str | os.PathLike[str],
+    *,
+    tool: str,
+    argv: Sequence[str],
+    resume: bool = False,
+    overwrite: bool = False,
+    check_only: bool = False,
 ) -> Path:
     """Make ``out`` this run's folder and mark it incomplete; refuse a used folder unless told what to do.
 
     A non-empty ``out`` is an error unless ``resume`` (continue the run there: its files stay) or
     ``overwrite`` (empty it first; only a folder that holds a run, so a typo never empties a home folder).
+    ``check_only``: raise what claiming would raise, but touch nothing.
     """
     out = check_out_folder(out)
     used = out.is_dir() and any(out.iterdir())
@@ -128,6 +159,9 @@ def claim_run_folder(
                                  "--overwrite to replace it, or give another --out")  # fmt: skip
         if not _is_run_folder(out):
             raise RunFolderError(f"--overwrite refuses to empty {out}: it holds no run (no config.json or {MARKER})")
+    if check_only:
+        return out
+    if used and not resume:
         for child in out.iterdir():
             if child.is_dir() and not child.is_symlink():
                 shutil.rmtree(child)

@@ -111,6 +111,9 @@ def load_records(path: str | os.PathLike) -> list[dict[str, Any]]:
     path = Path(path)
     if not path.is_file():
         raise RecordError(f"records file not found: {path}")
+    if path.suffix.lower() == ".json":  # a result JSON given for its records: say so, not "row 2 has 2 fields"
+        raise RecordError(f"{path}: a .json file is not a records file (CSV, or .jsonl); a result JSON names "
+                          "its records file under files.records")  # fmt: skip
     try:
         check_complete(path)
     except RunFolderError as exc:

@@ -210,6 +210,8 @@ def run(args: argparse.Namespace) -> int:
             raise EvaluationError(f"--{flag.replace('_', '-')} must be >= {low}, got {getattr(args, flag)}")
     if not 0 < args.confidence < 1:
         raise EvaluationError(f"--confidence must be in (0, 1), got {args.confidence}")
+    if any(not spec.strip() for spec in args.policy):
+        raise EvaluationError(f"--policy has an empty value in {args.policy}; give random, oracle or a model .zip")
     env_kwargs = parse_env_kwargs(args.env_kwarg)
     find_spec(args.env)
     level = resolve_training_level(args.env, args.level, **env_kwargs)
@@ -222,7 +224,13 @@ def run(args: argparse.Namespace) -> int:
     name = args.name or policy_name(args.policy[0])
     check_result_free(args, level, name, args.seed)
 
-    total = sum(_planned(args.env, kwargs, p, args) for p in args.protocols) * len(policies)
+    planned = {p: _planned(args.env, kwargs, p, args) for p in args.protocols}
+    for protocol, count in planned.items():
+        if count > proto.MAX_EPISODES:  # the harness plans every episode's target up front
+            floor = args.min_episodes_per_rank
+            raise EvaluationError(f"--episodes {args.episodes}, --min-episodes-per-rank {floor}: {count:,} "
+                                  f"{protocol} episodes; at most {proto.MAX_EPISODES:,} a protocol")  # fmt: skip
+    total = sum(planned.values()) * len(policies)
     records_by_protocol: dict[str, list[dict[str, Any]]] = {p: [] for p in args.protocols}
     with tqdm(total=total, unit="ep", desc=name, disable=args.no_progress, file=sys.stderr) as bar:
         for train_seed, policy in enumerate(policies):

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from zipfian_envs.core.cli import OneLineParser
-from zipfian_envs.core.files import atomic_write, atomic_write_text
+from zipfian_envs.core.files import atomic_write, atomic_write_text, check_output_file
 from zipfian_envs.evaluation.cli import run_with_one_line_errors
 from zipfian_envs.evaluation.errors import EvaluationError, SchemaError
-from zipfian_envs.evaluation.report import load_result, plot_success_by_rank
+from zipfian_envs.evaluation.report import PLOT_SUFFIXES, load_result, plot_success_by_rank
 
 COLUMNS = (
     "rank", "policy", "rare_success", "rare_ci_low", "rare_ci_high", "rare_common_ratio",
@@ -142,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Merge the result files, print the table and write the requested outputs."""
+    for flag, suffixes in (("markdown", ()), ("csv", ()), ("plot", PLOT_SUFFIXES)):
+        if getattr(args, flag) is not None:  # checked before any file is read: "" is refused, not skipped
+            check_output_file(getattr(args, flag), f"--{flag}", suffixes)
     loaded = load_results(args.results)
     rows = leaderboard_rows(loaded)
     first = loaded[0][1]

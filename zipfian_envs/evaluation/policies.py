@@ -191,6 +191,9 @@ def algo_class(algo: str) -> type[Any]:
     if ":" not in target:
         raise EvaluationError(f"unknown algo {algo!r}; valid: {', '.join(ALGOS)} or module:Class")
     module_name, class_name = target.split(":", 1)
+    if not module_name or not class_name.isidentifier():
+        valid = ", ".join(ALGOS)
+        raise EvaluationError(f"algo {algo!r}: give module:Class (e.g. stable_baselines3:PPO) or one of {valid}")
     try:
         return getattr(importlib.import_module(module_name), class_name)
     except ImportError as exc:

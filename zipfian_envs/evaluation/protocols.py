@@ -81,6 +81,11 @@ def protocol_of_level(level: str, training_level: str | None) -> str:
     return "zipfian"
 
 
+# Episodes per protocol of one evaluation (README, "Limits"): the harness plans every episode's target
+# and seed up front, so 10**12 ran NumPy out of memory; 10**8 is about a day of the fastest env.
+MAX_EPISODES = 100_000_000
+
+
 def uniform_episode_count(episodes: int, num_items: int, min_episodes_per_rank: int) -> int:
     """Episodes for the uniform protocol: a multiple of ``num_items`` with each rank >= the minimum."""
     per_rank = max(int(min_episodes_per_rank), math.ceil(episodes / num_items))

@@ -23,6 +23,8 @@ from zipfian_envs.evaluation.summary import N_RESAMPLES, aggregate_seeds, summar
 from zipfian_envs.registration import SELECTION_KEYWORDS
 
 SCHEMA_VERSION = 1
+# Image types plot_success_by_rank writes (matplotlib picks the format from the suffix).
+PLOT_SUFFIXES = ("png", "pdf", "svg", "jpg", "jpeg", "eps", "ps", "tif", "tiff")
 RESULT_KIND = "zipfian-envs evaluation result"
 
 

@@ -13,6 +13,7 @@ import argparse
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ import numpy as np
 from gymnasium.error import DependencyNotInstalled
 
 from zipfian_envs.core.cli import OneLineParser
+from zipfian_envs.core.files import RunFolderError, check_output_file
 from zipfian_envs.core.human import import_pygame
 from zipfian_envs.core.records import save_records
 from zipfian_envs.registration import NAMESPACE, env_ids, register_all, selection_kwargs
@@ -392,6 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0, help="seed of the first episode; +1 per episode (default 0)")
     parser.add_argument("--scale", type=int, default=DEFAULT_SCALE, help="observation zoom (default %(default)s)")
     parser.add_argument("--record", metavar="FILE", help="write each finished episode here (CSV, or .jsonl)")
+    parser.add_argument("--overwrite", action="store_true", help="replace a --record file that holds episodes")
     return parser
 
 
@@ -411,6 +414,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"--seed must be >= 0 (episode i plays seed + i), got {args.seed}")
     if args.record is not None and Path(args.record).is_dir():
         return _fail(f"--record must be a file path (CSV, or .jsonl), got the folder {args.record!r}")
+    if args.record is not None:
+        try:
+            check_output_file(args.record, "--record")
+        except RunFolderError as error:
+            return _fail(str(error))
+        if Path(args.record).suffix.lower() == ".json":  # records are CSV or JSON lines; .json names a result
+            return _fail(f"--record {args.record}: records are CSV or JSON lines; name the file .csv or .jsonl")
+        if Path(args.record).is_file() and Path(args.record).stat().st_size and not args.overwrite:
+            # The file is rewritten whole after each episode: an earlier session's episodes would be lost.
+            return _fail(f"--record {args.record} already holds episodes; pass --overwrite to replace them, "
+                         "or give another file")  # fmt: skip
     env_id = resolve_env_id(args.env_id)
     if env_id is None:
         return _fail(f"unknown environment id {args.env_id!r}; valid: {', '.join(env_ids())}")
@@ -422,10 +436,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     kwargs: dict[str, Any] = {"render_mode": "rgb_array", "render_view": "map"}
     if args.level is not None:
         kwargs.update(selection_kwargs(args.level))
-    try:
-        env = gym.make(env_id, **kwargs)
-    except (ValueError, TypeError, gym.error.Error) as error:
-        return _fail(f"cannot make {env_id}: {error}")
+    with warnings.catch_warnings(record=True) as caught:  # a bad old-style level warns, then fails: one line
+        warnings.simplefilter("always")
+        try:
+            env = gym.make(env_id, **kwargs)
+        except (ValueError, TypeError, gym.error.Error) as error:
+            return _fail(f"cannot make {env_id}: {error}")
+    for warning in caught:  # the env was made: its warnings (a deprecated level name) are shown after all
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     viewer = None
     try:
         viewer = Viewer(env, env_id=env_id, seed=args.seed, scale=args.scale, record_path=args.record)
