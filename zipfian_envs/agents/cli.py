@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from zipfian_envs.core.cli import OneLineParser, parse_key_values
-from zipfian_envs.core.files import RunFolderError, atomic_write_text
+from zipfian_envs.core.files import RunFolderError, atomic_write_text, claim_run_folder
 from zipfian_envs.registration import NAMESPACE, SELECTION_KEYWORDS, selection_kwargs
 
 PROTOCOLS = ("zipfian", "uniform", "rare")
@@ -300,3 +300,13 @@ def write_results(model: Any, args: argparse.Namespace, train_info: dict[str, An
             print(f"zipfian-train: error: {exc} (the result in --out {args.out} is kept)", file=sys.stderr)
             raise SystemExit(2) from None
     return paths
+
+
+def claim(args: argparse.Namespace, argv: list[str], check_only: bool = False) -> None:
+    """Take ``--out`` for this run (marked incomplete until it ends); a used folder is a usage error (exit 2)."""
+    try:
+        claim_run_folder(args.out, tool="zipfian-train", argv=argv, resume=args.resume is not None,
+                         overwrite=args.overwrite, check_only=check_only)  # fmt: skip
+    except RunFolderError as exc:
+        print(f"zipfian-train: error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -37,6 +37,7 @@ from zipfian_envs.agents.cli import (
     add_run_arguments,
     check_results_dir,
     check_run_arguments,
+    claim,
     evaluate_model,
     jsonable,
     key_values,
@@ -45,7 +46,7 @@ from zipfian_envs.agents.cli import (
     write_results,
 )
 from zipfian_envs.core.checks import MAX_NUM_ENVS
-from zipfian_envs.core.files import RunFolderError, atomic_write_text, claim_run_folder, finish_run_folder
+from zipfian_envs.core.files import atomic_write_text, finish_run_folder
 
 ENV_NAME = "zipfian_envs"
 RLLIB_ALGOS = ("ppo", "appo", "impala")
@@ -385,12 +386,7 @@ def run_rllib(argv: list[str]) -> dict[str, Any]:
     torch.set_num_threads(args.threads)
     args.kind = observation_kind(args.observation_space)
     for check_only in (True, False):  # a used --out is refused before Ray starts; the folder is taken after
-        try:
-            claim_run_folder(args.out, tool="zipfian-train", argv=argv, resume=args.resume is not None,
-                             overwrite=args.overwrite, check_only=check_only)  # fmt: skip
-        except RunFolderError as exc:
-            print(f"zipfian-train: error: {exc}", file=sys.stderr)
-            raise SystemExit(2) from None
+        claim(args, argv, check_only=check_only)
         if check_only:
             try:
                 ray_init_s = init_ray(args.address, args.num_cpus)

@@ -40,6 +40,7 @@ from zipfian_envs.agents.cli import (
     add_run_arguments,
     check_results_dir,
     check_run_arguments,
+    claim,
     evaluate_model,
     jsonable,
     load_run_config,
@@ -53,7 +54,7 @@ from zipfian_envs.agents.hyper import DEVICES, check_combination, check_device, 
 from zipfian_envs.agents.presets import ALGOS, get_preset, policy_name
 from zipfian_envs.core.checks import MAX_NUM_ENVS
 from zipfian_envs.core.cli import OneLineParser
-from zipfian_envs.core.files import RunFolderError, atomic_save, claim_run_folder, finish_run_folder
+from zipfian_envs.core.files import atomic_save, finish_run_folder
 from zipfian_envs.evaluation.errors import SchemaError
 from zipfian_envs.registration import NAMESPACE
 from zipfian_envs.vector import to_sb3
@@ -359,16 +360,6 @@ def run(argv: list[str]) -> dict[str, Any]:
     env.close()
     finish_run_folder(args.out)
     return {"out": args.out, "training": train_info, "results": paths}
-
-
-def claim(args: argparse.Namespace, argv: list[str], check_only: bool = False) -> None:
-    """Take ``--out`` for this run (marked incomplete until it ends); a used folder is a usage error (exit 2)."""
-    try:
-        claim_run_folder(args.out, tool="zipfian-train", argv=argv, resume=args.resume is not None,
-                         overwrite=args.overwrite, check_only=check_only)  # fmt: skip
-    except RunFolderError as exc:
-        print(f"zipfian-train: error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
 
 
 def interrupted(args: argparse.Namespace, model: BaseAlgorithm) -> NoReturn:
