@@ -79,11 +79,16 @@ GROUP_MODULES = {
 # matching the glob, trained agents first (by rare success), then random and the oracle.
 HEADLINE_SOURCES = (
     ("Gridworld", "results/gridworld/default/greedy/gridworld/symbolic_zipf_2/*.json", "greedy"),
-    ("Gridworld", "results/gridworld/default/greedy/gridworld/pixels_zipf_2/ppo-*.json", "greedy, from pixels"),
+    ("Gridworld", "results/gridworld/pixels/greedy/gridworld/pixels_zipf_2/ppo-*.json", "greedy"),
     ("Labyrinth", "results/labyrinth/**/*.json", ""),
     ("Playroom", "results/playroom/**/*.json", ""),
 )
-GRIDWORLD_MAIN = "results/gridworld/default/{mode}/gridworld/{observation}"
+# The Gridworld tables' result folders per observation kind ({mode}: greedy or sampled actions).
+GRIDWORLD_FOLDERS = {
+    "symbolic": "results/gridworld/default/{mode}/gridworld/symbolic_zipf_2",
+    "pixels": "results/gridworld/pixels/{mode}/gridworld/pixels_zipf_2",
+}
+GRIDWORLD_MAIN = GRIDWORLD_FOLDERS["symbolic"]
 GRIDWORLD_LABELS = {
     "ppo-symbolic": "PPO, feed-forward",
     "ppo-symbolic-stack4": "PPO, 4-frame stack",
@@ -233,10 +238,10 @@ def gen_headline(arg: str | None = None) -> str:
 
 
 def gen_gridworld_main(arg: str | None = None) -> str:
-    """A Gridworld table: every agent of results/gridworld/default/<mode>/gridworld/<arg>, greedy and sampled."""
-    folder = {"observation": arg or "symbolic_zipf_2"}
-    greedy = {r["policy"]: r for r in load_results(GRIDWORLD_MAIN.format(mode="greedy", **folder) + "/*.json")}
-    sampled = {r["policy"]: r for r in load_results(GRIDWORLD_MAIN.format(mode="sampled", **folder) + "/*.json")}
+    """A Gridworld table: every agent of one of GRIDWORLD_FOLDERS (``arg``: symbolic or pixels), greedy and sampled."""
+    folder = GRIDWORLD_FOLDERS[arg or "symbolic"]
+    greedy = {r["policy"]: r for r in load_results(folder.format(mode="greedy") + "/*.json")}
+    sampled = {r["policy"]: r for r in load_results(folder.format(mode="sampled") + "/*.json")}
     order = [name for name in GRIDWORLD_LABELS if name in greedy]
     order += sorted(name for name in greedy if name not in GRIDWORLD_LABELS and name not in ("random", "oracle"))
     rows = []
@@ -263,8 +268,7 @@ def gen_gridworld_main(arg: str | None = None) -> str:
         ["agent (3 seeds)", "zipfian", "uniform", "uniform protocol: common / medium / rare bins", "rare protocol"],
         rows,
     ) + (
-        f"\n\nRead from `{GRIDWORLD_MAIN.format(mode='greedy', **folder)}/` and "
-        f"`{GRIDWORLD_MAIN.format(mode='sampled', **folder)}/` "
+        f"\n\nRead from `{folder.format(mode='greedy')}/` and `{folder.format(mode='sampled')}/` "
         "(greedy and sampled actions)."
     )
 
@@ -426,8 +430,8 @@ BLOCKS: dict[str, Callable[..., str]] = {
 # from the result file (SOURCE: an alias below, or a folder under the repository); ":v" leaves out the interval.
 INLINE = re.compile(r"<!--r:(?P<key>[^>]+?)-->(?P<old>.*?)<!--/r-->")
 INLINE_SOURCES = {
-    "gw-greedy": GRIDWORLD_MAIN.format(mode="greedy", observation="symbolic_zipf_2"),
-    "gw-sampled": GRIDWORLD_MAIN.format(mode="sampled", observation="symbolic_zipf_2"),
+    "gw-greedy": GRIDWORLD_MAIN.format(mode="greedy"),
+    "gw-sampled": GRIDWORLD_MAIN.format(mode="sampled"),
 }
 
 
