@@ -192,8 +192,11 @@ def test_fresh_map_training_plays_other_maps_and_is_recorded(tmp_path: Path, mon
     assert max(maps) >= 20 and len(maps) > 20
 
 
-def test_too_few_envs_for_the_fresh_share_exit_with_a_message(tmp_path: Path) -> None:
+def test_too_few_envs_for_the_fresh_share_exit_with_a_message(tmp_path: Path, capsys) -> None:
     argv = ["--algo", "ppo", "--obs-mode", "symbolic", "--steps", "64", "--n-envs", "1", "--fresh-maps", "0.6",
             "--out", str(tmp_path / "x"), "--no-progress"]  # fmt: skip
-    with pytest.raises(SystemExit, match="leaves none of 1 envs on the configured maps"):
+    with pytest.raises(SystemExit) as stop:
         train.main(argv)
+    assert stop.value.code == 2  # checked with the other arguments, before the run folder is made
+    assert "leaves none of 1 envs on the configured maps" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
