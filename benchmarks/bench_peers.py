@@ -28,7 +28,6 @@ import datetime as dt  # noqa: E402
 import importlib.metadata  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 import traceback  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
@@ -39,7 +38,6 @@ from typing import Any  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import gymnasium as gym  # noqa: E402
-import numpy as np  # noqa: E402
 
 import zipfian_envs  # noqa: E402, F401  (registers the ids)
 from zipfian_envs.core.files import atomic_write  # noqa: E402
@@ -48,6 +46,7 @@ from zipfian_envs.gridworld.benchmark import (  # noqa: E402
     load_average,
     machine,
     minigrid_env,
+    single_env_rate,
 )
 
 KIND = "zipfian-envs peer benchmark"
@@ -121,36 +120,6 @@ PEERS: dict[str, tuple[str, Callable[[], gym.Env]]] = {
 }
 
 
-def best_rate(run: Callable[[], int], repeats: int) -> float:
-    """Best of ``repeats`` timings of ``run`` (which returns the env-steps it did): env-steps/s."""
-    best = 0.0
-    for _ in range(repeats):
-        start = time.perf_counter()
-        steps = run()
-        best = max(best, steps / (time.perf_counter() - start))
-    return best
-
-
-def single_env_rate(make: Callable[[], gym.Env], steps: int, repeats: int) -> float:
-    """Best of ``repeats`` timings of one env stepped ``steps`` times with random actions, resets included."""
-    env = make()
-    actions = np.random.default_rng(0).integers(0, int(env.action_space.n), steps)
-    env.reset(seed=0)
-    env.step(actions[0])  # warm-up: lazy tables, compiled kernels, first-step checks
-    env.reset(seed=0)
-
-    def once() -> int:
-        for action in actions:
-            _, _, terminated, truncated, _ = env.step(action)
-            if terminated or truncated:
-                env.reset()
-        return steps
-
-    rate = best_rate(once, repeats)
-    env.close()
-    return rate
-
-
 def versions(names: tuple[str, ...]) -> dict[str, str | None]:
     """Installed versions of the named distributions (None when absent)."""
     out: dict[str, str | None] = {}
@@ -189,7 +158,7 @@ def run(args: Args) -> dict[str, Any]:
 
     for peer, (module, make) in PEERS.items():
         try:
-            rate = single_env_rate(make, args.steps, args.repeats)
+            rate = single_env_rate(make, args.steps, args.repeats, warmup=True)
         except Exception as error:  # a peer that cannot run here is skipped, with the reason
             reason = f"{module}: {type(error).__name__}: {error}".strip()
             if isinstance(error, ImportError):
@@ -202,7 +171,9 @@ def run(args: Args) -> dict[str, Any]:
         add(peer, {"minigrid": "MiniGrid-FourRooms-v0", "miniworld": "MiniWorld-FourRooms-v0"}[module], 1, rate,
             None)  # fmt: skip
     for env in OURS:
-        single = single_env_rate(lambda env=env: gym.make(env.env_id, **env.kwargs), args.steps, args.repeats)
+        single = single_env_rate(
+            lambda env=env: gym.make(env.env_id, **env.kwargs), args.steps, args.repeats, warmup=True
+        )
         add(f"{env.label}, one env (gym.make)", env.env_id, 1, single, env.peer)
         vec = gym.make_vec(env.env_id, num_envs=args.num_envs, vectorization_mode="vector_entry_point", **env.kwargs)
         rate = gymnasium_vector_rate(vec, args.steps, args.repeats)

@@ -80,11 +80,17 @@ def gather_ceiling(num_frames: int, steps: int, repeats: int) -> float:
     return _best_rate(run_batched, repeats)
 
 
-def single_env_rate(make: Callable[[], gym.Env], steps: int, repeats: int) -> float:
-    """Steps/s of one env stepped in a Python loop (random actions, resets included)."""
+def single_env_rate(make: Callable[[], gym.Env], steps: int, repeats: int, warmup: bool = False) -> float:
+    """Steps/s of one env stepped in a Python loop (random actions, resets included).
+
+    ``warmup`` takes one untimed step first (lazy tables, compiled kernels, first-step checks).
+    """
     env = make()
     actions = np.random.default_rng(0).integers(0, discrete_size(env.action_space), steps)
     env.reset(seed=0)
+    if warmup:
+        env.step(actions[0])
+        env.reset(seed=0)
 
     def run() -> int:
         for action in actions:
