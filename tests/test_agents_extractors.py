@@ -284,3 +284,35 @@ def test_training_benchmark_runs(tmp_path) -> None:
     figures = json.loads(out.read_text())
     assert [f["family"] for f in figures] == ["gridworld", "playroom"]
     assert all(f["ratio"] > 0 and f["now"]["update_us"] > 0 and f["before"]["env_us"] > 0 for f in figures)
+
+
+def test_match_fusion_maps_the_instruction_onto_the_view() -> None:
+    space = spaces.Dict({"image": FIRST_PERSON, "instruction": spaces.Box(0, 9, (6,), np.int64)})
+    torch.manual_seed(0)
+    extractor = DictExtractor(space, features_dim=32, image_encoder="fast", pixel_scale=1 / 255, fusion="match")
+    images = torch.randint(0, 256, (4, 72, 96, 3), dtype=torch.uint8)
+    tokens = torch.tensor([[1, 2, 0, 0, 0, 0]] * 2 + [[3, 0, 0, 0, 0, 0]] * 2)
+    features = extractor({"image": images, "instruction": tokens})
+    assert features.shape == (4, 32) and features.dtype == torch.float32
+    # 4 heads over the 5x7 mid-level map: the head's input grows by 140 match features.
+    plain = DictExtractor(space, features_dim=32, image_encoder="fast", pixel_scale=1 / 255)
+    assert extractor.head[0].in_features == plain.head[0].in_features + 4 * 5 * 7
+    # The match term depends on both: the same view under another instruction, another view under the same.
+    _, mid = extractor.image.forward_with_map(images)
+    queries = extractor.query(extractor.instruction(tokens)).view(4, 4, -1)
+    match = torch.einsum("bchw,bkc->bkhw", mid, queries)
+    assert not torch.allclose(match[0], match[2]) and not torch.allclose(match[0], match[1])
+    features.sum().backward()
+    assert extractor.query.weight.grad is not None and extractor.query.weight.grad.abs().sum() > 0
+
+
+def test_match_fusion_checks_its_settings() -> None:
+    space = spaces.Dict({"image": FIRST_PERSON, "instruction": spaces.Box(0, 9, (6,), np.int64)})
+    with pytest.raises(ValueError, match=r"unknown fusion 'film'; valid: concat, match"):
+        DictExtractor(space, image_encoder="fast", fusion="film")
+    with pytest.raises(ValueError, match="needs image_encoder='fast'"):
+        DictExtractor(space, fusion="match")
+    with pytest.raises(ValueError, match="needs image_encoder='fast' and an instruction"):
+        DictExtractor(spaces.Dict({"image": FIRST_PERSON}), image_encoder="fast", fusion="match")
+    with pytest.raises(ValueError, match="match_heads must be >= 1, got 0"):
+        DictExtractor(space, image_encoder="fast", fusion="match", match_heads=0)

@@ -131,6 +131,7 @@ def check_run_arguments(parser: argparse.ArgumentParser, args: argparse.Namespac
     # task, which the env's own short `level` attribute drops); else the one the env runs at.
     args.training_level = args.level if args.level is not None else getattr(probe.unwrapped, "distribution", None)
     args.observation_space = probe.observation_space
+    args.action_space = probe.action_space
     return probe
 
 
@@ -201,17 +202,23 @@ RUN_CONFIG_FIELDS: dict[str, tuple[type, ...]] = {
 OPTIONAL_RUN_CONFIG_FIELDS: dict[str, tuple[type, ...]] = {
     "argv": (list,), "frame_stack": (int,), "cue_match": (bool,), "novelty_bonus": (int, float),
     "fresh_maps": (int, float), "preset": (dict,), "hp_overrides": (dict,), "backend": (str,),
-    "training_config": (dict,), "model_overrides": (dict,),
+    "training_config": (dict,), "model_overrides": (dict,), "dagger_steps": (int,), "dagger": (dict,),
 }  # fmt: skip
 
 
 def agent_name(
-    algo: str, kind: str, frame_stack: int = 1, cue_match: bool = False, novelty: bool = False, fresh_maps: bool = False
+    algo: str,
+    kind: str,
+    frame_stack: int = 1,
+    cue_match: bool = False,
+    novelty: bool = False,
+    fresh_maps: bool = False,
+    dagger: bool = False,
 ) -> str:
-    """An agent's name in results: ``ppo-symbolic``, plus ``-cuematch``, ``-novelty``, ``-freshmaps``, ``-stack4``."""
+    """An agent's name in results: ``ppo-symbolic`` plus its aids' suffixes (``-cuematch``, ``-dagger``...)."""
     suffixes = (
         ("-cuematch" if cue_match else "") + ("-novelty" if novelty else "") + ("-freshmaps" if fresh_maps else "")
-    )
+    ) + ("-dagger" if dagger else "")
     return f"{algo}-{kind}{suffixes}" + (f"-stack{frame_stack}" if frame_stack > 1 else "")
 
 
@@ -224,6 +231,7 @@ def result_name(args: argparse.Namespace, algo: str | None = None) -> str:
         getattr(args, "cue_match", False),
         getattr(args, "novelty_bonus", 0.0) > 0,
         getattr(args, "fresh_maps", 0.0) > 0,
+        getattr(args, "dagger_steps", 0) > 0,
     )
 
 

@@ -245,8 +245,14 @@ class FastImageCNN(nn.Module):
         """Features of a batch of images (scaled by ``pixel_scale`` after the first conv)."""
         return cast(torch.Tensor, self.linear(self.cnn(_to_nchw(images, self.channels_first))))
 
+    def forward_with_map(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The features and the second conv's (B, C, h, w) map (5x7 cells of ~18 degrees on 72x96 views)."""
+        mid = self.cnn[3](self.cnn[2](self.cnn[1](self.cnn[0](_to_nchw(images, self.channels_first)))))
+        return self.linear(self.cnn[6](self.cnn[5](self.cnn[4](mid)))), mid
+
 
 IMAGE_ENCODERS = ("small", "fast")
+FUSIONS = ("concat", "match")
 
 
 class InstructionEncoder(nn.Module):
@@ -288,7 +294,14 @@ def _instruction_tokens(space: spaces.Space, value: torch.Tensor) -> torch.Tenso
 
 
 class DictExtractor(BaseFeaturesExtractor):
-    """For ``{"image", "instruction", ...}`` observations: small CNN + instruction encoder (+ flat extras)."""
+    """For ``{"image", "instruction", ...}`` observations: small CNN + instruction encoder (+ flat extras).
+
+    ``fusion="concat"`` (default) joins the image and instruction vectors. ``fusion="match"`` (with
+    the fast encoder) adds the first-person counterpart of the Gridworld's cue-match: the
+    instruction is turned into ``match_heads`` queries over the channels of the image encoder's
+    mid-level map, and each map cell's dot product with each query is a feature, so "where in view
+    is something that looks like what the instruction names" is one map shared by every kind.
+    """
 
     def __init__(
         self,
@@ -302,6 +315,8 @@ class DictExtractor(BaseFeaturesExtractor):
         instruction_key: str = "instruction",
         image_encoder: str = "small",
         pixel_scale: float = 1.0,
+        fusion: str = "concat",
+        match_heads: int = 4,
     ) -> None:
         super().__init__(observation_space, features_dim)
         self.image_key, self.instruction_key = image_key, instruction_key
@@ -318,6 +333,13 @@ class DictExtractor(BaseFeaturesExtractor):
             raise ValueError(f"pixel_scale={pixel_scale} needs image_encoder='fast' (the small CNN reads [0, 1])")
         else:
             self.image = SmallImageCNN(image_space, image_dim)
+        if fusion not in FUSIONS:
+            raise ValueError(f"unknown fusion {fusion!r}; valid: {', '.join(FUSIONS)}")
+        if fusion == "match" and (image_encoder != "fast" or instruction_key not in subspaces):
+            raise ValueError("fusion='match' needs image_encoder='fast' and an instruction key in the observation")
+        if match_heads < 1:
+            raise ValueError(f"match_heads must be >= 1, got {match_heads}")
+        self.fusion = fusion
         total = image_dim
         self.instruction = None
         if instruction_key in subspaces:
@@ -328,16 +350,31 @@ class DictExtractor(BaseFeaturesExtractor):
                 vocab = int(np.max(cast(spaces.Box, space).high)) + 1
             self.instruction = InstructionEncoder(vocab, embed_dim, text_dim, instruction_mode)
             total += text_dim
+        if fusion == "match":
+            with torch.no_grad():
+                _, mid = cast(FastImageCNN, self.image).forward_with_map(torch.zeros(1, *image_space.shape))
+            self.match_heads, self.match_channels = match_heads, int(mid.shape[1])
+            self.query = nn.Linear(text_dim, match_heads * self.match_channels)
+            total += match_heads * int(mid.shape[2] * mid.shape[3])
         self.extra_keys = sorted(k for k in subspaces if k not in (image_key, instruction_key))
         total += sum(int(gym.spaces.flatdim(subspaces[k])) for k in self.extra_keys)
         self.head = nn.Sequential(nn.Linear(total, features_dim), nn.ReLU())
 
     def forward(self, observations: dict[str, torch.Tensor]) -> torch.Tensor:
         """Features of a batch of dict observations."""
-        parts = [self.image(observations[self.image_key])]
+        if self.fusion == "match":
+            image, mid = cast(FastImageCNN, self.image).forward_with_map(observations[self.image_key])
+        else:
+            image = self.image(observations[self.image_key])
+        parts = [image]
         if self.instruction is not None:
             space = cast(spaces.Dict, self._observation_space).spaces[self.instruction_key]
-            parts.append(self.instruction(_instruction_tokens(space, observations[self.instruction_key])))
+            text = self.instruction(_instruction_tokens(space, observations[self.instruction_key]))
+            parts.append(text)
+            if self.fusion == "match":
+                queries = self.query(text).view(-1, self.match_heads, self.match_channels)
+                match = torch.einsum("bchw,bkc->bkhw", mid, queries) / self.match_channels**0.5
+                parts.append(match.flatten(1))
         parts += [observations[k].flatten(1).float() for k in self.extra_keys]
         return self.head(torch.cat(parts, dim=1))
 

@@ -56,8 +56,9 @@ def find_runs(runs_dir: Path) -> list[dict[str, Any]]:
     return runs
 
 
-def group_key(config: dict[str, Any]) -> tuple[str, str, str, str, str, int, bool, bool, bool]:
-    """(env id, env kwargs as JSON, level, algo, observation kind, frames stacked, cue match, novelty, fresh maps)."""
+def group_key(config: dict[str, Any]) -> tuple[str, str, str, str, str, int, bool, bool, bool, bool]:
+    """(env id, env kwargs as JSON, level, algo, observation kind, frames stacked, and the aids: cue match, novelty,
+    fresh maps, dagger)."""
     kwargs = {k: v for k, v in config["env_kwargs"].items() if k not in ("level", "distribution", "obs_mode")}
     return (
         config["env"],
@@ -69,6 +70,7 @@ def group_key(config: dict[str, Any]) -> tuple[str, str, str, str, str, int, boo
         bool(config.get("cue_match", False)),
         float(config.get("novelty_bonus", 0.0)) > 0,
         float(config.get("fresh_maps", 0.0)) > 0,
+        int(config.get("dagger_steps", 0)) > 0,
     )
 
 
@@ -76,6 +78,11 @@ def step_budget(config: dict[str, Any]) -> int | None:
     """The ``--steps`` a run was asked for (from its recorded argv); None when not recorded."""
     argv = config.get("argv") or []
     return int(argv[argv.index("--steps") + 1]) if "--steps" in argv[:-1] else None
+
+
+def dagger_budget(config: dict[str, Any]) -> int:
+    """The ``--dagger-steps`` a run imitated the oracle for (0: none)."""
+    return int(config.get("dagger_steps", 0))
 
 
 def hyperparameters(config: dict[str, Any]) -> dict[str, Any]:
@@ -93,8 +100,9 @@ def hyperparameters(config: dict[str, Any]) -> dict[str, Any]:
 
 def differing_settings(configs: list[dict[str, Any]]) -> dict[str, list[str]]:
     """The settings (--steps, then dotted hyperparameter names) on which ``configs`` disagree, with their values."""
-    flat = [{"--steps": step_budget(c), **_flatten(hyperparameters(c))} for c in configs]
-    keys = sorted(set().union(*flat), key=lambda k: (k != "--steps", k))
+    flat = [{"--steps": step_budget(c), "--dagger-steps": dagger_budget(c), **_flatten(hyperparameters(c))}
+            for c in configs]  # fmt: skip
+    keys = sorted(set().union(*flat), key=lambda k: (not k.startswith("--"), k))
     values = {k: sorted({json.dumps(f.get(k), sort_keys=True) for f in flat}, key=_value_order) for k in keys}
     return {k: v for k, v in values.items() if len(v) > 1}
 
@@ -192,7 +200,9 @@ def merge_runs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
     sections: dict[Path, str] = {}
     plotted_targets: list[Path] = []
     reference: dict[str, Any] | None = None
-    for (env_id, kwargs_json, level, algo, kind, frames, cue_match, novelty, fresh), members in sorted(groups.items()):
+    for (env_id, kwargs_json, level, algo, kind, frames, cue_match, novelty, fresh, guided), members in sorted(
+        groups.items()
+    ):
         settings = differing_settings([r["config"] for r in members])
         if settings:
             # Seeds trained for different step budgets or hyperparameters are different agents: never average them.
@@ -200,7 +210,7 @@ def merge_runs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
             differ = "; ".join(f"{k} ({', '.join(v)})" for k, v in settings.items())
             parser.exit(2, f"{parser.prog}: error: runs {names} share a configuration but not {differ}; "
                            "merge them apart with --only and --agent-suffix\n")  # fmt: skip
-        agent = agent_name(algo, kind, frames, cue_match, novelty, fresh) + args.agent_suffix
+        agent = agent_name(algo, kind, frames, cue_match, novelty, fresh, guided) + args.agent_suffix
         members.sort(key=lambda r: r["config"]["seed"])
         target = config_dir(args.out, env_id, kwargs_json, level, kind)
         env_kwargs = members[0]["result"]["env_kwargs"]

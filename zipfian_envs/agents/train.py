@@ -51,6 +51,7 @@ from zipfian_envs.agents.cli import (
 from zipfian_envs.agents.exploration import ConcatVecEnv, EpisodicNoveltyBonus, fresh_map_kwargs
 from zipfian_envs.agents.extractors import extractor_for, observation_kind
 from zipfian_envs.agents.hyper import DEVICES, check_combination, check_device, check_memory, check_overrides
+from zipfian_envs.agents.imitation import check_dagger, dagger
 from zipfian_envs.agents.presets import ALGOS, get_preset, policy_name
 from zipfian_envs.core.checks import MAX_NUM_ENVS
 from zipfian_envs.core.cli import OneLineParser
@@ -86,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fresh-maps", type=float, default=0.0, metavar="FRAC",
                    help="Gridworld: map-diversity aid, FRAC of the training envs play fresh maps (1,000 maps, "
                         "uniform) beside the configured ones; evaluation stays on the configured env")  # fmt: skip
+    p.add_argument("--dagger-steps", type=int, default=0, metavar="N",
+                   help="oracle-guidance aid (ppo, a2c): the first N of --steps imitate the env's scripted oracle "
+                        "(DAgger, agent side), then RL goes on from that policy")  # fmt: skip
     p.add_argument("--vec-env", choices=VEC_ENVS, default="auto",
                    help="auto: the native vector env when the id has one, else dummy (one object per env)")  # fmt: skip
     p.add_argument("--device", default="cpu", help=f"torch device: {DEVICES} (default: cpu)")
@@ -136,6 +140,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             fresh_map_kwargs(args.env_kwargs)
         except ValueError as exc:
             parser.error(str(exc))
+    problem = check_dagger(args.algo, args.dagger_steps, args.steps, args.action_space)
+    if problem:
+        parser.error(problem)
     args.kind = kind
     args.preset = get_preset(args.algo, family_of(args.env), kind)
     n_envs = args.n_envs or args.preset.n_envs
@@ -319,6 +326,7 @@ def run(argv: list[str]) -> dict[str, Any]:
         "cue_match": args.cue_match,
         "novelty_bonus": args.novelty_bonus,
         "fresh_maps": args.fresh_maps,
+        "dagger_steps": args.dagger_steps,
         "seed": args.seed,
         "preset": jsonable(args.preset.__dict__),
         "hp_overrides": jsonable(args.hp_overrides),
@@ -336,8 +344,13 @@ def run(argv: list[str]) -> dict[str, Any]:
     else:
         write_config(args.out, config)
         start = time.perf_counter()
+        fresh = args.resume is None
+        if args.dagger_steps and done_steps < args.dagger_steps:
+            config["dagger"] = run_dagger(args, model, env, callbacks)
+            write_config(args.out, config)
+            remaining, fresh = max(0, args.steps - model.num_timesteps), False
         try:
-            model.learn(remaining, callback=CallbackList(callbacks), reset_num_timesteps=args.resume is None)
+            model.learn(remaining, callback=CallbackList(callbacks), reset_num_timesteps=fresh)
         except KeyboardInterrupt:
             interrupted(args, model)
         wall = time.perf_counter() - start
@@ -360,6 +373,20 @@ def run(argv: list[str]) -> dict[str, Any]:
     env.close()
     finish_run_folder(args.out)
     return {"out": args.out, "training": train_info, "results": paths}
+
+
+def run_dagger(args: argparse.Namespace, model: BaseAlgorithm, env: VecEnv, callbacks: list[BaseCallback]) -> dict:
+    """The ``--dagger-steps`` phase (:func:`zipfian_envs.agents.imitation.dagger`), then one harness evaluation."""
+    def log(row: dict[str, Any]) -> None:
+        if args.no_progress:
+            print(json.dumps({"dagger": row}), flush=True)
+
+    report = dagger(model, env, args.dagger_steps, seed=args.seed, log=log)  # type: ignore[arg-type]
+    for callback in callbacks:
+        if isinstance(callback, HarnessEvalCallback):
+            callback.init_callback(model)
+            callback.run_eval()
+    return report.as_dict()
 
 
 def interrupted(args: argparse.Namespace, model: BaseAlgorithm) -> NoReturn:

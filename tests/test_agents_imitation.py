@@ -1,0 +1,88 @@
+"""Oracle guidance (DAgger before RL): the returns, the buffer, argument checks and a CLI run that imitates."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from gymnasium import spaces
+
+from zipfian_envs.agents import train
+from zipfian_envs.agents.imitation import LabelledBuffer, check_dagger, discounted_returns
+from zipfian_envs.evaluation.report import load_result
+
+torch.set_num_threads(1)
+
+TINY = ["--env-kwarg", "rooms=1", "--env-kwarg", "num_objects=2", "--env-kwarg", "num_maps=1"]
+
+
+def test_discounted_returns_stop_at_episode_ends_and_mark_unfinished_steps() -> None:
+    rewards = np.array([[0.0, 1.0], [1.0, 0.0], [0.0, 0.0]], dtype=np.float32)
+    dones = np.array([[False, True], [True, False], [False, False]])
+    returns, known = discounted_returns(rewards, dones, gamma=0.5)
+    # Env 0: the episode ends at step 1 (return 1 there, 0.5 a step before); step 2 starts an unfinished one.
+    np.testing.assert_allclose(returns[:, 0], [0.5, 1.0, 0.0])
+    assert known[:, 0].tolist() == [True, True, False]
+    # Env 1: a reward on the ending step 0, then an episode that has not ended inside the window.
+    np.testing.assert_allclose(returns[:, 1], [1.0, 0.0, 0.0])
+    assert known[:, 1].tolist() == [True, False, False]
+
+
+def test_labelled_buffer_wraps_around_keeping_the_newest_rows() -> None:
+    space = spaces.Dict({"image": spaces.Box(0, 255, (2, 2, 3), np.uint8), "instruction": spaces.Box(0, 9, (4,))})
+    buffer = LabelledBuffer(space, capacity=5)
+    for start in (0, 3):
+        obs = {"image": np.full((3, 2, 2, 3), start, np.uint8), "instruction": np.zeros((3, 4), np.float32)}
+        buffer.add(obs, np.arange(start, start + 3), np.ones(3, np.float32), np.ones(3, bool))
+    assert buffer.size == 5 and buffer.next == 1
+    # Row 0 was overwritten by the second batch's last row (action 5); rows 1-2 still hold the first batch's.
+    assert buffer.actions.tolist() == [5, 1, 2, 3, 4]
+    assert buffer.rows(np.array([0, 1]))["image"][:, 0, 0, 0].tolist() == [3, 0]
+
+
+@pytest.mark.parametrize(
+    ("algo", "steps", "total", "space", "message"),
+    [
+        ("ppo", -1, 100, spaces.Discrete(3), "--dagger-steps must be >= 0, got -1"),
+        ("dqn", 10, 100, spaces.Discrete(3), "works with ppo, a2c (one action distribution to fit); got dqn"),
+        ("ppo", 200, 100, spaces.Discrete(3), "--dagger-steps 200 is more than --steps 100"),
+        ("ppo", 10, 100, spaces.Box(-1, 1, (5,)), "needs a discrete action space"),
+    ],
+)
+def test_bad_dagger_settings_name_the_value(algo, steps, total, space, message) -> None:
+    assert message in check_dagger(algo, steps, total, space)
+    assert check_dagger("ppo", 0, 100, spaces.Box(-1, 1, (5,))) is None
+
+
+def test_dagger_cli_refuses_an_algorithm_it_cannot_fit(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        train.parse_args(["--algo", "dqn", "--steps", "100", "--dagger-steps", "50", "--out", "x"])
+    assert exit_info.value.code == 2
+    assert "--dagger-steps works with ppo, a2c" in capsys.readouterr().err
+
+
+def test_dagger_imitates_the_oracle_then_ppo_goes_on(tmp_path: Path) -> None:
+    """The tiny Gridworld from symbols: 4,096 DAgger steps bring greedy success to >= 0.9, PPO keeps it."""
+    out = tmp_path / "guided"
+    argv = ["--algo", "ppo", "--obs-mode", "symbolic", "--steps", "6144", "--dagger-steps", "4096", "--seed", "0",
+            "--out", str(out), "--n-envs", "8", "--hp", "n_steps=128", "--hp", "batch_size=256",
+            "--eval-every", "2048", "--eval-episodes", "50", "--final-episodes", "100", "--min-episodes-per-rank", "0",
+            "--checkpoint-every", "0", "--no-progress", *TINY]  # fmt: skip
+    assert train.main(argv) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["dagger_steps"] == 4096 and config["dagger"]["steps"] == 4096
+    rounds = config["dagger"]["rounds"]
+    assert rounds[0]["beta"] == 1.0 and rounds[-1]["beta"] < 0.01
+    assert rounds[-1]["agent_agrees"] > rounds[0]["agent_agrees"] + 0.3
+    with (out / "eval.csv").open() as handle:
+        rows = [r for r in csv.DictReader(handle) if r["protocol"] == "zipfian"]
+    # One evaluation when the imitation ends, then PPO's own every 2,048 steps.
+    assert [int(r["timesteps"]) for r in rows] == [4096, 6144]
+    assert float(rows[0]["success"]) >= 0.9, rows
+    result = load_result(next(p for p in out.glob("*.json") if p.name != "config.json"))
+    assert result["policy"] == "ppo-symbolic-dagger"
+    assert result["protocols"]["zipfian"]["summary"]["success"]["success"] >= 0.9
