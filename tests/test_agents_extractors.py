@@ -316,3 +316,20 @@ def test_match_fusion_checks_its_settings() -> None:
         DictExtractor(spaces.Dict({"image": FIRST_PERSON}), image_encoder="fast", fusion="match")
     with pytest.raises(ValueError, match="match_heads must be >= 1, got 0"):
         DictExtractor(space, image_encoder="fast", fusion="match", match_heads=0)
+
+
+def test_scaled_conv_shift_folds_into_the_bias() -> None:
+    x = torch.randint(0, 256, (2, 3, 12, 12), dtype=torch.uint8)
+    conv = ScaledConv2d(3, 4, kernel_size=6, stride=6, input_scale=1 / 255, input_shift=127.5)
+    plain = torch.nn.functional.conv2d((x.float() - 127.5) / 255, conv.weight, conv.bias, stride=6)
+    torch.testing.assert_close(conv(x), plain, atol=1e-5, rtol=1e-4)
+    # centre_pixels: raw pixels with pixel_scale 1/255 and SB3's [0, 1] floats give the same features.
+    torch.manual_seed(2)
+    raw = FastImageCNN(FIRST_PERSON, out_dim=16, pixel_scale=1 / 255, centre_pixels=True)
+    torch.manual_seed(2)
+    unit = FastImageCNN(FIRST_PERSON, out_dim=16, centre_pixels=True)
+    images = torch.randint(0, 256, (3, 72, 96, 3), dtype=torch.uint8)
+    torch.testing.assert_close(raw(images), unit(images.float() / 255), atol=1e-5, rtol=1e-4)
+    torch.manual_seed(2)
+    uncentred = FastImageCNN(FIRST_PERSON, out_dim=16, pixel_scale=1 / 255)
+    assert not torch.allclose(raw(images), uncentred(images))

@@ -56,19 +56,27 @@ class ScaledConv2d(nn.Conv2d):
     pixel), while the first conv's output is 15x smaller there. ``input_scale=1`` is a plain conv.
     """
 
-    def __init__(self, *args: Any, input_scale: float = 1.0, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, input_scale: float = 1.0, input_shift: float = 0.0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.input_scale = float(input_scale)
+        self.input_shift = float(input_shift)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``conv(input_scale * x)``, computed as ``input_scale * conv_without_bias(x) + bias``."""
+        """``conv(input_scale * (x - input_shift))``, as ``input_scale * conv_without_bias(x) + shifted bias``.
+
+        The shift folds into the bias (each output channel loses ``scale * shift * sum(weights)``), so
+        centring the pixels costs no pass over them. Without padding that is exact.
+        """
         if x.dtype == torch.uint8:
             x = x.float()
-        if self.input_scale == 1.0:
+        if self.input_scale == 1.0 and self.input_shift == 0.0:
             return super().forward(x)
         out = nn.functional.conv2d(x, self.weight, None, self.stride, self.padding, self.dilation, self.groups)
         out = out * self.input_scale
-        return out if self.bias is None else out + self.bias.view(1, -1, 1, 1)
+        bias = self.bias if self.bias is not None else torch.zeros(out.shape[1], device=out.device)
+        if self.input_shift:
+            bias = bias - self.input_scale * self.input_shift * self.weight.sum(dim=(1, 2, 3))
+        return out + bias.view(1, -1, 1, 1)
 
 
 class GridPixelCNN(BaseFeaturesExtractor):
@@ -212,6 +220,8 @@ class FastImageCNN(nn.Module):
     8/4-stride 16/32/32 CNN's on 72x96 views (benchmarks/bench_training.py). ``pixel_scale=1/255``
     takes raw pixels (uint8, or 0..255 floats from a policy with ``normalize_images=False``) and
     scales after the first conv (:class:`ScaledConv2d`); the default 1 takes SB3's [0, 1] floats.
+    ``centre_pixels`` subtracts half the input range first (pixels in [-0.5, 0.5]): on the Playroom's
+    views, imitation of the oracle left its plateau of always-forward ~3x sooner (see the changelog).
     """
 
     def __init__(
@@ -220,6 +230,7 @@ class FastImageCNN(nn.Module):
         out_dim: int = 256,
         channels: tuple[int, int, int] = (16, 32, 32),
         pixel_scale: float = 1.0,
+        centre_pixels: bool = False,
     ) -> None:
         super().__init__()
         self.channels_first = _channels_first(space)
@@ -230,7 +241,14 @@ class FastImageCNN(nn.Module):
             raise ValueError(f"FastImageCNN needs images of at least {side}x{side} pixels, got {height}x{width}")
         first, second, third = channels
         self.cnn = nn.Sequential(
-            ScaledConv2d(in_channels, first, kernel_size=6, stride=6, input_scale=pixel_scale),
+            ScaledConv2d(
+                in_channels,
+                first,
+                kernel_size=6,
+                stride=6,
+                input_scale=pixel_scale,
+                input_shift=0.5 / pixel_scale if centre_pixels else 0.0,
+            ),
             nn.ReLU(),
             nn.Conv2d(first, second, kernel_size=3, stride=2),
             nn.ReLU(),
@@ -317,6 +335,7 @@ class DictExtractor(BaseFeaturesExtractor):
         pixel_scale: float = 1.0,
         fusion: str = "concat",
         match_heads: int = 4,
+        centre_pixels: bool = False,
     ) -> None:
         super().__init__(observation_space, features_dim)
         self.image_key, self.instruction_key = image_key, instruction_key
@@ -328,9 +347,14 @@ class DictExtractor(BaseFeaturesExtractor):
         image_space = cast(spaces.Box, subspaces[image_key])
         # "small" stays the default so models saved before "fast" existed load unchanged.
         if image_encoder == "fast":
-            self.image: nn.Module = FastImageCNN(image_space, image_dim, pixel_scale=pixel_scale)
-        elif pixel_scale != 1.0:
-            raise ValueError(f"pixel_scale={pixel_scale} needs image_encoder='fast' (the small CNN reads [0, 1])")
+            self.image: nn.Module = FastImageCNN(
+                image_space, image_dim, pixel_scale=pixel_scale, centre_pixels=centre_pixels
+            )
+        elif pixel_scale != 1.0 or centre_pixels:
+            raise ValueError(
+                f"pixel_scale={pixel_scale}, centre_pixels={centre_pixels} need image_encoder='fast' "
+                "(the small CNN reads [0, 1])"
+            )
         else:
             self.image = SmallImageCNN(image_space, image_dim)
         if fusion not in FUSIONS:
