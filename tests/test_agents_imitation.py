@@ -55,6 +55,7 @@ def test_labelled_buffer_wraps_around_keeping_the_newest_rows() -> None:
 )
 def test_bad_dagger_settings_name_the_value(algo, steps, total, space, message) -> None:
     assert message in check_dagger(algo, steps, total, space)
+    assert "--dagger-epochs must be a number in (0, 1000], got nan" in check_dagger("ppo", 10, 100, space, float("nan"))
     assert check_dagger("ppo", 0, 100, spaces.Box(-1, 1, (5,))) is None
 
 

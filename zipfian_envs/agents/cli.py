@@ -202,7 +202,8 @@ RUN_CONFIG_FIELDS: dict[str, tuple[type, ...]] = {
 OPTIONAL_RUN_CONFIG_FIELDS: dict[str, tuple[type, ...]] = {
     "argv": (list,), "frame_stack": (int,), "cue_match": (bool,), "novelty_bonus": (int, float),
     "fresh_maps": (int, float), "preset": (dict,), "hp_overrides": (dict,), "backend": (str,),
-    "training_config": (dict,), "model_overrides": (dict,), "dagger_steps": (int,), "dagger": (dict,),
+    "training_config": (dict,), "model_overrides": (dict,), "dagger_steps": (int,), "dagger_epochs": (int, float),
+    "dagger": (dict,),
 }  # fmt: skip
 
 

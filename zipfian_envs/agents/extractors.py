@@ -336,6 +336,7 @@ class DictExtractor(BaseFeaturesExtractor):
         fusion: str = "concat",
         match_heads: int = 4,
         centre_pixels: bool = False,
+        image_channels: tuple[int, int, int] = (16, 32, 32),
     ) -> None:
         super().__init__(observation_space, features_dim)
         self.image_key, self.instruction_key = image_key, instruction_key
@@ -348,7 +349,7 @@ class DictExtractor(BaseFeaturesExtractor):
         # "small" stays the default so models saved before "fast" existed load unchanged.
         if image_encoder == "fast":
             self.image: nn.Module = FastImageCNN(
-                image_space, image_dim, pixel_scale=pixel_scale, centre_pixels=centre_pixels
+                image_space, image_dim, tuple(image_channels), pixel_scale=pixel_scale, centre_pixels=centre_pixels
             )
         elif pixel_scale != 1.0 or centre_pixels:
             raise ValueError(

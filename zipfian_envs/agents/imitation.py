@@ -29,7 +29,7 @@ from torch import nn
 # On-policy SB3 algorithms whose policy has one action distribution to fit (no recurrent state).
 DAGGER_ALGOS = ("ppo", "a2c")
 DEFAULT_ROUNDS = 8
-DEFAULT_EPOCHS = 4
+DEFAULT_EPOCHS = 4.0
 DEFAULT_BATCH = 256
 # The labelled observations kept (oldest dropped first): 72x96x3 views are ~21 kB each.
 MAX_BUFFER_BYTES = 4 * 2**30
@@ -106,10 +106,14 @@ def discounted_returns(rewards: np.ndarray, dones: np.ndarray, gamma: float) -> 
     return returns, known
 
 
-def check_dagger(algo: str, steps: int, total_steps: int, action_space: spaces.Space) -> str | None:
-    """A one-line problem with ``--dagger-steps`` for this run, or None."""
+def check_dagger(
+    algo: str, steps: int, total_steps: int, action_space: spaces.Space, epochs: float = DEFAULT_EPOCHS
+) -> str | None:
+    """A one-line problem with ``--dagger-steps`` / ``--dagger-epochs`` for this run, or None."""
     if steps < 0:
         return f"--dagger-steps must be >= 0, got {steps}"
+    if not (math.isfinite(epochs) and 0 < epochs <= 1000):
+        return f"--dagger-epochs must be a number in (0, 1000], got {epochs}"
     if not steps:
         return None
     if algo not in DAGGER_ALGOS:
@@ -127,7 +131,7 @@ def dagger(
     steps: int,
     seed: int,
     rounds: int = DEFAULT_ROUNDS,
-    epochs: int = DEFAULT_EPOCHS,
+    epochs: float = DEFAULT_EPOCHS,
     batch_size: int = DEFAULT_BATCH,
     learning_rate: float | None = None,
     log: Any = None,

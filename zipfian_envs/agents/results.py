@@ -100,8 +100,9 @@ def hyperparameters(config: dict[str, Any]) -> dict[str, Any]:
 
 def differing_settings(configs: list[dict[str, Any]]) -> dict[str, list[str]]:
     """The settings (--steps, then dotted hyperparameter names) on which ``configs`` disagree, with their values."""
-    flat = [{"--steps": step_budget(c), "--dagger-steps": dagger_budget(c), **_flatten(hyperparameters(c))}
-            for c in configs]  # fmt: skip
+    flat = [{"--steps": step_budget(c), "--dagger-steps": dagger_budget(c),
+             "--dagger-epochs": c.get("dagger_epochs") if dagger_budget(c) else None,
+             **_flatten(hyperparameters(c))} for c in configs]  # fmt: skip
     keys = sorted(set().union(*flat), key=lambda k: (not k.startswith("--"), k))
     values = {k: sorted({json.dumps(f.get(k), sort_keys=True) for f in flat}, key=_value_order) for k in keys}
     return {k: v for k, v in values.items() if len(v) > 1}

@@ -51,7 +51,7 @@ from zipfian_envs.agents.cli import (
 from zipfian_envs.agents.exploration import ConcatVecEnv, EpisodicNoveltyBonus, fresh_map_kwargs
 from zipfian_envs.agents.extractors import extractor_for, observation_kind
 from zipfian_envs.agents.hyper import DEVICES, check_combination, check_device, check_memory, check_overrides
-from zipfian_envs.agents.imitation import check_dagger, dagger
+from zipfian_envs.agents.imitation import DEFAULT_EPOCHS, check_dagger, dagger
 from zipfian_envs.agents.presets import ALGOS, get_preset, policy_name
 from zipfian_envs.core.checks import MAX_NUM_ENVS
 from zipfian_envs.core.cli import OneLineParser
@@ -90,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dagger-steps", type=int, default=0, metavar="N",
                    help="oracle-guidance aid (ppo, a2c): the first N of --steps imitate the env's scripted oracle "
                         "(DAgger, agent side), then RL goes on from that policy")  # fmt: skip
+    p.add_argument("--dagger-epochs", type=float, default=DEFAULT_EPOCHS, metavar="E",
+                   help=f"with --dagger-steps: samples fitted per labelled step ({DEFAULT_EPOCHS})")  # fmt: skip
     p.add_argument("--vec-env", choices=VEC_ENVS, default="auto",
                    help="auto: the native vector env when the id has one, else dummy (one object per env)")  # fmt: skip
     p.add_argument("--device", default="cpu", help=f"torch device: {DEVICES} (default: cpu)")
@@ -140,7 +142,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             fresh_map_kwargs(args.env_kwargs)
         except ValueError as exc:
             parser.error(str(exc))
-    problem = check_dagger(args.algo, args.dagger_steps, args.steps, args.action_space)
+    problem = check_dagger(args.algo, args.dagger_steps, args.steps, args.action_space, args.dagger_epochs)
     if problem:
         parser.error(problem)
     args.kind = kind
@@ -327,6 +329,7 @@ def run(argv: list[str]) -> dict[str, Any]:
         "novelty_bonus": args.novelty_bonus,
         "fresh_maps": args.fresh_maps,
         "dagger_steps": args.dagger_steps,
+        "dagger_epochs": args.dagger_epochs,
         "seed": args.seed,
         "preset": jsonable(args.preset.__dict__),
         "hp_overrides": jsonable(args.hp_overrides),
@@ -381,7 +384,7 @@ def run_dagger(args: argparse.Namespace, model: BaseAlgorithm, env: VecEnv, call
         if args.no_progress:
             print(json.dumps({"dagger": row}), flush=True)
 
-    report = dagger(model, env, args.dagger_steps, seed=args.seed, log=log)  # type: ignore[arg-type]
+    report = dagger(model, env, args.dagger_steps, seed=args.seed, epochs=args.dagger_epochs, log=log)  # type: ignore[arg-type]
     for callback in callbacks:
         if isinstance(callback, HarnessEvalCallback):
             callback.init_callback(model)
