@@ -211,11 +211,13 @@ def test_results_grouping_and_merge(tmp_path: Path) -> None:
     config = {"env": f"{NAMESPACE}/Gridworld-v0", "env_kwargs": {"level": "zipf_2", "obs_mode": "pixels", "rooms": 2},
               "level": "zipf_2", "algo": "ppo", "observation_kind": "pixels", "seed": 1}  # fmt: skip
     key = results.group_key(config)
-    assert key == (f"{NAMESPACE}/Gridworld-v0", '{"rooms": 2}', "zipf_2", "ppo", "pixels", 1, False, False, False)
-    assert results.group_key({**config, "frame_stack": 4})[-4] == 4
-    assert results.group_key({**config, "cue_match": True})[-3] is True
-    assert results.group_key({**config, "novelty_bonus": 0.01})[-2] is True
-    assert results.group_key({**config, "fresh_maps": 0.5})[-1] is True
+    no_aids = (False, False, False, False)
+    assert key == (f"{NAMESPACE}/Gridworld-v0", '{"rooms": 2}', "zipf_2", "ppo", "pixels", 1, *no_aids)
+    assert results.group_key({**config, "frame_stack": 4})[-5] == 4
+    assert results.group_key({**config, "cue_match": True})[-4] is True
+    assert results.group_key({**config, "novelty_bonus": 0.01})[-3] is True
+    assert results.group_key({**config, "fresh_maps": 0.5})[-2] is True
+    assert results.group_key({**config, "dagger_steps": 1000})[-1] is True
     assert results.config_dir(tmp_path, key[0], key[1], "zipf_2", "pixels") == (
         tmp_path / "gridworld" / "pixels_zipf_2_rooms-2"
     )
@@ -458,3 +460,53 @@ def test_evaluation_accepts_arguments_without_a_frame_stack() -> None:
     policy = RandomPolicy(gym.make(args.env, **env_kwargs).action_space, seed=0)
     records = train.evaluate_model(policy, args, episodes=2, seed=0)
     assert {p: len(r) for p, r in records.items()} == {"zipfian": 2, "uniform": 2, "rare": 2}
+
+
+def test_frame_stack_policy_matches_vec_frame_stack_on_dict_observations() -> None:
+    """Image + instruction: each entry stacks along its last axis (image channels), as VecFrameStack does."""
+    from stable_baselines3.common.vec_env import VecFrameStack
+
+    from zipfian_envs.evaluation.policies import FrameStackPolicy
+
+    seen: list = []
+
+    class Recorder:
+        def predict(self, obs, deterministic=True):
+            seen.append({key: value.copy() for key, value in obs.items()})
+            return rng.integers(0, 10, size=2), None
+
+    env_kwargs = {"room": "small", "num_kinds": 2, "time_limit_scale": 0.02}  # 18-step episodes
+    stacked = VecFrameStack(train.make_env(f"{NAMESPACE}/Playroom-v0", 2, 0, env_kwargs), 2)
+    plain = train.make_env(f"{NAMESPACE}/Playroom-v0", 2, 0, env_kwargs)
+    policy, rng = FrameStackPolicy(Recorder(), 2), np.random.default_rng(0)
+    obs_stacked, obs, state, starts = stacked.reset(), plain.reset(), None, np.ones(2, dtype=bool)
+    ends = 0
+    for _ in range(40):
+        actions, state = policy.predict(obs, state=state, episode_start=starts)
+        for key in ("image", "instruction"):
+            np.testing.assert_array_equal(seen[-1][key], obs_stacked[key])
+        obs_stacked, _, _, _ = stacked.step(actions)
+        obs, _, starts, _ = plain.step(actions)
+        ends += int(starts.sum())
+    assert ends >= 2
+    assert obs_stacked["image"].shape == (2, 72, 96, 6) and obs_stacked["instruction"].shape == (2, 32)
+
+
+def test_stacked_frames_reads_dict_and_image_stacks() -> None:
+    from gymnasium import spaces
+
+    from zipfian_envs.evaluation.policies import stacked_frames
+
+    image, tokens = spaces.Box(0, 255, (72, 96, 3), np.uint8), spaces.Box(0, 9, (16,), np.int64)
+    env_space = spaces.Dict({"image": image, "instruction": tokens})
+
+    def model_space(image_shape, token_count):
+        return spaces.Dict({"image": spaces.Box(0, 255, image_shape, np.uint8),
+                            "instruction": spaces.Box(0, 9, (token_count,), np.int64)})  # fmt: skip
+
+    assert stacked_frames(model_space((3, 72, 96), 16), env_space) == 1  # SB3's channel-first copy
+    assert stacked_frames(model_space((12, 72, 96), 64), env_space) == 4
+    assert stacked_frames(model_space((72, 96, 12), 64), env_space) == 4
+    assert stacked_frames(model_space((12, 72, 96), 32), env_space) == 0  # entries disagree
+    assert stacked_frames(model_space((10, 72, 96), 16), env_space) == 0
+    assert stacked_frames(model_space((12, 60, 96), 64), env_space) == 0

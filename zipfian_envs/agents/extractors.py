@@ -31,9 +31,12 @@ GRID_CELL_PIXELS = 9
 
 
 def _channels_first(space: spaces.Box) -> bool:
-    """True when an image space is CxHxW (SB3's VecTransposeImage output), False for HxWxC."""
+    """True when an image space is CxHxW (SB3's VecTransposeImage output), False for HxWxC.
+
+    The channel axis is the shortest one: 3 colours, or 3k of a k-frame stack (12 of 4 frames).
+    """
     shape = space.shape
-    return shape[0] in (1, 3, 4) and shape[-1] not in (1, 3, 4)
+    return shape[0] < min(shape[1], shape[2])
 
 
 def _to_nchw(images: torch.Tensor, channels_first: bool) -> torch.Tensor:
@@ -220,8 +223,9 @@ class FastImageCNN(nn.Module):
     8/4-stride 16/32/32 CNN's on 72x96 views (benchmarks/bench_training.py). ``pixel_scale=1/255``
     takes raw pixels (uint8, or 0..255 floats from a policy with ``normalize_images=False``) and
     scales after the first conv (:class:`ScaledConv2d`); the default 1 takes SB3's [0, 1] floats.
-    ``centre_pixels`` subtracts half the input range first (pixels in [-0.5, 0.5]): on the Playroom's
-    views, imitation of the oracle left its plateau of always-forward ~3x sooner (see the changelog).
+    ``centre_pixels`` subtracts half the input range first (pixels in [-0.5, 0.5]): fitting the
+    Playroom oracle's actions, the encoder leaves its always-forward plateau about twice as soon
+    (docs/baselines/first-person.md).
     """
 
     def __init__(

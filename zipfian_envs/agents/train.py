@@ -62,8 +62,9 @@ from zipfian_envs.vector import to_sb3
 
 # auto: the env's native vector env (through the SB3 adapter) when it has one, else DummyVecEnv.
 VEC_ENVS = ("auto", "native", "dummy")
-# VecFrameStack concatenates along the last axis: right for flat vectors, not for HxWxC images or dicts.
-FRAME_STACK_KINDS = ("symbolic", "vector")
+# VecFrameStack concatenates along the last axis: flat vectors, and the channels of a Dict's HxWxC image
+# (the instruction's tokens repeat); not the Gridworld's pixels, whose CNN reads 3-channel cells.
+FRAME_STACK_KINDS = ("symbolic", "vector", "dict")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -122,7 +123,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"{args.env} has no native vector env; use --vec-env dummy")
     kind = observation_kind(args.observation_space)
     if args.frame_stack > 1 and kind not in FRAME_STACK_KINDS:
-        parser.error(f"--frame-stack works on flat observations ({', '.join(FRAME_STACK_KINDS)}); "
+        parser.error(f"--frame-stack works on {', '.join(FRAME_STACK_KINDS)} observations; "
                      f"{args.env} gives {kind} observations")  # fmt: skip
     if args.cue_match and (kind not in ("symbolic", "pixels") or family_of(args.env) != "Gridworld"):
         parser.error(f"--cue-match works on Gridworld observations (symbolic or pixels); {args.env} gives {kind}")

@@ -161,7 +161,22 @@ class FrameStackPolicy:
     def predict(
         self, observation: Any, state: Any = None, episode_start: Any = None, deterministic: bool = True
     ) -> tuple[np.ndarray, Any]:
-        """Push ``observation`` onto each row's stack (cleared where an episode starts), then act."""
+        """Push ``observation`` onto each row's stack (cleared where an episode starts), then act.
+
+        Dict observations (image + instruction) stack each entry along its own last axis, as
+        ``VecFrameStack`` does (an HxWxC image becomes HxWx(kC)).
+        """
+        if isinstance(observation, dict):
+            state = state or {}
+            stacked = {key: self._push(value, state.get(key), episode_start) for key, value in observation.items()}
+            actions, _ = self.model.predict(stacked, deterministic=deterministic)
+            return actions, stacked
+        state = self._push(observation, state, episode_start)
+        actions, _ = self.model.predict(state, deterministic=deterministic)
+        return actions, state
+
+    def _push(self, observation: Any, state: np.ndarray | None, episode_start: Any) -> np.ndarray:
+        """One entry's stack with ``observation`` pushed on, newest last."""
         observation = np.asarray(observation)
         width = observation.shape[-1]
         if state is None:
@@ -171,18 +186,38 @@ class FrameStackPolicy:
         if episode_start is not None:
             state[np.asarray(episode_start, dtype=bool)] = 0
         state[..., -width:] = observation
-        actions, _ = self.model.predict(state, deterministic=deterministic)
-        return actions, state
+        return state
 
 
 def stacked_frames(model_space: spaces.Space, env_space: spaces.Space) -> int:
-    """How many env observations a model's flat observation stacks (1: none; 0: it is no stack of them)."""
+    """How many env observations a model's observation stacks (1: none; 0: it is no stack of them).
+
+    Flat vectors stack along their axis, images along their channels (the model's may be stored
+    channel-first by SB3), Dict observations entry by entry (every entry the same count).
+    """
+    if isinstance(model_space, spaces.Dict) and isinstance(env_space, spaces.Dict):
+        if model_space.keys() != env_space.keys():
+            return 0
+        counts = {stacked_frames(model_space[key], env_space[key]) for key in env_space}
+        return counts.pop() if len(counts) == 1 else 0
     if not (isinstance(model_space, spaces.Box) and isinstance(env_space, spaces.Box)):
         return 1 if model_space == env_space else 0
-    if len(env_space.shape) != 1 or len(model_space.shape) != 1 or model_space.dtype != env_space.dtype:
-        return 1 if _space_matches(model_space, env_space) else 0
-    frames, rest = divmod(model_space.shape[0], env_space.shape[0])
-    return frames if rest == 0 else 0
+    if _space_matches(model_space, env_space):
+        return 1
+    if model_space.dtype != env_space.dtype or len(model_space.shape) != len(env_space.shape):
+        return 0
+    env_shape, model_shape = env_space.shape, model_space.shape
+    if len(env_shape) == 1:
+        frames, rest = divmod(model_shape[0], env_shape[0])
+        return frames if rest == 0 else 0
+    if len(env_shape) == 3:  # HxWxC: the model's HxWx(kC), or (kC)xHxW after VecTransposeImage
+        height, width, channels = env_shape
+        stacked = model_shape[2] if model_shape[:2] == (height, width) else model_shape[0]
+        if model_shape[1:] != (height, width) and model_shape[:2] != (height, width):
+            return 0
+        frames, rest = divmod(stacked, channels)
+        return frames if rest == 0 and frames > 1 else 0
+    return 0
 
 
 def algo_class(algo: str) -> type[Any]:
