@@ -87,3 +87,19 @@ def test_dagger_imitates_the_oracle_then_ppo_goes_on(tmp_path: Path) -> None:
     result = load_result(next(p for p in out.glob("*.json") if p.name != "config.json"))
     assert result["policy"] == "ppo-symbolic-dagger"
     assert result["protocols"]["zipfian"]["summary"]["success"]["success"] >= 0.9
+
+
+def test_a_custom_labeller_replaces_the_oracle(tmp_path: Path) -> None:
+    """``dagger(labeller=...)``: the policy is fitted to the labeller's actions, here always action 2."""
+    from zipfian_envs.agents.imitation import dagger
+
+    args = train.parse_args(["--algo", "ppo", "--obs-mode", "symbolic", "--steps", "1024", "--n-envs", "4",
+                             "--out", str(tmp_path / "unused"), *TINY])  # fmt: skip
+    env = train.make_training_env(args, 4)
+    model = train.build_model(args, env, None)
+    report = dagger(model, env, 1024, seed=0, labeller=lambda venv: np.full(venv.num_envs, 2), epochs=8)
+    assert report.rounds[-1]["fit_accuracy"] > 0.95
+    assert report.rounds[-1]["agent_agrees"] > report.rounds[0]["agent_agrees"]
+    actions, _ = model.predict(env.reset(), deterministic=True)
+    assert (actions == 2).all()
+    env.close()

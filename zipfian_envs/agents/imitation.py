@@ -93,6 +93,11 @@ class LabelledBuffer:
         return self.obs[index]
 
 
+def oracle_labels(env: VecEnv) -> np.ndarray:
+    """Each env's scripted oracle action now."""
+    return np.asarray(env.env_method("oracle_action"), dtype=np.int64)
+
+
 def discounted_returns(rewards: np.ndarray, dones: np.ndarray, gamma: float) -> tuple[np.ndarray, np.ndarray]:
     """Per step (T, n): the discounted return to its episode's end, and whether that end fell inside the window."""
     returns = np.zeros_like(rewards, dtype=np.float32)
@@ -135,8 +140,14 @@ def dagger(
     batch_size: int = DEFAULT_BATCH,
     learning_rate: float | None = None,
     log: Any = None,
+    labeller: Any = None,
 ) -> DaggerReport:
-    """Run DAgger for ``steps`` env steps in ``env`` (the training envs), fitting ``model``'s policy; see the module."""
+    """Run DAgger for ``steps`` env steps in ``env`` (the training envs), fitting ``model``'s policy; see the module.
+
+    ``labeller(env)`` gives each env's label for the current step (default: the envs' ``oracle_action``).
+    """
+    if labeller is None:
+        labeller = oracle_labels
     rng = np.random.default_rng(seed)
     policy = model.policy
     n_envs = env.num_envs
@@ -157,7 +168,7 @@ def dagger(
         window_obs, labels, rewards, dones = [], [], [], []
         agrees, successes, episodes = 0, 0, 0
         for _ in range(length):
-            oracle = np.asarray(env.env_method("oracle_action"), dtype=np.int64)
+            oracle = labeller(env)
             own, _ = model.predict(obs, deterministic=False)
             own = np.asarray(own, dtype=np.int64).reshape(n_envs)
             agrees += int((own == oracle).sum())
