@@ -316,6 +316,9 @@ def test_match_fusion_checks_its_settings() -> None:
         DictExtractor(spaces.Dict({"image": FIRST_PERSON}), image_encoder="fast", fusion="match")
     with pytest.raises(ValueError, match="match_heads must be >= 1, got 0"):
         DictExtractor(space, image_encoder="fast", fusion="match", match_heads=0)
+    with pytest.raises(ValueError, match=r"image_channels must be 3 positive channel counts, got \(16, 32\)"):
+        DictExtractor(space, image_encoder="fast", image_channels=(16, 32))
+    assert DictExtractor(space, image_encoder="fast", image_channels=(8, 16, 16)).image.cnn[0].out_channels == 8
 
 
 def test_scaled_conv_shift_folds_into_the_bias() -> None:

@@ -352,8 +352,11 @@ class DictExtractor(BaseFeaturesExtractor):
         image_space = cast(spaces.Box, subspaces[image_key])
         # "small" stays the default so models saved before "fast" existed load unchanged.
         if image_encoder == "fast":
+            if len(image_channels) != 3 or min(image_channels) < 1:
+                raise ValueError(f"image_channels must be 3 positive channel counts, got {image_channels!r}")
+            first, second, third = (int(c) for c in image_channels)
             self.image: nn.Module = FastImageCNN(
-                image_space, image_dim, tuple(image_channels), pixel_scale=pixel_scale, centre_pixels=centre_pixels
+                image_space, image_dim, (first, second, third), pixel_scale=pixel_scale, centre_pixels=centre_pixels
             )
         elif pixel_scale != 1.0 or centre_pixels:
             raise ValueError(

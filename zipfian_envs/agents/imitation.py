@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -169,7 +169,7 @@ def dagger(
         agrees, successes, episodes = 0, 0, 0
         for _ in range(length):
             oracle = labeller(env)
-            own, _ = model.predict(obs, deterministic=False)
+            own, _ = model.predict(cast("np.ndarray | dict[str, np.ndarray]", obs), deterministic=False)
             own = np.asarray(own, dtype=np.int64).reshape(n_envs)
             agrees += int((own == oracle).sum())
             act = np.where(rng.random(n_envs) < beta, oracle, own)
