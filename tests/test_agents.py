@@ -211,13 +211,14 @@ def test_results_grouping_and_merge(tmp_path: Path) -> None:
     config = {"env": f"{NAMESPACE}/Gridworld-v0", "env_kwargs": {"level": "zipf_2", "obs_mode": "pixels", "rooms": 2},
               "level": "zipf_2", "algo": "ppo", "observation_kind": "pixels", "seed": 1}  # fmt: skip
     key = results.group_key(config)
-    no_aids = (False, False, False, False)
+    no_aids = (False, False, False, False, False)
     assert key == (f"{NAMESPACE}/Gridworld-v0", '{"rooms": 2}', "zipf_2", "ppo", "pixels", 1, *no_aids)
-    assert results.group_key({**config, "frame_stack": 4})[-5] == 4
-    assert results.group_key({**config, "cue_match": True})[-4] is True
-    assert results.group_key({**config, "novelty_bonus": 0.01})[-3] is True
-    assert results.group_key({**config, "fresh_maps": 0.5})[-2] is True
-    assert results.group_key({**config, "dagger_steps": 1000})[-1] is True
+    assert results.group_key({**config, "frame_stack": 4})[-6] == 4
+    assert results.group_key({**config, "cue_match": True})[-5] is True
+    assert results.group_key({**config, "novelty_bonus": 0.01})[-4] is True
+    assert results.group_key({**config, "fresh_maps": 0.5})[-3] is True
+    assert results.group_key({**config, "dagger_steps": 1000})[-2] is True
+    assert results.group_key({**config, "clip_reward": 1.0})[-1] is True
     assert results.config_dir(tmp_path, key[0], key[1], "zipf_2", "pixels") == (
         tmp_path / "gridworld" / "pixels_zipf_2_rooms-2"
     )

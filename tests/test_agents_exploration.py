@@ -15,7 +15,13 @@ from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.vec_env import DummyVecEnv
 
 from zipfian_envs.agents import train
-from zipfian_envs.agents.exploration import FRESH_MAPS, ConcatVecEnv, EpisodicNoveltyBonus, fresh_map_kwargs
+from zipfian_envs.agents.exploration import (
+    FRESH_MAPS,
+    ClipReward,
+    ConcatVecEnv,
+    EpisodicNoveltyBonus,
+    fresh_map_kwargs,
+)
 from zipfian_envs.evaluation.report import load_result
 from zipfian_envs.registration import NAMESPACE
 from zipfian_envs.vector import to_sb3
@@ -200,3 +206,55 @@ def test_too_few_envs_for_the_fresh_share_exit_with_a_message(tmp_path: Path, ca
     assert stop.value.code == 2  # checked with the other arguments, before the run folder is made
     assert "leaves none of 1 envs on the configured maps" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+# -- reward clipping -------------------------------------------------------------------------------
+
+
+class _Payout(gym.Env):
+    """Pays the action's value from a fixed table: -7, -0.25, 0, 0.5, 12."""
+
+    PAYOUTS = (-7.0, -0.25, 0.0, 0.5, 12.0)
+    observation_space = gym.spaces.Box(0, 1, (1,), np.float32)
+    action_space = gym.spaces.Discrete(len(PAYOUTS))
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        return np.zeros(1, np.float32), {}
+
+    def step(self, action):
+        return np.zeros(1, np.float32), self.PAYOUTS[int(action)], False, False, {}
+
+
+def test_clip_reward_bounds_what_the_agent_learns_from() -> None:
+    env = ClipReward(DummyVecEnv([_Payout for _ in range(5)]), 1.0)
+    env.reset()
+    _, rewards, _, _ = env.step(np.arange(5))
+    np.testing.assert_array_equal(rewards, [-1.0, -0.25, 0.0, 0.5, 1.0])
+    env.close()
+
+
+@pytest.mark.parametrize("limit", [0.0, -1.0, float("nan"), float("inf")])
+def test_clip_reward_limit_must_be_positive(limit: float) -> None:
+    with pytest.raises(ValueError, match="reward clip limit must be a positive number"):
+        ClipReward(DummyVecEnv([_Payout]), limit)
+
+
+@pytest.mark.parametrize("value", ["-1", "nan", "inf"])
+def test_bad_clip_reward_exits_2(value: str, capsys) -> None:
+    with pytest.raises(SystemExit) as excinfo:
+        train.main(["--algo", "ppo", "--steps", "10", "--out", "x", "--clip-reward", value])
+    assert excinfo.value.code == 2
+    assert f"--clip-reward must be a number > 0 (0: off), got {float(value)}" in capsys.readouterr().err
+
+
+def test_clipped_training_runs_and_is_recorded(tmp_path: Path) -> None:
+    out = tmp_path / "clipped"
+    argv = ["--algo", "ppo", "--obs-mode", "symbolic", "--steps", "256", "--n-envs", "2", "--out", str(out),
+            "--clip-reward", "0.5", "--final-episodes", "3", "--min-episodes-per-rank", "0",
+            "--checkpoint-every", "0", "--hp", "n_steps=64", "--hp", "batch_size=64", "--no-progress"]  # fmt: skip
+    assert train.main(argv) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["clip_reward"] == 0.5
+    result = load_result(next(p for p in out.glob("*.json") if p.name != "config.json"))
+    assert result["policy"] == "ppo-symbolic-clip"

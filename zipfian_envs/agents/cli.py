@@ -203,7 +203,7 @@ OPTIONAL_RUN_CONFIG_FIELDS: dict[str, tuple[type, ...]] = {
     "argv": (list,), "frame_stack": (int,), "cue_match": (bool,), "novelty_bonus": (int, float),
     "fresh_maps": (int, float), "preset": (dict,), "hp_overrides": (dict,), "backend": (str,),
     "training_config": (dict,), "model_overrides": (dict,), "dagger_steps": (int,), "dagger_epochs": (int, float),
-    "dagger": (dict,),
+    "dagger": (dict,), "clip_reward": (int, float),
 }  # fmt: skip
 
 
@@ -215,11 +215,12 @@ def agent_name(
     novelty: bool = False,
     fresh_maps: bool = False,
     dagger: bool = False,
+    clip_reward: bool = False,
 ) -> str:
     """An agent's name in results: ``ppo-symbolic`` plus its aids' suffixes (``-cuematch``, ``-dagger``...)."""
     suffixes = (
         ("-cuematch" if cue_match else "") + ("-novelty" if novelty else "") + ("-freshmaps" if fresh_maps else "")
-    ) + ("-dagger" if dagger else "")
+    ) + ("-dagger" if dagger else "") + ("-clip" if clip_reward else "")
     return f"{algo}-{kind}{suffixes}" + (f"-stack{frame_stack}" if frame_stack > 1 else "")
 
 
@@ -233,6 +234,7 @@ def result_name(args: argparse.Namespace, algo: str | None = None) -> str:
         getattr(args, "novelty_bonus", 0.0) > 0,
         getattr(args, "fresh_maps", 0.0) > 0,
         getattr(args, "dagger_steps", 0) > 0,
+        getattr(args, "clip_reward", 0.0) > 0,
     )
 
 

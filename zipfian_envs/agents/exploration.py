@@ -77,6 +77,30 @@ class EpisodicNoveltyBonus(VecEnvWrapper):
         return observations, rewards, dones, infos
 
 
+class ClipReward(VecEnvWrapper):
+    """Clip every reward SB3 learns from to ``[-limit, limit]`` (IMPALA's DMLab-30 practice).
+
+    The Labyrinth's levels pay from 1 (an object) to tens of points per event; unclipped, the value
+    loss of the high-paying levels swamps the shared encoder's gradient (and the clipped update
+    norm). Clipping makes each level's events count alike. Evaluation runs on the raw env.
+    """
+
+    def __init__(self, venv: VecEnv, limit: float) -> None:
+        if not np.isfinite(limit) or limit <= 0:
+            raise ValueError(f"reward clip limit must be a positive number, got {limit!r}")
+        super().__init__(venv)
+        self.limit = float(limit)
+
+    def reset(self) -> VecEnvObs:
+        """Reset every env."""
+        return self.venv.reset()
+
+    def step_wait(self) -> VecEnvStepReturn:
+        """Step and clip the rewards."""
+        observations, rewards, dones, infos = self.venv.step_wait()
+        return observations, np.clip(rewards, -self.limit, self.limit), dones, infos
+
+
 # Maps the fresh-map share of training plays: the env's first maps (the evaluated ones) are among
 # them, each at 1/FRESH_MAPS of that share, so they gain no meaningful extra experience.
 FRESH_MAPS = 1000

@@ -56,9 +56,9 @@ def find_runs(runs_dir: Path) -> list[dict[str, Any]]:
     return runs
 
 
-def group_key(config: dict[str, Any]) -> tuple[str, str, str, str, str, int, bool, bool, bool, bool]:
+def group_key(config: dict[str, Any]) -> tuple[str, str, str, str, str, int, bool, bool, bool, bool, bool]:
     """(env id, env kwargs as JSON, level, algo, observation kind, frames stacked, and the aids: cue match, novelty,
-    fresh maps, dagger)."""
+    fresh maps, dagger, reward clipping)."""
     kwargs = {k: v for k, v in config["env_kwargs"].items() if k not in ("level", "distribution", "obs_mode")}
     return (
         config["env"],
@@ -71,6 +71,7 @@ def group_key(config: dict[str, Any]) -> tuple[str, str, str, str, str, int, boo
         float(config.get("novelty_bonus", 0.0)) > 0,
         float(config.get("fresh_maps", 0.0)) > 0,
         int(config.get("dagger_steps", 0)) > 0,
+        float(config.get("clip_reward", 0.0)) > 0,
     )
 
 
@@ -102,6 +103,7 @@ def differing_settings(configs: list[dict[str, Any]]) -> dict[str, list[str]]:
     """The settings (--steps, then dotted hyperparameter names) on which ``configs`` disagree, with their values."""
     flat = [{"--steps": step_budget(c), "--dagger-steps": dagger_budget(c),
              "--dagger-epochs": c.get("dagger_epochs") if dagger_budget(c) else None,
+             "--clip-reward": c.get("clip_reward") or None,
              **_flatten(hyperparameters(c))} for c in configs]  # fmt: skip
     keys = sorted(set().union(*flat), key=lambda k: (not k.startswith("--"), k))
     values = {k: sorted({json.dumps(f.get(k), sort_keys=True) for f in flat}, key=_value_order) for k in keys}
@@ -201,7 +203,7 @@ def merge_runs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
     sections: dict[Path, str] = {}
     plotted_targets: list[Path] = []
     reference: dict[str, Any] | None = None
-    for (env_id, kwargs_json, level, algo, kind, frames, cue_match, novelty, fresh, guided), members in sorted(
+    for (env_id, kwargs_json, level, algo, kind, frames, cue_match, novelty, fresh, guided, clipped), members in sorted(
         groups.items()
     ):
         settings = differing_settings([r["config"] for r in members])
@@ -211,7 +213,7 @@ def merge_runs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
             differ = "; ".join(f"{k} ({', '.join(v)})" for k, v in settings.items())
             parser.exit(2, f"{parser.prog}: error: runs {names} share a configuration but not {differ}; "
                            "merge them apart with --only and --agent-suffix\n")  # fmt: skip
-        agent = agent_name(algo, kind, frames, cue_match, novelty, fresh, guided) + args.agent_suffix
+        agent = agent_name(algo, kind, frames, cue_match, novelty, fresh, guided, clipped) + args.agent_suffix
         members.sort(key=lambda r: r["config"]["seed"])
         target = config_dir(args.out, env_id, kwargs_json, level, kind)
         env_kwargs = members[0]["result"]["env_kwargs"]

@@ -48,7 +48,7 @@ from zipfian_envs.agents.cli import (
     write_config,
     write_results,
 )
-from zipfian_envs.agents.exploration import ConcatVecEnv, EpisodicNoveltyBonus, fresh_map_kwargs
+from zipfian_envs.agents.exploration import ClipReward, ConcatVecEnv, EpisodicNoveltyBonus, fresh_map_kwargs
 from zipfian_envs.agents.extractors import extractor_for, observation_kind
 from zipfian_envs.agents.hyper import DEVICES, check_combination, check_device, check_memory, check_overrides
 from zipfian_envs.agents.imitation import DEFAULT_EPOCHS, check_dagger, dagger
@@ -93,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "(DAgger, agent side), then RL goes on from that policy")  # fmt: skip
     p.add_argument("--dagger-epochs", type=float, default=DEFAULT_EPOCHS, metavar="E",
                    help=f"with --dagger-steps: samples fitted per labelled step ({DEFAULT_EPOCHS})")  # fmt: skip
+    p.add_argument("--clip-reward", type=float, default=0.0, metavar="C",
+                   help="training aid: clip the rewards the agent learns from to [-C, C] (IMPALA's DMLab "
+                        "practice; 0: off); evaluation scores the env's own reward")  # fmt: skip
     p.add_argument("--vec-env", choices=VEC_ENVS, default="auto",
                    help="auto: the native vector env when the id has one, else dummy (one object per env)")  # fmt: skip
     p.add_argument("--device", default="cpu", help=f"torch device: {DEVICES} (default: cpu)")
@@ -143,6 +146,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             fresh_map_kwargs(args.env_kwargs)
         except ValueError as exc:
             parser.error(str(exc))
+    if not math.isfinite(args.clip_reward) or args.clip_reward < 0:
+        parser.error(f"--clip-reward must be a number > 0 (0: off), got {args.clip_reward}")
     problem = check_dagger(args.algo, args.dagger_steps, args.steps, args.action_space, args.dagger_epochs)
     if problem:
         parser.error(problem)
@@ -280,6 +285,8 @@ def run(argv: list[str]) -> dict[str, Any]:
     novelty = None
     if args.novelty_bonus:
         env = novelty = EpisodicNoveltyBonus(env, args.novelty_bonus, decay_steps=args.steps)
+    if args.clip_reward:
+        env = ClipReward(env, args.clip_reward)
     if args.frame_stack > 1:
         env = VecFrameStack(env, args.frame_stack)
     has_tb = importlib.util.find_spec("tensorboard") is not None
@@ -331,6 +338,7 @@ def run(argv: list[str]) -> dict[str, Any]:
         "fresh_maps": args.fresh_maps,
         "dagger_steps": args.dagger_steps,
         "dagger_epochs": args.dagger_epochs,
+        "clip_reward": args.clip_reward,
         "seed": args.seed,
         "preset": jsonable(args.preset.__dict__),
         "hp_overrides": jsonable(args.hp_overrides),
