@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,10 @@ from tqdm.auto import tqdm
 from zipfian_envs.core.files import atomic_save, atomic_write
 from zipfian_envs.core.skew import FREQUENCY_BINS
 
-EVAL_FIELDS = ("timesteps", "wall_s", "protocol", "episodes", "success", *(f"success_{b}" for b in FREQUENCY_BINS))
+EVAL_FIELDS = (
+    "timesteps", "wall_s", "protocol", "episodes", "success", *(f"success_{b}" for b in FREQUENCY_BINS),
+    "normalized_score", *(f"normalized_score_{b}" for b in FREQUENCY_BINS),
+)  # fmt: skip
 
 
 def checkpoint_path(folder: Path, steps: int) -> Path:
@@ -65,7 +68,18 @@ def success_by_bin(records: list[dict[str, Any]]) -> dict[str, float | None]:
     return out
 
 
-def _mean(values: list[bool]) -> float | None:
+def score_by_bin(records: list[dict[str, Any]]) -> dict[str, float | None]:
+    """Mean normalised score overall and per frequency bin; empty for envs without a graded score."""
+    if not records or any("normalized_score" not in r for r in records):
+        return {}
+    out = {"normalized_score": _mean([float(r["normalized_score"]) for r in records])}
+    for name in FREQUENCY_BINS:
+        scores = [float(r["normalized_score"]) for r in records if r.get("frequency_bin") == name]
+        out[f"normalized_score_{name}"] = _mean(scores)
+    return out
+
+
+def _mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
@@ -73,7 +87,8 @@ class HarnessEvalCallback(BaseCallback):
     """Every ``eval_every`` steps, evaluate the model with ``evaluate_fn`` and append rows to a CSV.
 
     ``evaluate_fn(model, seed)`` returns ``{protocol: records}``; one row per protocol gets the
-    success rate overall and on common / medium / rare targets.
+    success rate overall and on common / medium / rare targets (and the mean normalised score, where
+    the env grades episodes: the Labyrinth).
     """
 
     def __init__(
@@ -91,7 +106,8 @@ class HarnessEvalCallback(BaseCallback):
 
     def _on_training_start(self) -> None:
         self.last_eval = self.model.num_timesteps
-        self.start = time.perf_counter()
+        if not self.history:  # after evaluations of an imitation phase, wall time runs on from them
+            self.start = time.perf_counter()
 
     def _on_step(self) -> bool:
         if self.model.num_timesteps - self.last_eval >= self.eval_every:
@@ -110,10 +126,11 @@ class HarnessEvalCallback(BaseCallback):
                 "protocol": protocol,
                 "episodes": len(records),
                 **success_by_bin(records),
+                **score_by_bin(records),
             }
             rows.append(row)
-            for key in ("success", *(f"success_{b}" for b in FREQUENCY_BINS)):
-                if row[key] is not None:
+            for key in EVAL_FIELDS[4:]:
+                if row.get(key) is not None:
                     self.logger.record(f"eval/{protocol}/{key}", row[key])
         append_csv(self.csv_path, rows)
         self.history.append({"timesteps": self.model.num_timesteps, "rows": rows})

@@ -37,6 +37,11 @@ PANELS: dict[str, list[tuple[str, str, str]]] = {
 }
 
 
+# eval.csv column prefixes that curves can plot, and their axis labels.
+METRICS = ("success", "normalized_score")
+AXIS_LABELS = {"success": "success rate", "normalized_score": "normalised score (0 random, 1 oracle)"}
+
+
 def read_eval_csv(path: Path, snap: int = 0) -> dict[tuple[str, str], dict[int, float]]:
     """``{(protocol, column): {timesteps: value}}`` from one run's ``eval.csv`` (empty cells skipped).
 
@@ -50,7 +55,7 @@ def read_eval_csv(path: Path, snap: int = 0) -> dict[tuple[str, str], dict[int, 
             if snap > 0:
                 steps = round(steps / snap) * snap
             for column, value in row.items():
-                if column.startswith("success") and value not in ("", None):
+                if column.startswith(METRICS) and value not in ("", None):
                     out[(row["protocol"], column)][steps] = float(value)
     return out
 
@@ -65,8 +70,12 @@ def group_curve(runs: list[dict[tuple[str, str], dict[int, float]]], key: tuple[
     return np.array(common), values.mean(axis=0), values.min(axis=0), values.max(axis=0)
 
 
-def plot_curves(groups: dict[str, list[Path]], out: Path, title: str | None = None, snap: int = 0) -> Path:
-    """One PNG: a panel per protocol, a colour per group, a line style per frequency bin."""
+def plot_curves(
+    groups: dict[str, list[Path]], out: Path, title: str | None = None, snap: int = 0, metric: str = "success"
+) -> Path:
+    """One PNG: a panel per protocol, a colour per group, a line style per frequency bin; ``metric`` from METRICS."""
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}; valid: {', '.join(METRICS)}")
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -77,12 +86,13 @@ def plot_curves(groups: dict[str, list[Path]], out: Path, title: str | None = No
     for (label, dirs), colour in zip(groups.items(), colours):
         runs = [read_eval_csv(d / "eval.csv", snap) for d in dirs]
         for ax, (panel, lines) in zip(axes, PANELS.items()):
-            for protocol, column, style in lines:
+            for protocol, success_column, style in lines:
+                column = success_column.replace("success", metric, 1)
                 steps, mean, low, high = group_curve(runs, (protocol, column))
                 if steps.size == 0:
                     continue
-                bin_name = column.removeprefix("success_") if column != "success" else ""
-                if column in ("success", "success_common"):
+                bin_name = column.removeprefix(f"{metric}_") if column != metric else ""
+                if column in (metric, f"{metric}_common"):
                     line_label = f"{label} ({len(runs)} runs)" + (f": {bin_name}" if bin_name else "")
                 else:
                     line_label = bin_name
@@ -91,8 +101,9 @@ def plot_curves(groups: dict[str, list[Path]], out: Path, title: str | None = No
             ax.set_title(panel, fontsize=10)
             ax.set_xlabel("environment steps (millions)")
             ax.grid(alpha=0.3)
-    axes[0].set_ylabel("success rate (greedy actions)")
-    axes[0].set_ylim(-0.02, 1.02)
+    axes[0].set_ylabel(f"{AXIS_LABELS[metric]} (greedy actions)")
+    if metric == "success":
+        axes[0].set_ylim(-0.02, 1.02)
     for ax in axes:
         ax.legend(fontsize=7, loc="best")
     if title:
@@ -124,10 +135,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--title", default=None)
     parser.add_argument("--snap", type=int, default=0, metavar="STEPS",
                         help="round evaluation steps to multiples of STEPS (an RLlib run's --eval-every)")  # fmt: skip
+    parser.add_argument("--metric", choices=METRICS, default="success",
+                        help="eval.csv column to plot: success, or the graded envs' normalized_score")  # fmt: skip
     args = parser.parse_args(argv)
     if args.snap < 0:
         parser.error(f"--snap must be >= 0, got {args.snap}")
-    path = plot_curves(parse_groups(args.group, parser), args.out, args.title, args.snap)
+    path = plot_curves(parse_groups(args.group, parser), args.out, args.title, args.snap, args.metric)
     print(f"wrote {path}")
     return 0
 

@@ -185,6 +185,7 @@ def dagger(
         for t, frame in enumerate(window_obs):
             buffer.add(frame, labels[t], returns[t], known[t])
         done_steps += length * n_envs
+        model.num_timesteps = done_steps  # what a harness evaluation from ``log`` records
         updates = max(1, math.ceil(epochs * length * n_envs / batch_size))
         loss, accuracy = _fit(model, buffer, updates, batch_size, optimizer, rng)
         row = {

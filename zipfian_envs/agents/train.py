@@ -388,16 +388,27 @@ def run(argv: list[str]) -> dict[str, Any]:
 
 
 def run_dagger(args: argparse.Namespace, model: BaseAlgorithm, env: VecEnv, callbacks: list[BaseCallback]) -> dict:
-    """The ``--dagger-steps`` phase (:func:`zipfian_envs.agents.imitation.dagger`), then one harness evaluation."""
+    """The ``--dagger-steps`` phase (:func:`zipfian_envs.agents.imitation.dagger`), then one harness evaluation.
+
+    Harness evaluations also run after each round that crosses another ``--eval-every`` steps, so the
+    learning curve covers the imitation too.
+    """
+    evaluations = [c for c in callbacks if isinstance(c, HarnessEvalCallback)]
+    for callback in evaluations:
+        callback.init_callback(model)
+        callback.last_eval = model.num_timesteps
+
     def log(row: dict[str, Any]) -> None:
         if args.no_progress:
             print(json.dumps({"dagger": row}), flush=True)
+        for callback in evaluations:
+            if row["steps"] < args.dagger_steps and row["steps"] - callback.last_eval >= callback.eval_every:
+                callback.last_eval = row["steps"]
+                callback.run_eval()
 
     report = dagger(model, env, args.dagger_steps, seed=args.seed, epochs=args.dagger_epochs, log=log)  # type: ignore[arg-type]
-    for callback in callbacks:
-        if isinstance(callback, HarnessEvalCallback):
-            callback.init_callback(model)
-            callback.run_eval()
+    for callback in evaluations:
+        callback.run_eval()
     return report.as_dict()
 
 
