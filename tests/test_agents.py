@@ -360,6 +360,40 @@ def test_learning_curves_plot(tmp_path: Path) -> None:
     assert excinfo.value.code == 2
 
 
+def test_learning_curves_of_the_normalised_score(tmp_path: Path) -> None:
+    from zipfian_envs.agents import curves
+    from zipfian_envs.agents.callbacks import EVAL_FIELDS
+
+    for seed in (0, 1):
+        run = tmp_path / f"lab_s{seed}"
+        run.mkdir()
+        rows = [",".join(EVAL_FIELDS)]
+        rows += [f"{k * 500},1,zipfian,10,0.1,0.2,0.0,,0.{seed + 2},0.4,0.05," for k in (1, 2)]
+        (run / "eval.csv").write_text("\n".join(rows) + "\n")
+    runs = [curves.read_eval_csv(tmp_path / f"lab_s{s}" / "eval.csv") for s in (0, 1)]
+    steps, mean, _, _ = curves.group_curve(runs, ("zipfian", "normalized_score"))
+    assert steps.tolist() == [500, 1000] and np.allclose(mean, 0.25)
+    assert ("zipfian", "normalized_score_rare") not in runs[0]
+    png = tmp_path / "scores.png"
+    assert curves.main(["--group", f"PPO={tmp_path}/lab_s*", "--out", str(png), "--metric", "normalized_score"]) == 0
+    assert png.stat().st_size > 10_000
+    with pytest.raises(ValueError, match="unknown metric 'reward'; valid: success, normalized_score"):
+        curves.plot_curves({"PPO": [tmp_path / "lab_s0"]}, png, metric="reward")
+
+
+def test_eval_rows_carry_the_normalised_score_only_for_graded_envs() -> None:
+    from zipfian_envs.agents.callbacks import score_by_bin
+
+    graded = [{"success": True, "frequency_bin": "common", "normalized_score": 0.5},
+              {"success": False, "frequency_bin": "rare", "normalized_score": -0.1},
+              {"success": False, "frequency_bin": "common", "normalized_score": 0.1}]  # fmt: skip
+    scores = score_by_bin(graded)
+    assert scores["normalized_score"] == pytest.approx(0.5 / 3)
+    assert scores["normalized_score_common"] == pytest.approx(0.3)
+    assert scores["normalized_score_rare"] == pytest.approx(-0.1) and scores["normalized_score_medium"] is None
+    assert score_by_bin([{"success": True, "frequency_bin": "common"}]) == {}
+
+
 def test_learning_curves_snap_lines_up_evaluations_past_the_scheduled_step(tmp_path: Path) -> None:
     from zipfian_envs.agents import curves
 

@@ -105,7 +105,8 @@ def plot_curves(
     if metric == "success":
         axes[0].set_ylim(-0.02, 1.02)
     for ax in axes:
-        ax.legend(fontsize=7, loc="best")
+        if ax.get_legend_handles_labels()[0]:  # a protocol no run evaluated has nothing to label
+            ax.legend(fontsize=7, loc="best")
     if title:
         fig.suptitle(title, fontsize=11)
     fig.tight_layout()
