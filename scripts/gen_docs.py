@@ -322,6 +322,45 @@ def gen_labyrinth_levels() -> str:
     )
 
 
+def _score_ranks(result: dict[str, Any], protocol: str) -> dict[int, dict[str, Any]]:
+    """A protocol's per-rank normalised-score entries (over every episode of every seed), by rank."""
+    summary = result["protocols"].get(protocol, {}).get("summary", {})
+    return {int(entry["rank"]): entry for entry in summary.get("normalized_score", {}).get("ranks", [])}
+
+
+def gen_labyrinth_agent_levels(arg: str | None = None) -> str:
+    """Per level, a trained Labyrinth agent's normalised score: ``arg`` is the ``FOLDER:POLICY`` of its result."""
+    if not arg or ":" not in arg:
+        raise SystemExit(f"labyrinth-agent-levels needs FOLDER:POLICY, got {arg!r}")
+    folder, policy = arg.rsplit(":", 1)
+    found = load_results(f"{folder}/{policy}.json")
+    if not found:
+        raise SystemExit(f"labyrinth-agent-levels: no result file {folder}/{policy}.json")
+    result = found[0]
+    zipfian, uniform = _score_ranks(result, "zipfian"), _score_ranks(result, "uniform")
+    uniform_summary = result["protocols"].get("uniform", {}).get("summary", {})
+    successes = {int(e["rank"]): e for e in uniform_summary.get("ranks", [])}
+    rows, learned = [], 0
+    for rank, name in enumerate(LEVEL_ORDER, start=1):
+        seen, even = zipfian.get(rank), uniform.get(rank)
+        learned += bool(even and even["ci_low"] > 0)
+        rows.append([
+            str(rank), f"`{name}`", (even or seen or {}).get("frequency_bin", ""),
+            f"{seen['mean']:.3f} ({seen['episodes']})" if seen else "-",
+            f"{rate(even)} ({even['episodes']})" if even else "-",
+            rate(successes.get(rank), ci=False),
+        ])
+    return table(
+        ["rank", "level", "bin", "zipfian protocol: normalised (episodes)",
+         "uniform protocol: normalised [95% CI] (episodes)", "uniform: success"],
+        rows,
+    ) + (
+        f"\n\nNormalised: 0 = the random policy, 1 = the scripted oracle (`scores.py`). {learned} of 30 levels "
+        f"have a uniform-protocol interval above 0. From `{folder}/{policy}.json` "
+        f"({seeds_of(result)} training seeds, their episodes pooled per level)."
+    )
+
+
 def gen_playroom_quality() -> str:
     """Oracle and random success per Playroom task family, from results/playroom/benchmark.json."""
     quality = json.loads((ROOT / "results/playroom/benchmark.json").read_text())["quality"]
@@ -424,6 +463,7 @@ BLOCKS: dict[str, Callable[..., str]] = {
     "gridworld-main": gen_gridworld_main,
     "labyrinth-rare-common": gen_labyrinth_rare_common,
     "labyrinth-levels": gen_labyrinth_levels,
+    "labyrinth-agent-levels": gen_labyrinth_agent_levels,
     "playroom-quality": gen_playroom_quality,
 }
 # Inline figures in prose: <!--r:SOURCE:POLICY:PROTOCOL[:BIN][:v]-->0.850 [0.813, 0.890]<!--/r--> is refilled
