@@ -44,6 +44,18 @@ def test_labelled_buffer_wraps_around_keeping_the_newest_rows() -> None:
     assert buffer.rows(np.array([0, 1]))["image"][:, 0, 0, 0].tolist() == [3, 0]
 
 
+def test_value_targets_filled_in_after_the_rows_keep_the_newest_on_overwrite() -> None:
+    buffer = LabelledBuffer(spaces.Box(0, 255, (2,), np.uint8), capacity=4)
+    slots = [buffer.add(np.full((3, 2), t, np.uint8), np.full(3, t)) for t in range(2)]  # 6 rows into 4 slots
+    assert not buffer.has_return.any()
+    for t, rows in enumerate(slots):
+        buffer.set_returns(rows, np.full(3, 10.0 * (t + 1), np.float32), np.array([True, False, True]))
+    # The second batch went to slots 3, 0, 1: its targets there; slot 2 keeps the first batch's last row.
+    assert buffer.returns.tolist() == [20.0, 20.0, 10.0, 20.0]
+    assert buffer.has_return.tolist() == [False, True, True, True]
+    assert buffer.actions.tolist() == [1, 1, 0, 1]
+
+
 @pytest.mark.parametrize(
     ("algo", "steps", "total", "space", "message"),
     [

@@ -73,9 +73,13 @@ class LabelledBuffer:
         self.size = 0
         self.next = 0
 
-    def add(self, obs: Any, actions: np.ndarray, returns: np.ndarray, has_return: np.ndarray) -> None:
-        """Append a batch (rows along the first axis)."""
+    def add(
+        self, obs: Any, actions: np.ndarray, returns: np.ndarray | None = None, has_return: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Append a batch (rows along the first axis) and return its slots; without returns, none is known yet."""
         n = len(actions)
+        if returns is None or has_return is None:
+            returns, has_return = np.zeros(n, dtype=np.float32), np.zeros(n, dtype=bool)
         slots = (self.next + np.arange(n)) % self.capacity
         if isinstance(self.obs, dict):
             for key, array in self.obs.items():
@@ -85,6 +89,11 @@ class LabelledBuffer:
         self.actions[slots], self.returns[slots], self.has_return[slots] = actions, returns, has_return
         self.next = int((self.next + n) % self.capacity)
         self.size = min(self.capacity, self.size + n)
+        return slots
+
+    def set_returns(self, slots: np.ndarray, returns: np.ndarray, has_return: np.ndarray) -> None:
+        """Fill in the value targets of rows added earlier (in the order they were added)."""
+        self.returns[slots], self.has_return[slots] = returns, has_return
 
     def rows(self, index: np.ndarray) -> Any:
         """The observations at ``index``."""
@@ -165,7 +174,9 @@ def dagger(
             break
         beta = 0.5**round_index
         length = min(per_round, math.ceil((steps - done_steps) / n_envs))
-        window_obs, labels, rewards, dones = [], [], [], []
+        # Observations go into the buffer as they come (a round's frames are never held twice); their
+        # value targets are known once the round's episodes are.
+        slots, rewards, dones = [], [], []
         agrees, successes, episodes = 0, 0, 0
         for _ in range(length):
             oracle = labeller(env)
@@ -173,8 +184,7 @@ def dagger(
             own = np.asarray(own, dtype=np.int64).reshape(n_envs)
             agrees += int((own == oracle).sum())
             act = np.where(rng.random(n_envs) < beta, oracle, own)
-            window_obs.append(obs)
-            labels.append(oracle)
+            slots.append(buffer.add(obs, oracle))
             obs, reward, done, infos = env.step(act)
             rewards.append(reward)
             dones.append(done)
@@ -182,8 +192,8 @@ def dagger(
                 episodes += 1
                 successes += bool(infos[i].get("is_success", reward[i] > 0))
         returns, known = discounted_returns(np.array(rewards), np.array(dones), float(model.gamma))
-        for t, frame in enumerate(window_obs):
-            buffer.add(frame, labels[t], returns[t], known[t])
+        for t, rows in enumerate(slots):  # in order: a row overwritten within the round keeps the newer target
+            buffer.set_returns(rows, returns[t], known[t])
         done_steps += length * n_envs
         model.num_timesteps = done_steps  # what a harness evaluation from ``log`` records
         updates = max(1, math.ceil(epochs * length * n_envs / batch_size))
