@@ -117,3 +117,16 @@ def test_a_custom_labeller_replaces_the_oracle(tmp_path: Path) -> None:
     actions, _ = model.predict(env.reset(), deterministic=True)
     assert (actions == 2).all()
     env.close()
+
+
+def test_a_resumed_run_keeps_its_imitation_report(tmp_path: Path) -> None:
+    out = tmp_path / "resumed"
+    base = ["--algo", "ppo", "--obs-mode", "symbolic", "--n-envs", "4", "--out", str(out), "--no-progress",
+            "--dagger-steps", "512", "--hp", "n_steps=64", "--hp", "batch_size=64", "--final-episodes", "0",
+            "--checkpoint-every", "0", *TINY]  # fmt: skip
+    assert train.main([*base, "--steps", "1024"]) == 0
+    first = json.loads((out / "config.json").read_text())["dagger"]
+    assert train.main([*base, "--steps", "1536", "--resume", str(out / "model.zip")]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["training"]["steps"] == 1536 and config["training"]["steps_this_run"] == 512
+    assert config["dagger"] == first

@@ -345,6 +345,8 @@ def run(argv: list[str]) -> dict[str, Any]:
         "zipfian_envs": zipfian_envs.__version__,
         "torch": torch.__version__,
     }
+    if args.saved_config and "dagger" in args.saved_config:
+        config["dagger"] = args.saved_config["dagger"]  # a resumed run keeps the report of its imitation phase
     if evaluate_only:
         saved = args.saved_config
         train_info = saved.get("training")
