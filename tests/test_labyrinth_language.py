@@ -377,3 +377,33 @@ def test_bad_names_raise_with_the_valid_choices():
         true_answer("few", "hat", "red", ("hat",), ("red",))
     with pytest.raises(ValueError, match="unknown colour 'teal'"):
         floor_colour("teal")
+
+
+@pytest.mark.parametrize("name", ["language_select_located_object", "language_execute_random_task"])
+def test_a_task_whose_objects_cannot_be_placed_is_drawn_again(name: str, monkeypatch) -> None:
+    """A doorway layout with no connected placement (seen in training) redraws the task, never crashes."""
+    import importlib
+
+    from zipfian_envs.labyrinth.language_tasks import PlacementError, place_things
+
+    module = importlib.import_module(f"zipfian_envs.labyrinth.levels.{name}")
+    calls = []
+
+    def fails_twice(rng, layout, things, tries=100):
+        calls.append(layout.name)
+        if len(calls) <= 2:
+            raise PlacementError("no placement")
+        return place_things(rng, layout, things, tries)
+
+    monkeypatch.setattr(module, "place_things", fails_twice)
+    level = load_level(name)
+    scene = level.new_task(np.random.default_rng(3))
+    assert len(calls) == 3 and scene.grid.walls.any()
+
+    def always_fails(rng, layout, things, tries=100):
+        raise PlacementError(f"could not place {len(things)} objects in layout {layout.name!r}")
+
+    monkeypatch.setattr(module, "place_things", always_fails)
+    with pytest.raises(PlacementError, match="could not place"):
+        level.new_task(np.random.default_rng(3))
+

@@ -11,7 +11,7 @@ keeps) subclass.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
@@ -154,6 +154,34 @@ class Thing:
     value: float
 
 
+class PlacementError(RuntimeError):
+    """A layout drawn for a task has no placement of its objects that keeps the map connected."""
+
+
+# Fresh draws of a whole task (layout, doorways, objects) before a level gives up on placing its objects.
+TASK_REDRAWS = 20
+
+
+T = TypeVar("T")
+
+
+def redraw_until_placed(
+    rng: np.random.Generator, draw: Callable[[np.random.Generator], T], redraws: int = TASK_REDRAWS
+) -> T:
+    """``draw(rng)`` again, from the same generator, while its objects cannot be placed (:class:`PlacementError`).
+
+    Some random doorway layouts leave too few cells whose filling keeps the map connected; a task on
+    such a map is redrawn whole, so an episode never fails mid-training. Draws that place at the
+    first try consume the generator exactly as before.
+    """
+    for _ in range(redraws - 1):
+        try:
+            return draw(rng)
+        except PlacementError:
+            continue
+    return draw(rng)
+
+
 def place_things(rng: np.random.Generator, layout: Layout, things: Sequence[Thing], tries: int = 100) -> np.ndarray:
     """(N, 2) distinct cells for ``things`` in their rooms, such that no set of objects cuts the map.
 
@@ -169,7 +197,7 @@ def place_things(rng: np.random.Generator, layout: Layout, things: Sequence[Thin
             cells[members] = candidates[rng.choice(len(candidates), size=len(members), replace=False)]
         if _leaves_map_connected(free, cells):
             return cells
-    raise RuntimeError(f"could not place {len(things)} objects in layout {layout.name!r} without cutting the map")
+    raise PlacementError(f"could not place {len(things)} objects in layout {layout.name!r} without cutting the map")
 
 
 def _leaves_map_connected(free: np.ndarray, cells: np.ndarray) -> bool:

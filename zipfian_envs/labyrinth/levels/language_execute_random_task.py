@@ -20,6 +20,7 @@ from zipfian_envs.labyrinth.language_tasks import (
     penalty,
     pick_up,
     place_things,
+    redraw_until_placed,
     restart,
     spawn_in_rooms,
 )
@@ -200,6 +201,10 @@ class ExecuteRandomTask(Level):
         return self.new_task(rng)
 
     def new_task(self, rng: np.random.Generator) -> Scene[RandomTaskState]:
+        """A fresh task (``try_task``), drawn again whenever its objects cannot be placed."""
+        return redraw_until_placed(rng, self.try_task)
+
+    def try_task(self, rng: np.random.Generator) -> Scene[RandomTaskState]:
         """A fresh layout, task type, objects, spawn and instruction."""
         layout = build_layout(rng, LAYOUTS[rng.choice(len(LAYOUTS), p=LAYOUT_WEIGHTS)])
         task = TASK_TYPES[int(rng.integers(len(TASK_TYPES)))]

@@ -18,6 +18,7 @@ from zipfian_envs.labyrinth.language_tasks import (
     penalty,
     pick_up,
     place_things,
+    redraw_until_placed,
     restart,
     spawn_in_rooms,
 )
@@ -85,6 +86,10 @@ class SelectLocatedObject(Level):
         return self.new_task(rng)
 
     def new_task(self, rng: np.random.Generator) -> Scene[LayoutState]:
+        """A fresh task (``try_task``), drawn again whenever its objects cannot be placed."""
+        return redraw_until_placed(rng, self.try_task)
+
+    def try_task(self, rng: np.random.Generator) -> Scene[LayoutState]:
         """A fresh layout with the goal, its distractors, the spawn and the instruction."""
         layout = build_layout(rng, LAYOUTS[rng.integers(len(LAYOUTS))])
         goal_room = int(rng.integers(layout.num_rooms))
