@@ -80,7 +80,9 @@ GROUP_MODULES = {
 HEADLINE_SOURCES = (
     ("Gridworld", "results/gridworld/default/greedy/gridworld/symbolic_zipf_2/*.json", "greedy"),
     ("Gridworld", "results/gridworld/pixels/greedy/gridworld/pixels_zipf_2/ppo-*.json", "greedy"),
-    ("Labyrinth", "results/labyrinth/**/*.json", ""),
+    ("Labyrinth", "results/labyrinth/*.json", ""),
+    ("Labyrinth", "results/labyrinth/agents/greedy/labyrinth/dict_zipf_1/ppo-*.json", "greedy"),
+    ("Labyrinth", "results/labyrinth/agents/sampled/labyrinth/dict_zipf_1/ppo-*.json", "sampled"),
     ("Playroom", "results/playroom/**/*.json", ""),
 )
 # The Gridworld tables' result folders per observation kind ({mode}: greedy or sampled actions).
